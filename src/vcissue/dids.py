@@ -1,0 +1,141 @@
+"""did:key and did:web: DID documents and verification-method resolution.
+
+Resolution is pure: did:key documents are derived from the DID itself; did:web
+documents come from the caller (a trust list, or a fetcher adapter at the
+edge). Nothing here opens a connection.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from .errors import DidError, KeyMaterialError
+from .jsonld import DID_V1, MULTIKEY_V1
+from .keys import KeyRecord, PublicKey
+
+_DID_WEB = re.compile(r"^did:web:([A-Za-z0-9.\-]+(?:%3[Aa][0-9]+)?)((?::[A-Za-z0-9._~\-]+)*)$")
+
+
+@dataclass(frozen=True)
+class VerificationMethod:
+    id: str
+    controller: str
+    public_key: PublicKey
+    assertion: bool  # listed under assertionMethod, i.e. may sign credentials
+
+
+def did_key_document(did: str) -> dict[str, Any]:
+    if not did.startswith("did:key:z6Mk"):
+        raise DidError(f"not an Ed25519 did:key: {did!r}")
+    multibase = did.removeprefix("did:key:")
+    try:
+        PublicKey.from_multibase(multibase)
+    except KeyMaterialError as error:
+        raise DidError(f"invalid did:key {did!r}: {error}") from None
+    vm_id = f"{did}#{multibase}"
+    return {
+        "@context": [DID_V1, MULTIKEY_V1],
+        "id": did,
+        "verificationMethod": [
+            {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": multibase}
+        ],
+        "authentication": [vm_id],
+        "assertionMethod": [vm_id],
+    }
+
+
+def did_web_url(did: str) -> str:
+    """The https URL where a did:web document lives (did:web method spec, section 3.2)."""
+    match = _DID_WEB.match(did)
+    if not match:
+        raise DidError(f"not a did:web DID: {did!r}")
+    host = unquote(match.group(1))
+    path = match.group(2)
+    if not path:
+        return f"https://{host}/.well-known/did.json"
+    return f"https://{host}/{'/'.join(path[1:].split(':'))}/did.json"
+
+
+def did_web_document(did: str, keys: Sequence[KeyRecord]) -> dict[str, Any]:
+    """The body's did:web document: every key it ever signed with, current and past.
+
+    Retired keys stay under assertionMethod so what they signed keeps verifying
+    (did-method-web#85); the keystore refuses to sign with them.
+    """
+    did_web_url(did)  # validates the DID
+    if not keys:
+        raise DidError("a did:web document needs at least one key")
+    methods = [
+        {
+            "id": f"{did}#{key.fragment}",
+            "type": "Multikey",
+            "controller": did,
+            "publicKeyMultibase": key.public_multibase,
+        }
+        for key in keys
+    ]
+    ids = [method["id"] for method in methods]
+    return {
+        "@context": [DID_V1, MULTIKEY_V1],
+        "id": did,
+        "verificationMethod": methods,
+        "authentication": ids,
+        "assertionMethod": ids,
+    }
+
+
+def resolve_verification_method(
+    vm_id: str, did_documents: Mapping[str, Mapping[str, Any]] | None = None
+) -> VerificationMethod:
+    """Find the key behind a verification-method URL.
+
+    did:key is self-resolving; any other DID must be in ``did_documents``.
+    """
+    if not isinstance(vm_id, str) or "#" not in vm_id:
+        raise DidError(f"verificationMethod must be a DID URL with a fragment: {vm_id!r}")
+    did = vm_id.split("#", 1)[0]
+    if did.startswith("did:key:"):
+        document: Mapping[str, Any] = did_key_document(did)
+    else:
+        found = (did_documents or {}).get(did)
+        if found is None:
+            raise DidError(f"no DID document known for {did!r} (not in the trust list)")
+        document = found
+    if document.get("id") != did:
+        raise DidError(f"DID document id {document.get('id')!r} does not match {did!r}")
+    return _method_from_document(vm_id, did, document)
+
+
+def _method_from_document(vm_id: str, did: str, document: Mapping[str, Any]) -> VerificationMethod:
+    methods = document.get("verificationMethod")
+    if not isinstance(methods, list):
+        raise DidError(f"DID document of {did} has no verificationMethod list")
+    for method in methods:
+        if isinstance(method, Mapping) and _absolute(method.get("id"), did) == vm_id:
+            if method.get("type") != "Multikey":
+                raise DidError(f"{vm_id} is a {method.get('type')!r}, not a Multikey")
+            controller = method.get("controller")
+            if not isinstance(controller, str):
+                raise DidError(f"{vm_id} has no controller")
+            try:
+                public_key = PublicKey.from_multibase(method.get("publicKeyMultibase", ""))
+            except KeyMaterialError as error:
+                raise DidError(f"{vm_id}: {error}") from None
+            assertion = document.get("assertionMethod", [])
+            listed = isinstance(assertion, list) and any(
+                _absolute(ref if isinstance(ref, str) else ref.get("id"), did) == vm_id
+                for ref in assertion
+                if isinstance(ref, str | Mapping)
+            )
+            return VerificationMethod(vm_id, controller, public_key, listed)
+    raise DidError(f"{vm_id} is not listed in the DID document of {did}")
+
+
+def _absolute(ref: object, did: str) -> str | None:
+    if not isinstance(ref, str):
+        return None
+    return f"{did}{ref}" if ref.startswith("#") else ref

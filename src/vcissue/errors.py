@@ -1,0 +1,103 @@
+"""One error root with stable codes.
+
+Every public failure of vcissue is a ``VcissueError``. Each class carries a
+``code`` that never changes once released; the HTTP service uses it for
+problem types and the CLI for messages. The tree (pinned by
+``tests/unit/test_errors.py``)::
+
+    VcissueError                  vcissue-error
+    +-- MalformedInput            malformed-input
+    |   +-- QualificationError    qualification-invalid
+    +-- ContextError              context-unknown
+    +-- CanonicalizationError     canonicalization-failed
+    +-- ProofError                proof-invalid
+    +-- KeyMaterialError          key-material
+    +-- DidError                  did-unresolvable
+    +-- CredentialError           credential-invalid
+    +-- StatusListError           status-list
+    +-- StoreError                store
+    +-- PolicyError               policy-violation
+"""
+
+from __future__ import annotations
+
+
+class VcissueError(Exception):
+    """Root of every error vcissue raises on purpose."""
+
+    code = "vcissue-error"
+
+
+class MalformedInput(VcissueError):
+    """Input bytes or structure that cannot be what they claim to be."""
+
+    code = "malformed-input"
+
+
+class QualificationError(MalformedInput):
+    """A qualification file that does not match the shipped schema.
+
+    ``source`` names the file, ``field`` the JSON path of the offending field.
+    """
+
+    code = "qualification-invalid"
+
+    def __init__(self, message: str, *, source: str = "", field: str = "") -> None:
+        self.source = source
+        self.field = field
+        where = ", ".join(part for part in (source, f"field {field}" if field else "") if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class ContextError(VcissueError):
+    """A JSON-LD context that is not bundled, or a term no context defines."""
+
+    code = "context-unknown"
+
+
+class CanonicalizationError(VcissueError):
+    """RDF canonicalisation could not complete (bad JSON-LD, work limit hit)."""
+
+    code = "canonicalization-failed"
+
+
+class ProofError(VcissueError):
+    """A Data Integrity proof that cannot be created or is not acceptable."""
+
+    code = "proof-invalid"
+
+
+class KeyMaterialError(VcissueError):
+    """Keys that cannot be read, decoded, decrypted or used."""
+
+    code = "key-material"
+
+
+class DidError(VcissueError):
+    """A DID or verification method that cannot be resolved."""
+
+    code = "did-unresolvable"
+
+
+class CredentialError(VcissueError):
+    """An award or credential that cannot be built as asked."""
+
+    code = "credential-invalid"
+
+
+class StatusListError(VcissueError):
+    """A status list that cannot be read, fetched or updated."""
+
+    code = "status-list"
+
+
+class StoreError(VcissueError):
+    """Persistent storage failed or holds inconsistent data."""
+
+    code = "store"
+
+
+class PolicyError(VcissueError):
+    """An operation the rules forbid (e.g. reinstating a revoked credential)."""
+
+    code = "policy-violation"

@@ -1,0 +1,166 @@
+"""Ed25519 keys as Multikey values, and the rotation record of a body's keys.
+
+Multikey (W3C Controlled Identifiers 1.0): base58btc multibase (``z`` prefix)
+of a multicodec header and the raw key bytes - ``0xed01`` for an Ed25519
+public key, ``0x8026`` for an Ed25519 private key (seed).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+import base58
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from .errors import KeyMaterialError
+
+ED25519_PUB_HEADER = b"\xed\x01"
+ED25519_PRIV_HEADER = b"\x80\x26"
+
+
+def multibase_b58_encode(data: bytes) -> str:
+    return "z" + base58.b58encode(data).decode("ascii")
+
+
+def multibase_b58_decode(value: str) -> bytes:
+    if not isinstance(value, str) or not value.startswith("z") or len(value) > 512:
+        raise KeyMaterialError("expected a base58btc multibase string starting with 'z'")
+    try:
+        return bytes(base58.b58decode(value[1:]))
+    except ValueError as error:
+        raise KeyMaterialError(f"invalid base58btc: {error}") from None
+
+
+def encode_public_multikey(raw: bytes) -> str:
+    if len(raw) != 32:
+        raise KeyMaterialError("an Ed25519 public key has 32 bytes")
+    return multibase_b58_encode(ED25519_PUB_HEADER + raw)
+
+
+def decode_public_multikey(value: str) -> bytes:
+    data = multibase_b58_decode(value)
+    if data[:2] != ED25519_PUB_HEADER or len(data) != 34:
+        raise KeyMaterialError("not an Ed25519 public Multikey (header 0xed01, 32 bytes)")
+    return data[2:]
+
+
+def encode_private_multikey(seed: bytes) -> str:
+    if len(seed) != 32:
+        raise KeyMaterialError("an Ed25519 private key has 32 bytes")
+    return multibase_b58_encode(ED25519_PRIV_HEADER + seed)
+
+
+def decode_private_multikey(value: str) -> bytes:
+    data = multibase_b58_decode(value)
+    if data[:2] != ED25519_PRIV_HEADER or len(data) != 34:
+        raise KeyMaterialError("not an Ed25519 private Multikey (header 0x8026, 32 bytes)")
+    return data[2:]
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """An Ed25519 verification key."""
+
+    raw: bytes
+
+    @classmethod
+    def from_multibase(cls, value: str) -> PublicKey:
+        return cls(decode_public_multikey(value))
+
+    @property
+    def multibase(self) -> str:
+        return encode_public_multikey(self.raw)
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        if len(signature) != 64:
+            return False
+        try:
+            Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, message)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+class SigningKey:
+    """An Ed25519 private key with the verification-method id it signs as."""
+
+    __slots__ = ("_key", "public", "verification_method")
+
+    def __init__(self, seed: bytes, verification_method: str | None = None) -> None:
+        if len(seed) != 32:
+            raise KeyMaterialError("an Ed25519 seed has 32 bytes")
+        self._key = Ed25519PrivateKey.from_private_bytes(seed)
+        self.public = PublicKey(
+            self._key.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+        )
+        self.verification_method = verification_method or did_key_verification_method(
+            self.public
+        )
+
+    @classmethod
+    def generate(cls, verification_method: str | None = None) -> SigningKey:
+        return cls(os.urandom(32), verification_method)
+
+    @classmethod
+    def from_multibase(cls, value: str, verification_method: str | None = None) -> SigningKey:
+        return cls(decode_private_multikey(value), verification_method)
+
+    def with_verification_method(self, verification_method: str) -> SigningKey:
+        return SigningKey(self.seed, verification_method)
+
+    @property
+    def seed(self) -> bytes:
+        return self._key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+
+    @property
+    def private_multibase(self) -> str:
+        return encode_private_multikey(self.seed)
+
+    @property
+    def controller(self) -> str:
+        return self.verification_method.split("#", 1)[0]
+
+    def sign(self, message: bytes) -> bytes:
+        return self._key.sign(message)
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"SigningKey({self.verification_method!r})"
+
+
+def did_key(public: PublicKey) -> str:
+    return f"did:key:{public.multibase}"
+
+
+def did_key_verification_method(public: PublicKey) -> str:
+    return f"{did_key(public)}#{public.multibase}"
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """One key of an issuer's key history (public part only).
+
+    A retired key stays listed (DID document, trust list) so credentials it
+    signed keep verifying; it must not sign anything after ``retired_at``.
+    """
+
+    fragment: str
+    public_multibase: str
+    active_from: datetime
+    retired_at: datetime | None = None
+
+    @property
+    def public(self) -> PublicKey:
+        return PublicKey.from_multibase(self.public_multibase)
+
+    def active_at(self, moment: datetime) -> bool:
+        return self.active_from <= moment and (self.retired_at is None or moment < self.retired_at)

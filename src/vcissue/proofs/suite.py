@@ -1,0 +1,65 @@
+"""One Data Integrity proof routine for every cryptosuite (VC Data Integrity 1.0).
+
+A cryptosuite is a value that knows how to canonicalise a document and a proof
+configuration; hashing, signing and proof assembly are the same for both EdDSA
+suites and live here once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..jsonld import ContextSet
+
+PROOF_TYPE = "DataIntegrityProof"
+
+
+class Cryptosuite(Protocol):
+    name: str
+    proof_carries_context: bool  # eddsa-jcs-2022 proofs repeat the document's @context
+
+    def canonicalize(self, document: Mapping[str, Any], contexts: ContextSet) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class HashData:
+    """The intermediate values of a proof, exposed for known-answer tests."""
+
+    canonical_config: bytes
+    canonical_document: bytes
+
+    @property
+    def config_hash(self) -> bytes:
+        return hashlib.sha256(self.canonical_config).digest()
+
+    @property
+    def document_hash(self) -> bytes:
+        return hashlib.sha256(self.canonical_document).digest()
+
+    @property
+    def combined(self) -> bytes:
+        # Spec order: hash(proofConfig) || hash(transformedDocument).
+        return self.config_hash + self.document_hash
+
+
+def proof_config(proof: Mapping[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
+    """Proof options minus proofValue, under the document's @context."""
+    config = {key: value for key, value in proof.items() if key != "proofValue"}
+    if "@context" in document:
+        config["@context"] = document["@context"]
+    return config
+
+
+def hash_data(
+    suite: Cryptosuite,
+    unsecured: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    contexts: ContextSet,
+) -> HashData:
+    return HashData(
+        canonical_config=suite.canonicalize(proof_config(proof, unsecured), contexts),
+        canonical_document=suite.canonicalize(unsecured, contexts),
+    )
