@@ -99,9 +99,7 @@ class SigningKey:
                 serialization.Encoding.Raw, serialization.PublicFormat.Raw
             )
         )
-        self.verification_method = verification_method or did_key_verification_method(
-            self.public
-        )
+        self.verification_method = verification_method or did_key_verification_method(self.public)
 
     @classmethod
     def generate(cls, verification_method: str | None = None) -> SigningKey:

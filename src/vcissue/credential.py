@@ -1,0 +1,228 @@
+"""Award -> unsigned VC Data Model 2.0 / Open Badges 3.0 AchievementCredential.
+
+Nothing else in vcissue builds credential JSON. Where ISO/IEC 17024 9.4.8
+(seed 001, 4.31) items land in the credential:
+
+=====================================  ==============================================
+name of the certified person           credentialSubject.identifier (identityType name)
+unique identification                  id (urn:uuid)
+name of the certification body         issuer.name (issuer.id is its DID)
+reference to the scheme and version    credentialSubject.achievement.id / .version
+scope, validity conditions, limits     description; achievement.alignment (one per unit)
+dates of award and expiry              validFrom (= awardedDate) and validUntil
+signature of the authorised issuer     proof (added by ``proofs.sign``)
+=====================================  ==============================================
+
+Every term used is defined by the VC v2 or OB 3.0.3 context, so the JSON-LD
+safe-mode check passes and other stacks read the same meaning.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from .errors import CredentialError
+from .jsonld import OB_V3, VC_V2
+from .model import Award, Unit
+from .proofs import format_datetime
+
+CONTEXT = [VC_V2, OB_V3]
+CREDENTIAL_TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
+OB_SCHEMA_ID = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+    "ob_v3p0_achievementcredential-jsonschema1.json"
+)
+
+
+@dataclass(frozen=True)
+class IssuerProfile:
+    """The certification body as it appears in every credential it issues."""
+
+    id: str  # its DID
+    name: str
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id.startswith("did:"):
+            raise CredentialError(f"issuer id must be a DID, got {self.id!r}")
+        if not self.name.strip():
+            raise CredentialError("issuer name must not be empty")
+
+    def to_json(self) -> dict[str, Any]:
+        profile: dict[str, Any] = {"id": self.id, "type": ["Profile"], "name": self.name}
+        if self.url:
+            profile["url"] = self.url
+        return profile
+
+
+def new_credential_id(random_bytes: bytes) -> str:
+    """A urn:uuid (version 4) from 16 caller-supplied random bytes."""
+    if len(random_bytes) != 16:
+        raise CredentialError("a credential id needs 16 random bytes")
+    return uuid.UUID(bytes=random_bytes, version=4).urn
+
+
+def unit_iri(scheme_ref: str, unit_id: str) -> str:
+    return f"{scheme_ref}#{unit_id}"
+
+
+def build(
+    award: Award,
+    issuer: IssuerProfile,
+    *,
+    credential_id: str,
+    status: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The unsigned credential for ``award``; ``status`` holds credentialStatus entries."""
+    if not credential_id.startswith("urn:uuid:"):
+        raise CredentialError(f"credential id must be a urn:uuid, got {credential_id!r}")
+    qualification = award.qualification
+    units = award.awarded_units
+    if award.is_full:
+        name = qualification.title
+        achievement_id = qualification.scheme_ref
+        achievement_type = "Certification"
+        human_code = qualification.id
+        credits = qualification.credits
+    else:
+        titles = ", ".join(f"{unit.id} {unit.title}" for unit in units)
+        name = f"{qualification.title} - unit credential: {titles}"
+        achievement_id = unit_iri(qualification.scheme_ref, "+".join(u.id for u in units))
+        achievement_type = "Competency"
+        human_code = f"{qualification.id}/{'+'.join(u.id for u in units)}"
+        credits = _sum_credits(units)
+
+    achievement: dict[str, Any] = {
+        "id": achievement_id,
+        "type": ["Achievement"],
+        "achievementType": achievement_type,
+        "name": name,
+        "description": qualification.description,
+        "criteria": {"narrative": qualification.criteria_narrative},
+        "humanCode": human_code,
+        "version": qualification.scheme_version,
+        "alignment": [_alignment(qualification.scheme_ref, unit) for unit in units],
+    }
+    if credits is not None:
+        achievement["creditsAvailable"] = credits
+
+    subject: dict[str, Any] = {
+        "type": ["AchievementSubject"],
+        "identifier": [
+            {
+                "type": "IdentityObject",
+                "hashed": False,
+                "identityHash": award.holder.name,
+                "identityType": "name",
+            }
+        ],
+        "achievement": achievement,
+        "result": [{"type": ["Result"], "status": "Completed", "value": award.result}],
+    }
+    if award.holder.id:
+        subject = {"id": award.holder.id, **subject}
+    earned = _sum_credits(units)
+    if earned is not None:
+        subject["creditsEarned"] = earned
+
+    credential: dict[str, Any] = {
+        "@context": list(CONTEXT),
+        "id": credential_id,
+        "type": list(CREDENTIAL_TYPE),
+        "name": name,
+        "description": _scope_statement(award),
+        "issuer": issuer.to_json(),
+        "validFrom": format_datetime(award.awarded),
+        "validUntil": format_datetime(award.expiry),
+        "awardedDate": format_datetime(award.awarded),
+        "credentialSubject": subject,
+        "credentialSchema": [{"id": OB_SCHEMA_ID, "type": "JsonSchema"}],
+    }
+    evidence = [_evidence(item.id, item.name, item.description) for item in award.evidence]
+    if award.previous_credential:
+        evidence.append(
+            {
+                "id": award.previous_credential,
+                "type": ["Evidence"],
+                "name": "Previous certificate (recertification)",
+                "genre": "Recertification",
+            }
+        )
+    if evidence:
+        credential["evidence"] = evidence
+    if status:
+        entries = [dict(entry) for entry in status]
+        credential["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+    problems = schema_errors(credential)
+    if problems:  # a bug in this module, not bad user input: fail loudly
+        raise CredentialError("built credential violates the OB 3.0 schema: " + "; ".join(problems))
+    return credential
+
+
+def _sum_credits(units: Sequence[Unit]) -> int | None:
+    if not units or any(unit.credits is None for unit in units):
+        return None
+    return sum(unit.credits or 0 for unit in units)
+
+
+def _alignment(scheme_ref: str, unit: Unit) -> dict[str, Any]:
+    return {
+        "type": ["Alignment"],
+        "targetName": unit.title,
+        "targetUrl": unit_iri(scheme_ref, unit.id),
+        "targetCode": unit.id,
+    }
+
+
+def _evidence(evidence_id: str, name: str, description: str) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": evidence_id, "type": ["Evidence"], "name": name}
+    if description:
+        item["description"] = description
+    return item
+
+
+def _scope_statement(award: Award) -> str:
+    parts = [f"Scope: {award.effective_scope}."]
+    if award.limitations:
+        parts.append("Limitations: " + "; ".join(award.limitations) + ".")
+    parts.append(
+        f"Valid from {award.awarded.date().isoformat()} until {award.expiry.date().isoformat()}"
+        " while not suspended or withdrawn; renewal by recertification."
+    )
+    return " ".join(parts)
+
+
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    text = resources.files("vcissue") / "schemas" / "ob_v3p0_achievementcredential.json"
+    schema = json.loads(text.read_text("utf-8"))
+    schema = copy.deepcopy(schema)
+    # The 1EdTech schema types credentialStatus as one object; VC 2.0 allows a list,
+    # and a certificate that can be suspended and revoked needs two entries.
+    status_ref = schema["properties"]["credentialStatus"]
+    schema["properties"]["credentialStatus"] = {
+        "oneOf": [status_ref, {"type": "array", "minItems": 1, "items": status_ref}]
+    }
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator: jsonschema.protocols.Validator = validator_class(
+        schema, format_checker=validator_class.FORMAT_CHECKER
+    )
+    return validator
+
+
+def schema_errors(credential: Mapping[str, Any]) -> list[str]:
+    """OB 3.0 AchievementCredential schema violations (status relaxed to object-or-list)."""
+    errors = sorted(_validator().iter_errors(credential), key=lambda e: list(e.absolute_path))
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
+        for error in errors[:10]
+    ]

@@ -1,0 +1,121 @@
+"""The offline loader, safe mode and the canonicalisation work limit."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests import vectors
+from vcissue.errors import CanonicalizationError, ContextError
+from vcissue.jsonld import VC_V2, ContextSet, canonize, check_contexts, expand
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[Any, ...]]]:
+    """Any attempt to open a socket or resolve a name fails the test loudly."""
+    attempts: list[tuple[Any, ...]] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise AssertionError(f"network use attempted: {args}")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    yield attempts
+    assert attempts == []
+
+
+def _credential(**extra: Any) -> dict[str, Any]:
+    return {
+        "@context": [VC_V2],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {"id": "did:example:subject"},
+        **extra,
+    }
+
+
+def test_canonize_works_with_network_disabled(no_network: list[Any]) -> None:
+    nquads = canonize(vectors.unsigned(), vectors.TEST_CONTEXTS)
+    assert "<did:example:abcdefgh>" in nquads
+
+
+def test_unknown_context_is_a_typed_error_not_a_fetch(no_network: list[Any]) -> None:
+    document = _credential()
+    document["@context"] = [VC_V2, "https://evil.example/context.jsonld"]
+    with pytest.raises(ContextError, match=r"evil\.example"):
+        canonize(document)
+    with pytest.raises(ContextError, match="unknown @context"):
+        check_contexts(document["@context"], ContextSet.bundled())
+
+
+def test_examples_context_is_not_bundled_for_production() -> None:
+    assert vectors.EXAMPLES_CONTEXT_URL not in ContextSet.bundled()
+    with pytest.raises(ContextError):
+        canonize(vectors.unsigned())
+
+
+def test_inline_contexts_are_refused_by_the_url_check() -> None:
+    with pytest.raises(ContextError, match="inline"):
+        check_contexts([VC_V2, {"@vocab": "https://example.org/"}], ContextSet.bundled())
+
+
+def test_undefined_term_fails_like_js_safe_mode() -> None:
+    document = _credential()
+    document["credentialSubject"]["undefinedTerm"] = "x"
+    with pytest.raises(ContextError, match="undefinedTerm"):
+        canonize(document)
+
+
+def test_undefined_type_becomes_no_relative_iri() -> None:
+    # The trap from standards/README: an undefined credentialSchema type.
+    document = _credential(
+        credentialSchema={"id": "https://example.org/s.json", "type": "1EdTechJsonSchemaValidator2019"}
+    )
+    with pytest.raises(ContextError, match="1EdTechJsonSchemaValidator2019"):
+        expand(document)
+
+
+def test_relative_id_is_refused() -> None:
+    document = _credential()
+    document["credentialSubject"]["id"] = "not-absolute"
+    with pytest.raises(ContextError, match="not an absolute IRI"):
+        canonize(document)
+
+
+def _blank_node_clique(size: int) -> str:
+    """N-Quads of a complete graph of blank nodes: factorial RDFC-1.0 work (rdf-canon#120)."""
+    lines = []
+    for a in range(size):
+        for b in range(size):
+            if a != b:
+                lines.append(f"_:b{a} <http://example.org/p> _:b{b} .")
+    return "\n".join(lines) + "\n"
+
+
+def test_poisoned_graph_fails_closed_and_fast() -> None:
+    from pyld import jsonld
+
+    from vcissue.jsonld import _BoundedURDNA2015
+
+    dataset = jsonld.parse_nquads(_blank_node_clique(10))
+    started = time.monotonic()
+    with pytest.raises(CanonicalizationError, match="work limit"):
+        _BoundedURDNA2015(1000).main(dataset, {"format": "application/n-quads"})
+    # Not a timed assertion of speed: a generous bound that only an unbounded run would break.
+    assert time.monotonic() - started < 60
+
+
+def test_poisoned_json_ld_document_is_refused() -> None:
+    # The same clique expressed as JSON-LD blank nodes.
+    nodes: list[dict[str, Any]] = [{"@id": f"_:b{i}"} for i in range(8)]
+    for i, node in enumerate(nodes):
+        node["https://schema.org/knows"] = [{"@id": f"_:b{j}"} for j in range(8) if j != i]
+    document = {"@context": {"@vocab": "https://schema.org/"}, "@graph": nodes}
+    with pytest.raises((CanonicalizationError, ContextError)):
+        canonize(document, ContextSet.bundled())
