@@ -75,7 +75,10 @@ def test_undefined_term_fails_like_js_safe_mode() -> None:
 def test_undefined_type_becomes_no_relative_iri() -> None:
     # The trap from standards/README: an undefined credentialSchema type.
     document = _credential(
-        credentialSchema={"id": "https://example.org/s.json", "type": "1EdTechJsonSchemaValidator2019"}
+        credentialSchema={
+            "id": "https://example.org/s.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
     )
     with pytest.raises(ContextError, match="1EdTechJsonSchemaValidator2019"):
         expand(document)

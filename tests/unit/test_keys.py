@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vcissue.dids import did_key_document, did_web_document, did_web_url, resolve_verification_method
+from vcissue.dids import (
+    did_key_document,
+    did_web_document,
+    did_web_url,
+    resolve_verification_method,
+)
 from vcissue.errors import DidError, KeyMaterialError
 from vcissue.keys import (
     KeyRecord,
@@ -72,7 +77,9 @@ def test_did_key_document_and_resolution() -> None:
 
 def test_did_web_url() -> None:
     assert did_web_url("did:web:example.org") == "https://example.org/.well-known/did.json"
-    assert did_web_url("did:web:example.org:bodies:eco") == "https://example.org/bodies/eco/did.json"
+    assert (
+        did_web_url("did:web:example.org:bodies:eco") == "https://example.org/bodies/eco/did.json"
+    )
     assert did_web_url("did:web:localhost%3A8443") == "https://localhost:8443/.well-known/did.json"
     for bad in ("did:web:", "did:key:z6Mk", "did:web:exa mple.org", "did:web:a/b"):
         with pytest.raises(DidError):
@@ -84,11 +91,15 @@ def test_did_web_resolution_needs_the_document() -> None:
     record = KeyRecord("key-1", key.public.multibase, NOW)
     document = did_web_document("did:web:body.example", [record])
     vm = "did:web:body.example#key-1"
-    assert resolve_verification_method(vm, {"did:web:body.example": document}).public_key == key.public
+    assert (
+        resolve_verification_method(vm, {"did:web:body.example": document}).public_key == key.public
+    )
     with pytest.raises(DidError, match="trust list"):
         resolve_verification_method(vm, {})
     with pytest.raises(DidError, match="not listed"):
-        resolve_verification_method("did:web:body.example#key-9", {"did:web:body.example": document})
+        resolve_verification_method(
+            "did:web:body.example#key-9", {"did:web:body.example": document}
+        )
     forged = {**document, "id": "did:web:other.example"}
     with pytest.raises(DidError, match="does not match"):
         resolve_verification_method(vm, {"did:web:body.example": forged})

@@ -47,7 +47,10 @@ def test_sign_reproduces_signed_vector(suite: str) -> None:
     config = vectors.suite_vector(suite, "proofConfig")
     created = proofs.parse_datetime(config["created"])
     signed = proofs.sign(
-        vectors.unsigned(), _signing_key(), created=created, suite=suite,
+        vectors.unsigned(),
+        _signing_key(),
+        created=created,
+        suite=suite,
         contexts=vectors.TEST_CONTEXTS,
     )
     assert signed == signed_vector
