@@ -299,7 +299,7 @@ def _check_context(vc: Mapping[str, Any], contexts: ContextSet, report: _Report)
         proof = vc.get("proof")
         if not (isinstance(proof, Mapping) and proof.get("cryptosuite") == "eddsa-rdfc-2022"):
             # eddsa-rdfc-2022 expands while canonicalising; other suites need it here.
-            expand(vc, contexts)
+            expand({k: v for k, v in vc.items() if k != "proof"}, contexts)
     except (ContextError, CanonicalizationError) as error:
         report.failed("context", str(error))
         return

@@ -27,21 +27,17 @@ __all__ = [
     "HashData",
     "ProofCheck",
     "ProofError",
-    "parse_datetime",
     "format_datetime",
     "hash_data",
+    "parse_datetime",
     "sign",
     "verify_proof",
 ]
 
-SUITES: dict[str, Cryptosuite] = {
-    suite.name: suite for suite in (EddsaRdfc2022(), EddsaJcs2022())
-}
+SUITES: dict[str, Cryptosuite] = {suite.name: suite for suite in (EddsaRdfc2022(), EddsaJcs2022())}
 DEFAULT_SUITE = "eddsa-rdfc-2022"
 ASSERTION = "assertionMethod"
-_XSD_DATETIME = re.compile(
-    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
-)
+_XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
 def format_datetime(moment: datetime) -> str:

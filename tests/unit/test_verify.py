@@ -1,0 +1,255 @@
+"""Verification: every check can fail, with a reason that names it; bad input never crashes."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import AWARDED, Body
+from vcissue import proofs
+from vcissue.keys import KeyRecord, SigningKey
+from vcissue.verify import (
+    MAX_CREDENTIAL_BYTES,
+    Outcome,
+    TrustList,
+    VerificationFailed,
+    verify_credential,
+)
+
+SUITES = ["eddsa-rdfc-2022", "eddsa-jcs-2022"]
+NOW = AWARDED + timedelta(days=10)
+
+
+@pytest.fixture(scope="module")
+def body() -> Body:
+    return Body()
+
+
+@pytest.fixture(scope="module", params=SUITES)
+def signed(request: pytest.FixtureRequest, body: Body) -> dict[str, Any]:
+    return body.issue(suite=request.param)
+
+
+def failed_ids(vc: Any, trust: TrustList, now: Any = NOW) -> set[str]:
+    result = verify_credential(vc, trust=trust, now=now)
+    return {check.id for check in result.failures}
+
+
+def test_valid_credential_passes_every_check(signed: dict[str, Any], body: Body) -> None:
+    result = verify_credential(signed, trust=body.trust, now=NOW)
+    assert result.verified, result.to_json()
+    outcomes = {check.id: check.outcome for check in result.checks}
+    for check_id in (
+        "context",
+        "structure",
+        "schema",
+        "proof",
+        "issuer.binding",
+        "issuer.trusted",
+        "validity.not_before",
+        "validity.expiry",
+    ):
+        assert outcomes[check_id] is Outcome.PASSED
+    # Status lists do not exist yet: reported as not checked, never as passed.
+    assert outcomes["status"] is Outcome.SKIPPED
+    assert "not checked" in result.check("status").message
+    result.raise_for_failure()
+
+
+def _leaves(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _leaves(value, (*path, index))
+    else:
+        yield path, node
+
+
+def _set(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(document)
+    target: Any = changed
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return changed
+
+
+def _altered(value: Any) -> Any:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 1
+    return f"{value}x"
+
+
+def test_tampering_with_any_field_fails(signed: dict[str, Any], body: Body) -> None:
+    leaves = [(path, value) for path, value in _leaves(signed) if path[0] != "proof"]
+    assert len(leaves) > 30
+    for path, value in leaves:
+        failures = failed_ids(_set(signed, path, _altered(value)), body.trust)
+        assert failures, f"tampering with {path} went unnoticed"
+        if path[0] not in ("@context", "type") and path[-1] != "type":
+            assert "proof" in failures or "context" in failures, (path, failures)
+
+
+@pytest.mark.parametrize(
+    "field", ["proofValue", "created", "verificationMethod", "cryptosuite", "proofPurpose", "type"]
+)
+def test_tampering_with_the_proof_fails(signed: dict[str, Any], body: Body, field: str) -> None:
+    proof = signed["proof"]
+    replacement = {
+        "proofValue": proof["proofValue"][:-2]
+        + ("11" if not proof["proofValue"].endswith("11") else "22"),
+        "created": "2026-03-02T09:30:01Z",
+        "verificationMethod": f"{body.did}#key-2",
+        "cryptosuite": "eddsa-jcs-2022"
+        if proof["cryptosuite"] == "eddsa-rdfc-2022"
+        else "eddsa-rdfc-2022",
+        "proofPurpose": "authentication",
+        "type": "Ed25519Signature2020",
+    }[field]
+    assert "proof" in failed_ids(_set(signed, ("proof", field), replacement), body.trust)
+
+
+def test_missing_or_malformed_proof_fails(signed: dict[str, Any], body: Body) -> None:
+    without = {k: v for k, v in signed.items() if k != "proof"}
+    result = verify_credential(without, trust=body.trust, now=NOW)
+    assert not result.verified and "no proof" in result.check("proof").message
+    for bad in ([signed["proof"], signed["proof"]], "z123", 7, {"type": "DataIntegrityProof"}):
+        assert "proof" in failed_ids({**signed, "proof": bad}, body.trust)
+    with pytest.raises(VerificationFailed, match="proof"):
+        verify_credential(without, trust=body.trust, now=NOW).raise_for_failure()
+
+
+def test_a_different_key_is_caught(body: Body) -> None:
+    impostor = SigningKey.generate(f"{body.did}#key-1")  # claims the body's key id
+    forged = proofs.sign(body.unsigned(), impostor, created=AWARDED)
+    assert "proof" in failed_ids(forged, body.trust)
+
+
+def test_issuer_must_control_the_key(body: Body) -> None:
+    own_key = SigningKey.generate()  # a did:key, not the body's DID
+    forged = proofs.sign(body.unsigned(), own_key, created=AWARDED)
+    result = verify_credential(forged, trust=body.trust, now=NOW)
+    assert result.check("proof").outcome is Outcome.PASSED
+    assert result.check("issuer.binding").outcome is Outcome.FAILED
+    assert "controller" in result.check("issuer.binding").message
+
+
+def test_untrusted_issuer_is_reported(body: Body) -> None:
+    other = Body(did="did:web:other-body.example", name="Other Body")
+    vc = other.issue()
+    result = verify_credential(vc, trust=other.trust, now=NOW)
+    assert result.verified
+    mixed = TrustList.of(*body.trust.issuers.values(), *other.trust.issuers.values())
+    assert verify_credential(vc, trust=mixed, now=NOW).verified
+    only_body = verify_credential(vc, trust=body.trust, now=NOW)
+    # The proof cannot be checked without the other body's DID document, and it is not trusted.
+    assert {c.id for c in only_body.failures} >= {"issuer.trusted", "proof"}
+
+
+def test_dates_fail_separately_from_the_signature(signed: dict[str, Any], body: Body) -> None:
+    early = verify_credential(signed, trust=body.trust, now=AWARDED - timedelta(days=1))
+    assert {c.id for c in early.failures} == {"validity.not_before"}
+    assert "not yet valid" in early.check("validity.not_before").message
+    late = verify_credential(signed, trust=body.trust, now=AWARDED + timedelta(days=365 * 6))
+    assert {c.id for c in late.failures} == {"validity.expiry"}
+    assert late.check("proof").outcome is Outcome.PASSED  # expired is not forged
+    moved = _set(signed, ("validUntil",), "2099-01-01T00:00:00Z")
+    assert "proof" in failed_ids(moved, body.trust)
+
+
+def test_rotated_key_still_verifies_while_listed(body: Body) -> None:
+    old_vc = body.issue()
+    rotated = Body(did=body.did, name=body.name)
+    rotated.key = SigningKey.generate(f"{body.did}#key-2")
+    rotated.records = [
+        KeyRecord("key-1", body.key.public.multibase, AWARDED, AWARDED + timedelta(days=1)),
+        KeyRecord("key-2", rotated.key.public.multibase, AWARDED + timedelta(days=1)),
+    ]
+    assert verify_credential(old_vc, trust=rotated.trust, now=NOW).verified
+    assert verify_credential(rotated.issue(), trust=rotated.trust, now=NOW).verified
+    dropped = Body(did=body.did, name=body.name)
+    dropped.records = rotated.records[1:]
+    result = verify_credential(old_vc, trust=dropped.trust, now=NOW)
+    assert "not listed" in result.check("proof").message
+
+
+def test_unknown_context_is_a_context_failure(signed: dict[str, Any], body: Body) -> None:
+    vc = _set(signed, ("@context",), [*signed["@context"], "https://evil.example/ctx"])
+    result = verify_credential(vc, trust=body.trust, now=NOW)
+    assert result.check("context").outcome is Outcome.FAILED
+    assert result.check("proof").outcome is Outcome.SKIPPED
+
+
+def test_undefined_term_is_a_context_failure(signed: dict[str, Any], body: Body) -> None:
+    vc = copy.deepcopy(signed)
+    vc["credentialSubject"]["favouriteColour"] = "green"
+    assert "context" in failed_ids(vc, body.trust)
+
+
+# --- malformed input: a failed check, never an exception ------------------------------
+
+
+def test_not_json_and_oversized_and_deep(body: Body) -> None:
+    for data in (
+        b"\xff\xfe",
+        b"{",
+        b"[]",
+        b"null",
+        b'{"a": NaN}',
+        b'{"a":1,"a":2}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b" " * (MAX_CREDENTIAL_BYTES + 1),
+    ):
+        result = verify_credential(data, trust=body.trust, now=NOW)
+        assert not result.verified
+        assert result.check("parse").outcome is Outcome.FAILED
+    nested: dict[str, Any] = {}
+    cursor = nested
+    for _ in range(200):
+        cursor["a"] = {}
+        cursor = cursor["a"]
+    assert "parse" in failed_ids(nested, body.trust)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300) | json_values.map(lambda v: json.dumps(v).encode()))
+def test_arbitrary_input_never_crashes(data: bytes, body: Body) -> None:
+    result = verify_credential(data, trust=body.trust, now=NOW)
+    assert not result.verified
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(choice=st.data())
+def test_mutated_credentials_never_crash(
+    choice: st.DataObject, signed: dict[str, Any], body: Body
+) -> None:
+    leaves = [path for path, _ in _leaves(signed)]
+    path = choice.draw(st.sampled_from(leaves))
+    depth = choice.draw(st.integers(min_value=1, max_value=len(path)))
+    replacement = choice.draw(json_values)
+    mutated = _set(signed, path[:depth], replacement)
+    result = verify_credential(mutated, trust=body.trust, now=NOW)
+    if mutated != signed:
+        assert not result.verified
