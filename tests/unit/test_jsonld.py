@@ -122,3 +122,24 @@ def test_poisoned_json_ld_document_is_refused() -> None:
     document = {"@context": {"@vocab": "https://schema.org/"}, "@graph": nodes}
     with pytest.raises((CanonicalizationError, ContextError)):
         canonize(document, ContextSet.bundled())
+
+
+def test_context_cache_changes_no_output_byte() -> None:
+    """The processed-context cache against pyld's own uncached path, over real credentials."""
+    from tests.factories import AWARDED, EXAMPLES, Body, ecomentor
+    from vcissue.credential import build, new_credential_id
+    from vcissue.model import Award, Holder, load_qualification
+
+    body = Body()
+    kcs = load_qualification(EXAMPLES / "kcs" / "level2.json")
+    organisation = Award(Holder("Safe Org Ltd", kind="organisation"), kcs, awarded=AWARDED)
+    documents = [
+        body.unsigned("Ana Novak"),
+        body.unsigned("Ivan Jurić", units=(ecomentor().units[0].id,)),
+        build(organisation, body.profile, credential_id=new_credential_id(bytes(16))),
+        vectors.unsigned(),
+    ]
+    for document in documents:
+        uncached = canonize(document, vectors.TEST_CONTEXTS, cached=False)
+        assert canonize(document, vectors.TEST_CONTEXTS) == uncached
+        assert canonize(document, vectors.TEST_CONTEXTS) == uncached  # served from the cache
