@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -33,6 +33,14 @@ from .errors import (
 )
 from .jsonld import VC_V2, ContextSet, check_contexts, expand
 from .keys import PublicKey
+from .status import StatusEntry, parse_status_entries, read_status_list_credential, status_of
+
+StatusListSource = Callable[[str], Mapping[str, Any]]
+"""status list URL -> the status list credential (a file, an HTTP fetcher, a cache).
+
+It raises a VcissueError (or OSError) when it cannot deliver; verification then reports
+"could not check", never "not revoked".
+"""
 
 MAX_CREDENTIAL_BYTES = 1_000_000
 MAX_DEPTH = 48
@@ -268,8 +276,12 @@ def verify_credential(
     now: datetime,
     contexts: ContextSet | None = None,
     max_clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
+    status_lists: StatusListSource | None = None,
 ) -> VerificationResult:
-    """Run every check; a bad credential gives failed checks, never an exception."""
+    """Run every check; a bad credential gives failed checks, never an exception.
+
+    Without ``status_lists`` the status is reported as not checked.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     contexts = contexts or ContextSet.bundled()
@@ -287,7 +299,7 @@ def verify_credential(
     check = _check_proof(vc, trust, contexts, report)
     _check_issuer(vc, check, trust, report)
     _check_validity(vc, now, max_clock_skew, report)
-    _check_status(vc, report)
+    _check_status(vc, report, status_lists, trust, contexts, now)
     return VerificationResult(tuple(report.checks), vc)
 
 
@@ -417,8 +429,52 @@ def _check_validity(vc: Mapping[str, Any], now: datetime, skew: timedelta, repor
             report.passed(check_id, f"{name} {vc[name]} ok at {proofs.format_datetime(now)}")
 
 
-def _check_status(vc: Mapping[str, Any], report: _Report) -> None:
-    if "credentialStatus" in vc:
-        report.skipped("status", "not checked: no status list source given")
-    else:
+def _check_status(
+    vc: Mapping[str, Any],
+    report: _Report,
+    source: StatusListSource | None,
+    trust: TrustList,
+    contexts: ContextSet,
+    now: datetime,
+) -> None:
+    if "credentialStatus" not in vc:
         report.skipped("status", "not checked: the credential carries no credentialStatus")
+        return
+    if source is None:
+        report.skipped("status", "not checked: no status list source given")
+        return
+    try:
+        entries = parse_status_entries(vc["credentialStatus"])
+    except VcissueError as error:
+        report.failed("status", f"credentialStatus: {error}")
+        return
+    for entry in entries:
+        check_id = f"status.{entry.purpose.value}"
+        state = "revoked" if entry.purpose.value == "revocation" else "suspended"
+        try:
+            set_bit = _status_bit(entry, _issuer_id(vc), source, trust, contexts, now)
+        except (VcissueError, OSError) as error:
+            report.failed(check_id, f"could not check (which is not 'not {state}'): {error}")
+            continue
+        if set_bit:
+            report.failed(check_id, f"{state} (list {entry.list_url}, index {entry.index})")
+        else:
+            report.passed(check_id, f"not {state} (list {entry.list_url})")
+
+
+def _status_bit(
+    entry: StatusEntry,
+    issuer: str | None,
+    source: StatusListSource,
+    trust: TrustList,
+    contexts: ContextSet,
+    now: datetime,
+) -> bool:
+    document = parse_credential(source(entry.list_url))
+    check = proofs.verify_proof(document, trust.resolve_key, contexts=contexts)
+    status_list = read_status_list_credential(document, fetched_from=entry.list_url)
+    if check.controller != issuer or status_list.issuer_id != issuer:
+        raise ProofError("the status list is not signed by the credential's issuer")
+    if not status_list.valid_at(now):
+        raise ProofError("the status list is outside its validity period")
+    return status_of(entry, status_list)
