@@ -1,0 +1,283 @@
+"""Versioned schema migrations, as ordered SQL per back end.
+
+Each back end keeps a ``schema_migrations`` table (``version``, ``name``,
+``applied_at``). Opening a store applies, in one write transaction, every migration
+whose version is above the highest recorded one; a database whose highest version is
+above the highest the code knows is refused (``SchemaVersionError``), because code
+cannot safely write a schema it does not understand. The opener serialises itself
+against other openers (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-scoped
+advisory lock derived from the schema name), so eight processes opening a fresh
+database at once apply each migration exactly once.
+
+Rules for adding a migration: append, never edit or reorder a released one; versions
+are 1, 2, 3, ... without gaps; statements are plain DDL/DML without parameters (they
+run inside the migration transaction, so a failing one leaves the schema unchanged).
+
+Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
+``audit.iso_utc``, PostgreSQL as ``timestamptz``):
+
+``status_lists``
+    one row per list (``id`` = the list URL); ``version`` increases by exactly one
+    on every ``save_list`` (optimistic check); at most one list per purpose is not
+    full (partial unique index ``status_lists_one_open``).
+``allocations``
+    ``(list_id, idx)`` primary key: an index is handed out once, to one credential id,
+    and never again. Rows can be neither updated nor deleted (triggers).
+``credentials``
+    the issued credentials. ``(revocation_list, revocation_index, id)`` and
+    ``(suspension_list, suspension_index, id)`` reference ``allocations``: a credential
+    can only carry indices allocated to it. ``batch_key`` is unique when not null.
+``approvals``
+    ``(credential_id, action, approver)`` primary key: one approver counts once.
+``principals``
+    API keys by ``key_id``; only a hash of the key is stored.
+``audit_log``, ``audit_head``
+    the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
+    (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
+    the last append, locked by every append.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .audit import GENESIS_HASH
+from .base import SchemaVersionError
+
+__all__ = ["POSTGRES_MIGRATIONS", "SQLITE_MIGRATIONS", "Migration", "pending_migrations"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+_SEED_AUDIT_HEAD = f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')"  # noqa: S608
+_CREDENTIAL_STATES = "'active', 'suspended', 'revoked', 'withdrawn', 'superseded'"
+
+SQLITE_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "initial schema",
+        (
+            """CREATE TABLE status_lists (
+                id TEXT PRIMARY KEY,
+                purpose TEXT NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+                size INTEGER NOT NULL CHECK (size > 0),
+                bits BLOB NOT NULL,
+                version INTEGER NOT NULL CHECK (version >= 0),
+                is_full INTEGER NOT NULL DEFAULT 0 CHECK (is_full IN (0, 1)),
+                published_json TEXT,
+                published_at TEXT,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE UNIQUE INDEX status_lists_one_open ON status_lists (purpose) WHERE NOT is_full",
+            """CREATE TABLE allocations (
+                list_id TEXT NOT NULL REFERENCES status_lists (id),
+                idx INTEGER NOT NULL CHECK (idx >= 0),
+                credential_id TEXT NOT NULL,
+                PRIMARY KEY (list_id, idx),
+                UNIQUE (list_id, idx, credential_id)
+            )""",
+            """CREATE TRIGGER allocations_no_update BEFORE UPDATE ON allocations
+               BEGIN SELECT RAISE(ABORT, 'allocations are permanent'); END""",
+            """CREATE TRIGGER allocations_no_delete BEFORE DELETE ON allocations
+               BEGIN SELECT RAISE(ABORT, 'allocations are permanent'); END""",
+            f"""CREATE TABLE credentials (
+                id TEXT PRIMARY KEY,
+                holder_name TEXT NOT NULL,
+                holder_id TEXT,
+                qualification_id TEXT NOT NULL,
+                units TEXT NOT NULL,
+                awarded TEXT NOT NULL,
+                expires TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ({_CREDENTIAL_STATES})),
+                state_reason TEXT,
+                suspended_until TEXT,
+                revocation_list TEXT NOT NULL,
+                revocation_index INTEGER NOT NULL,
+                suspension_list TEXT NOT NULL,
+                suspension_index INTEGER NOT NULL,
+                previous_id TEXT,
+                batch_key TEXT UNIQUE,
+                signed_json TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                FOREIGN KEY (revocation_list, revocation_index, id)
+                    REFERENCES allocations (list_id, idx, credential_id),
+                FOREIGN KEY (suspension_list, suspension_index, id)
+                    REFERENCES allocations (list_id, idx, credential_id)
+            )""",
+            "CREATE INDEX credentials_state ON credentials (state)",
+            "CREATE INDEX credentials_qualification ON credentials (qualification_id, state)",
+            "CREATE INDEX credentials_expires ON credentials (expires)",
+            """CREATE INDEX credentials_suspended_until ON credentials (suspended_until)
+               WHERE suspended_until IS NOT NULL""",
+            """CREATE INDEX credentials_previous ON credentials (previous_id)
+               WHERE previous_id IS NOT NULL""",
+            """CREATE TABLE approvals (
+                credential_id TEXT NOT NULL REFERENCES credentials (id),
+                action TEXT NOT NULL,
+                approver TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                at TEXT NOT NULL,
+                PRIMARY KEY (credential_id, action, approver)
+            )""",
+            """CREATE TABLE principals (
+                key_id TEXT PRIMARY KEY,
+                key_hash TEXT NOT NULL,
+                role TEXT NOT NULL,
+                name TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE audit_log (
+                seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                credential_id TEXT,
+                details TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL UNIQUE
+            )""",
+            """CREATE INDEX audit_log_credential ON audit_log (credential_id)
+               WHERE credential_id IS NOT NULL""",
+            """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+               BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+            """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+               BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+            """CREATE TABLE audit_head (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                seq INTEGER NOT NULL,
+                hash TEXT NOT NULL
+            )""",
+            _SEED_AUDIT_HEAD,
+        ),
+    ),
+)
+
+POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "initial schema",
+        (
+            """CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN
+                   RAISE EXCEPTION '% rows cannot be changed or deleted', TG_TABLE_NAME;
+               END
+               $$""",
+            """CREATE TABLE status_lists (
+                id text PRIMARY KEY,
+                purpose text NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+                size integer NOT NULL CHECK (size > 0),
+                bits bytea NOT NULL,
+                version bigint NOT NULL CHECK (version >= 0),
+                is_full boolean NOT NULL DEFAULT false,
+                published_json text,
+                published_at timestamptz,
+                created_at timestamptz NOT NULL
+            )""",
+            "CREATE UNIQUE INDEX status_lists_one_open ON status_lists (purpose) WHERE NOT is_full",
+            """CREATE TABLE allocations (
+                list_id text NOT NULL REFERENCES status_lists (id),
+                idx integer NOT NULL CHECK (idx >= 0),
+                credential_id text NOT NULL,
+                PRIMARY KEY (list_id, idx),
+                UNIQUE (list_id, idx, credential_id)
+            )""",
+            """CREATE TRIGGER allocations_permanent BEFORE UPDATE OR DELETE ON allocations
+               FOR EACH ROW EXECUTE FUNCTION refuse_change()""",
+            """CREATE TRIGGER allocations_no_truncate BEFORE TRUNCATE ON allocations
+               FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()""",
+            f"""CREATE TABLE credentials (
+                id text PRIMARY KEY,
+                holder_name text NOT NULL,
+                holder_id text,
+                qualification_id text NOT NULL,
+                units text NOT NULL,
+                awarded timestamptz NOT NULL,
+                expires timestamptz NOT NULL,
+                state text NOT NULL CHECK (state IN ({_CREDENTIAL_STATES})),
+                state_reason text,
+                suspended_until timestamptz,
+                revocation_list text NOT NULL,
+                revocation_index integer NOT NULL,
+                suspension_list text NOT NULL,
+                suspension_index integer NOT NULL,
+                previous_id text,
+                batch_key text UNIQUE,
+                signed_json text NOT NULL,
+                created_at timestamptz NOT NULL,
+                FOREIGN KEY (revocation_list, revocation_index, id)
+                    REFERENCES allocations (list_id, idx, credential_id),
+                FOREIGN KEY (suspension_list, suspension_index, id)
+                    REFERENCES allocations (list_id, idx, credential_id)
+            )""",
+            "CREATE INDEX credentials_state ON credentials (state)",
+            "CREATE INDEX credentials_qualification ON credentials (qualification_id, state)",
+            "CREATE INDEX credentials_expires ON credentials (expires)",
+            """CREATE INDEX credentials_suspended_until ON credentials (suspended_until)
+               WHERE suspended_until IS NOT NULL""",
+            """CREATE INDEX credentials_previous ON credentials (previous_id)
+               WHERE previous_id IS NOT NULL""",
+            """CREATE TABLE approvals (
+                credential_id text NOT NULL REFERENCES credentials (id),
+                action text NOT NULL,
+                approver text NOT NULL,
+                reason text NOT NULL,
+                at timestamptz NOT NULL,
+                PRIMARY KEY (credential_id, action, approver)
+            )""",
+            """CREATE TABLE principals (
+                key_id text PRIMARY KEY,
+                key_hash text NOT NULL,
+                role text NOT NULL,
+                name text NOT NULL,
+                created_at timestamptz NOT NULL
+            )""",
+            """CREATE TABLE audit_log (
+                seq bigint PRIMARY KEY CHECK (seq >= 1),
+                at timestamptz NOT NULL,
+                actor text NOT NULL,
+                action text NOT NULL,
+                credential_id text,
+                details text NOT NULL,
+                prev_hash text NOT NULL,
+                hash text NOT NULL UNIQUE
+            )""",
+            """CREATE INDEX audit_log_credential ON audit_log (credential_id)
+               WHERE credential_id IS NOT NULL""",
+            """CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+               FOR EACH ROW EXECUTE FUNCTION refuse_change()""",
+            """CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+               FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()""",
+            """CREATE TABLE audit_head (
+                id integer PRIMARY KEY CHECK (id = 1),
+                seq bigint NOT NULL,
+                hash text NOT NULL
+            )""",
+            _SEED_AUDIT_HEAD,
+        ),
+    ),
+)
+
+
+def pending_migrations(applied: Sequence[int], known: Sequence[Migration]) -> list[Migration]:
+    """The migrations still to apply, given the versions recorded in ``schema_migrations``.
+
+    Raises ``SchemaVersionError`` when the database is newer than ``known`` or its
+    recorded versions are not 1..n without gaps (a damaged or foreign schema).
+    """
+    latest_known = known[-1].version if known else 0
+    versions = sorted(applied)
+    current = versions[-1] if versions else 0
+    if current > latest_known:
+        raise SchemaVersionError(
+            f"database schema version {current} is newer than this code knows "
+            f"({latest_known}); upgrade vcissue before opening it"
+        )
+    if versions != list(range(1, current + 1)):
+        raise SchemaVersionError(f"schema_migrations holds unexpected versions {versions}")
+    return [migration for migration in known if migration.version > current]

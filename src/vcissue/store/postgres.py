@@ -1,0 +1,226 @@
+"""PostgreSQL back end, on psycopg 3 (``pip install 'vcissue[postgres]'``).
+
+Isolation: READ COMMITTED plus explicit row locks, not SERIALIZABLE.
+    The writes that race are all on a few hot rows: the open status list of each
+    purpose and the single ``audit_head`` row. Under SERIALIZABLE every concurrent
+    issuer would touch them, so most transactions would abort and re-run; with row
+    locks they queue instead, which is both faster and fairer. Correctness does not
+    rest on the isolation level but on three mechanisms that hold under READ COMMITTED:
+
+    * ``SELECT ... FOR UPDATE`` (``open_list``, ``get_list(for_update=True)``,
+      ``get_credential(for_update=True)`` and the ``audit_head`` row in
+      ``append_audit``). After waiting, PostgreSQL returns the newest committed row,
+      so a locked read-modify-write never works on stale data. Appends to the audit
+      log therefore form one chain: no fork, no gap.
+    * Unique keys with ``INSERT ... ON CONFLICT DO NOTHING``: two transactions that
+      allocate the same index queue on the key; the second sees the first's commit and
+      gets ``False``. Index allocation is safe even without the list lock.
+    * The optimistic version check in ``save_list`` (``UPDATE ... WHERE version = v-1``)
+      catches a writer that read a list without locking it.
+
+    Deadlocks (e.g. two transactions locking the same two lists in opposite order),
+    lock timeouts (``lock_timeout``, 30 s) and serialization failures become
+    ``ConflictError``, which ``Store.run`` retries in a fresh transaction. Lock rows
+    in one order (revocation list, suspension list, credential, audit) to avoid them.
+
+Schema
+    All tables live in one PostgreSQL schema, ``vcissue`` unless the URL has
+    ``?schema=name`` or ``open_store(url, pg_schema=name)`` is used; it is created
+    on first open and put alone on the ``search_path``. Tests use a fresh schema each.
+    Migrations run under a transaction-scoped advisory lock derived from the schema
+    name, so concurrent first opens apply them once.
+
+Connection
+    One connection per store, ``autocommit=False``, session time zone UTC (timestamps
+    come back as UTC). A broken connection is replaced at the next transaction; the
+    transaction that was running when it broke fails with ``StoreError`` and is not
+    retried (its commit may or may not have happened).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+from psycopg.pq import TransactionStatus
+
+from ..errors import StoreError
+from .base import ConflictError, DuplicateError, SqlStore, SqlTx
+from .migrations import POSTGRES_MIGRATIONS, Migration, pending_migrations
+
+__all__ = ["DEFAULT_SCHEMA", "PostgresStore", "split_url"]
+
+DEFAULT_SCHEMA = "vcissue"
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_RETRYABLE = {
+    "40001",  # serialization_failure
+    "40P01",  # deadlock_detected
+    "55P03",  # lock_not_available (lock_timeout)
+}
+_QUERIES: dict[str, str] = {}
+
+
+def _translate(exc: psycopg.Error, what: str = "postgresql") -> StoreError:
+    state = exc.sqlstate or ""
+    if state in _RETRYABLE:
+        return ConflictError(f"{what}: concurrent update ({exc})")
+    if state == "23505":  # unique_violation
+        return DuplicateError(f"{what}: {exc}")
+    if state.startswith("23"):
+        return StoreError(f"{what}: integrity check failed ({exc})")
+    return StoreError(f"{what}: {exc}")
+
+
+def split_url(url: str, schema: str | None = None) -> tuple[str, str]:
+    """``(conninfo URL without our parameters, schema)``; ``schema`` beats ``?schema=``."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    from_url = [value for key, value in query if key == "schema"]
+    kept = [(key, value) for key, value in query if key != "schema"]
+    chosen = schema or (from_url[-1] if from_url else DEFAULT_SCHEMA)
+    if not _SCHEMA_NAME.fullmatch(chosen):
+        raise StoreError(
+            f"PostgreSQL schema name {chosen!r} must be lower-case letters, digits and _"
+        )
+    return urlunsplit(parts._replace(query=urlencode(kept))), chosen
+
+
+class PostgresTx(SqlTx):
+    for_update_clause = " FOR UPDATE"
+
+    def __init__(self, conn: psycopg.Connection[Any], *, write: bool) -> None:
+        super().__init__(write=write)
+        self._conn = conn
+
+    def _execute(self, query: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        text = _QUERIES.get(query)
+        if text is None:
+            text = _QUERIES[query] = query.replace("?", "%s")
+        try:
+            return self._conn.execute(text, tuple(params))
+        except psycopg.Error as exc:
+            raise _translate(exc) from exc
+
+    def _enc_dt(self, value: datetime) -> datetime:
+        return value
+
+    def _dec_dt(self, value: Any) -> datetime:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise StoreError(f"stored value is not a timestamptz: {value!r}")
+        return value.astimezone(UTC)
+
+
+class PostgresStore(SqlStore):
+    """A store in one PostgreSQL schema, one connection."""
+
+    backend = "postgresql"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        lock_timeout: str = "30s",
+        migrations: Sequence[Migration] = POSTGRES_MIGRATIONS,
+    ) -> None:
+        super().__init__()
+        self._conninfo, self.schema = split_url(url, schema)
+        self._lock_timeout = lock_timeout
+        self._conn = self._connect()
+        try:
+            self._migrate(migrations)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            conn = psycopg.connect(self._conninfo, autocommit=False)
+        except psycopg.Error as exc:
+            raise _translate(exc, "cannot connect to PostgreSQL") from exc
+        try:
+            conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+            conn.execute("SET TIME ZONE 'UTC'")
+            conn.execute("SELECT set_config('lock_timeout', %s, false)", (self._lock_timeout,))
+            conn.commit()
+        except psycopg.Error as exc:
+            conn.close()
+            raise _translate(exc, "cannot set up the PostgreSQL session") from exc
+        return conn
+
+    def _migrate(self, migrations: Sequence[Migration]) -> None:
+        digest = hashlib.sha256(f"vcissue-migrate:{self.schema}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        conn = self._conn
+        try:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+            conn.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
+                "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            applied = [int(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")]
+            for migration in pending_migrations(applied, migrations):
+                for statement in migration.statements:
+                    conn.execute(statement.encode())
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                    (migration.version, migration.name),
+                )
+            conn.commit()
+        except psycopg.Error as exc:
+            self._rollback()
+            raise _translate(exc, "migrating the schema failed") from exc
+        except BaseException:
+            self._rollback()
+            raise
+
+    # -- SqlStore hooks ------------------------------------------------------------------
+
+    def _begin(self, *, write: bool) -> None:
+        if self._conn.closed or self._conn.broken:
+            self._conn.close()
+            self._conn = self._connect()
+        if self._conn.info.transaction_status != TransactionStatus.IDLE:
+            self._rollback()
+        if not write:
+            try:
+                # one snapshot for the whole read, as the protocol promises
+                self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            except psycopg.Error as exc:
+                self._rollback()
+                raise _translate(exc, "cannot begin a transaction") from exc
+
+    def _commit(self) -> None:
+        try:
+            self._conn.commit()
+        except psycopg.Error as exc:
+            self._rollback()
+            raise _translate(exc, "commit failed") from exc
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(psycopg.Error):  # broken: the server rolls back itself
+            self._conn.rollback()
+
+    def _new_tx(self, *, write: bool) -> PostgresTx:
+        return PostgresTx(self._conn, write=write)
+
+    def _close_connection(self) -> None:
+        self._conn.close()
+
+    def _schema_version(self) -> int:
+        try:
+            row = self._conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        except psycopg.Error as exc:
+            raise _translate(exc) from exc
+        return int(row[0] or 0) if row else 0
