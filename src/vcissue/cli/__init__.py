@@ -1,9 +1,14 @@
-"""The ``vcissue`` command line (adapter: files, environment, clock, terminal)."""
+"""The ``vcissue`` command line (adapter: files, environment, clock, terminal).
+
+Core commands live here; each further area registers its commands from its own module
+in this package (``register(commands)``), listed in ``_COMMAND_MODULES``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import json
 import os
 import sys
@@ -13,12 +18,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import __version__, proofs
-from .credential import build, new_credential_id
-from .errors import VcissueError
-from .keystore import KeyStore
-from .model import Award, Holder, Qualification, load_qualification
-from .verify import TrustedIssuer, TrustList, VerificationResult, verify_credential
+from .. import __version__, proofs
+from ..credential import build, new_credential_id
+from ..errors import VcissueError
+from ..keystore import KeyStore
+from ..model import Award, Holder, Qualification, load_qualification
+from ..verify import TrustedIssuer, TrustList, VerificationResult, verify_credential
 
 PASSPHRASE_ENV = "VCISSUE_KEY_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
 DEMO_PASSPHRASE = b"vcissue-demo-only"
@@ -168,7 +173,7 @@ def _verdict(ok: bool) -> str:
 
 
 def _find_example(relative: str) -> Path:
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
         candidate = base / "examples" / relative
         if candidate.exists():
             return candidate
@@ -275,17 +280,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # --- wiring -------------------------------------------------------------------------------
 
+# Modules of this package that add commands: each has ``register(commands)``.
+_COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def passphrase_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--passphrase-file",
+        help=f"file holding the key passphrase (default: ${PASSPHRASE_ENV}, else prompt)",
+    )
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vcissue", description=__doc__)
     parser.add_argument("--version", action="version", version=f"vcissue {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-
-    def passphrase_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--passphrase-file",
-            help=f"file holding the key passphrase (default: ${PASSPHRASE_ENV}, else prompt)",
-        )
 
     keys = commands.add_parser("keys", help="issuer keys").add_subparsers(
         dest="keys_command", required=True
@@ -335,6 +344,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the whole job end to end in a fresh directory")
     demo.add_argument("--dir", help="directory to create (default: a new temporary one)")
     demo.set_defaults(handler=cmd_demo)
+
+    for name in _COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(commands)
     return parser
 
 
@@ -349,7 +361,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"vcissue: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
