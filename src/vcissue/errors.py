@@ -97,6 +97,12 @@ class StoreError(VcissueError):
     code = "store"
 
 
+class UnknownCredentialError(VcissueError):
+    """No credential with that id was issued by this body."""
+
+    code = "credential-unknown"
+
+
 class PolicyError(VcissueError):
     """An operation the rules forbid (e.g. reinstating a revoked credential)."""
 

@@ -16,6 +16,7 @@ EXPECTED = {
     "CredentialError": ("VcissueError", "credential-invalid"),
     "StatusListError": ("VcissueError", "status-list"),
     "StoreError": ("VcissueError", "store"),
+    "UnknownCredentialError": ("VcissueError", "credential-unknown"),
     "PolicyError": ("VcissueError", "policy-violation"),
 }
 
