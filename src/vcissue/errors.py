@@ -15,6 +15,7 @@ problem types and the CLI for messages. The tree (pinned by
     +-- DidError                  did-unresolvable
     +-- CredentialError           credential-invalid
     +-- StatusListError           status-list
+    |   +-- StatusFetchError      status-fetch
     +-- StoreError                store
     +-- PolicyError               policy-violation
 """
@@ -89,6 +90,20 @@ class StatusListError(VcissueError):
     """A status list that cannot be read, fetched or updated."""
 
     code = "status-list"
+
+
+class StatusFetchError(StatusListError):
+    """A status list that could not be fetched from its URL (policy, network, size, type).
+
+    ``url`` is the URL asked for, ``reason`` what went wrong; the message names both.
+    """
+
+    code = "status-fetch"
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"status list {url}: {reason}")
 
 
 class StoreError(VcissueError):

@@ -15,6 +15,7 @@ EXPECTED = {
     "DidError": ("VcissueError", "did-unresolvable"),
     "CredentialError": ("VcissueError", "credential-invalid"),
     "StatusListError": ("VcissueError", "status-list"),
+    "StatusFetchError": ("StatusListError", "status-fetch"),
     "StoreError": ("VcissueError", "store"),
     "UnknownCredentialError": ("VcissueError", "credential-unknown"),
     "PolicyError": ("VcissueError", "policy-violation"),
