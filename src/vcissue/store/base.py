@@ -32,9 +32,9 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -116,6 +116,7 @@ class CredentialRecord:
     created_at: datetime
     suspended_until: datetime | None = None
     state_reason: str | None = None
+    terms: Mapping[str, Any] = field(default_factory=dict)  # scope, limitations, result
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,7 @@ def _utc(value: datetime) -> datetime:
 _CREDENTIAL_COLUMNS = (
     "id, holder_name, holder_id, qualification_id, units, awarded, expires, state, "
     "revocation_list, revocation_index, suspension_list, suspension_index, previous_id, "
-    "batch_key, signed_json, created_at, suspended_until, state_reason"
+    "batch_key, signed_json, created_at, suspended_until, state_reason, terms"
 )
 _LIST_COLUMNS = (
     "id, purpose, size, bits, version, is_full, published_json, published_at, created_at"
@@ -292,7 +293,7 @@ _AUDIT_COLUMNS = "seq, at, actor, action, credential_id, details, prev_hash, has
 _SELECT_CREDENTIALS = f"SELECT {_CREDENTIAL_COLUMNS} FROM credentials"  # noqa: S608
 _INSERT_CREDENTIAL = (
     f"INSERT INTO credentials ({_CREDENTIAL_COLUMNS}) "  # noqa: S608
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _SELECT_LISTS = f"SELECT {_LIST_COLUMNS} FROM status_lists"  # noqa: S608
 _INSERT_LIST = (
@@ -367,8 +368,9 @@ class SqlTx:
     def _credential(self, row: Row) -> CredentialRecord:
         try:
             units = tuple(json.loads(row[4]))
+            terms = json.loads(row[18])
         except (TypeError, ValueError):
-            raise StoreError(f"credential {row[0]!r}: stored units are not JSON") from None
+            raise StoreError(f"credential {row[0]!r}: stored units or terms are not JSON") from None
         return CredentialRecord(
             id=row[0],
             holder_name=row[1],
@@ -388,6 +390,7 @@ class SqlTx:
             created_at=self._dec_dt(row[15]),
             suspended_until=self._dec_opt_dt(row[16]),
             state_reason=row[17],
+            terms=terms,
         )
 
     def _status_list(self, row: Row) -> StatusListRecord:
@@ -464,6 +467,7 @@ class SqlTx:
                 self._enc_dt(_utc(record.created_at)),
                 self._opt_dt(record.suspended_until),
                 record.state_reason,
+                canonical_details(record.terms),
             ),
         )
         if not inserted:

@@ -24,7 +24,9 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
     ``(list_id, idx)`` primary key: an index is handed out once, to one credential id,
     and never again. Rows can be neither updated nor deleted (triggers).
 ``credentials``
-    the issued credentials. ``(revocation_list, revocation_index, id)`` and
+    the issued credentials; ``terms`` is a JSON object of the award terms that are not
+    columns (scope, limitations, result), kept so recertification loses none of them.
+    ``(revocation_list, revocation_index, id)`` and
     ``(suspension_list, suspension_index, id)`` reference ``allocations``: a credential
     can only carry indices allocated to it. ``batch_key`` is unique when not null.
 ``approvals``
@@ -105,6 +107,7 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
                 batch_key TEXT UNIQUE,
                 signed_json TEXT NOT NULL,
                 created_at TEXT NOT NULL,
+                terms TEXT NOT NULL DEFAULT '{{}}',
                 FOREIGN KEY (revocation_list, revocation_index, id)
                     REFERENCES allocations (list_id, idx, credential_id),
                 FOREIGN KEY (suspension_list, suspension_index, id)
@@ -210,6 +213,7 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
                 batch_key text UNIQUE,
                 signed_json text NOT NULL,
                 created_at timestamptz NOT NULL,
+                terms text NOT NULL DEFAULT '{{}}',
                 FOREIGN KEY (revocation_list, revocation_index, id)
                     REFERENCES allocations (list_id, idx, credential_id),
                 FOREIGN KEY (suspension_list, suspension_index, id)

@@ -1,0 +1,159 @@
+"""Batch issuance from a CSV of holders: rows to awards, with line-numbered errors.
+
+Pure: it reads text the caller supplies. Columns (header row required, names exact,
+order free; unknown columns are refused so a typo cannot silently drop data):
+
+=================  ========  =====================================================
+column             required  meaning
+=================  ========  =====================================================
+holder_name        yes       the certified person's or organisation's name
+qualification      yes       a configured qualification id (e.g. ``ECOMENTOR``)
+holder_id          no        DID or URI of the holder
+units              no        unit ids separated by ``;`` for a unit credential
+awarded            no        ISO 8601 date or date-time (default: the batch time)
+result             no        default ``pass``
+scope              no        scope statement (default: derived from the units)
+limitations        no        limitations separated by ``;``
+reference          no        the body's own id for this award (e.g. applicant file)
+=================  ========  =====================================================
+
+Each row gets a batch key, so re-running the same CSV issues nothing twice:
+``ref:<reference>`` when the row has a reference, else ``row:`` + SHA-256 of the
+row's normalised content (so an identical row, wherever it sits, is the same award).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .errors import CredentialError, MalformedInput, VcissueError
+from .model import Award, Holder, Qualification
+
+__all__ = ["BatchRow", "RowError", "parse_batch_csv"]
+
+REQUIRED = ("holder_name", "qualification")
+OPTIONAL = ("holder_id", "units", "awarded", "result", "scope", "limitations", "reference")
+MAX_ROWS = 100_000
+MAX_FIELD = 4_096
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    line: int  # 1-based line number in the file (the header is line 1)
+    award: Award
+    batch_key: str
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(";") if part.strip())
+
+
+def _moment(value: str, default: datetime) -> datetime:
+    if not value:
+        return default
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise CredentialError(f"awarded {value!r} is not an ISO 8601 date or date-time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _batch_key(row: Mapping[str, str]) -> str:
+    if row.get("reference"):
+        return "ref:" + row["reference"]
+    normalised = json.dumps(
+        {name: row.get(name, "") for name in (*REQUIRED, *OPTIONAL)},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return "row:" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def parse_batch_csv(
+    text: str, qualifications: Mapping[str, Qualification], *, now: datetime
+) -> Iterator[BatchRow | RowError]:
+    """Yield one ``BatchRow`` or ``RowError`` per data row, in file order.
+
+    A bad header is a ``MalformedInput`` (nothing can be read); a bad row is a
+    ``RowError`` naming its line, and the rows after it are still read.
+    """
+    if not isinstance(text, str):
+        raise MalformedInput("the batch must be text")
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise MalformedInput("the batch file is empty") from None
+    except csv.Error as error:
+        raise MalformedInput(f"line 1: {error}") from None
+    names = [name.strip() for name in header]
+    unknown = sorted(set(names) - set(REQUIRED) - set(OPTIONAL))
+    missing = [name for name in REQUIRED if name not in names]
+    if unknown or missing or len(set(names)) != len(names):
+        raise MalformedInput(
+            "line 1: bad header"
+            + (f"; unknown columns {unknown}" if unknown else "")
+            + (f"; missing columns {missing}" if missing else "")
+            + ("; repeated columns" if len(set(names)) != len(names) else "")
+        )
+    seen: dict[str, int] = {}
+    rows = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield RowError(line, f"unreadable CSV: {error}")
+            continue
+        line = reader.line_num  # the last physical line of this record
+        if not any(value.strip() for value in values):
+            continue  # blank lines are allowed
+        rows += 1
+        if rows > MAX_ROWS:
+            yield RowError(line, f"more than {MAX_ROWS} rows; split the batch")
+            return
+        if len(values) != len(names):
+            yield RowError(line, f"{len(values)} fields, the header has {len(names)}")
+            continue
+        if any(len(value) > MAX_FIELD for value in values):
+            yield RowError(line, f"a field is longer than {MAX_FIELD} characters")
+            continue
+        row = {name: value.strip() for name, value in zip(names, values, strict=True)}
+        key = _batch_key(row)
+        if key in seen:
+            yield RowError(line, f"same award as line {seen[key]} (skipped)")
+            continue
+        seen[key] = line
+        try:
+            qualification = qualifications.get(row["qualification"])
+            if qualification is None:
+                raise CredentialError(f"unknown qualification {row['qualification']!r}")
+            award = Award(
+                holder=Holder(
+                    row["holder_name"], row.get("holder_id") or None, qualification.subject_kind
+                ),
+                qualification=qualification,
+                awarded=_moment(row.get("awarded", ""), now),
+                units=_split(row["units"]) or None if row.get("units") else None,
+                result=row.get("result") or "pass",
+                scope=row.get("scope", ""),
+                limitations=_split(row.get("limitations", "")),
+            )
+        except VcissueError as error:
+            yield RowError(line, str(error))
+            continue
+        yield BatchRow(line, award, key)

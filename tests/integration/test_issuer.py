@@ -1,0 +1,505 @@
+"""The lifecycle over a real store (SQLite, and PostgreSQL when configured): every change
+is checked the way a verifier sees it, through the signed status lists the issuer
+published to a directory."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.factories import Body, ecomentor
+from tests.integration.conftest import Backend
+from vcissue.batch import RowError, parse_batch_csv
+from vcissue.errors import CredentialError, PolicyError, UnknownCredentialError
+from vcissue.issuer import Issuer, IssuerSettings, RevocationPolicy
+from vcissue.keys import SigningKey
+from vcissue.model import Award, Holder
+from vcissue.store import Store, open_store
+from vcissue.verify import VerificationResult, verify_credential
+
+BASE = "https://certification.example/status"
+START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, at: datetime = START) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class Desk:
+    """An issuer, its clock, its publish directory and a verifier reading that directory."""
+
+    def __init__(
+        self,
+        store: Store,
+        tmp: Path,
+        *,
+        approvers: int = 1,
+        body: Body | None = None,
+        suite: str = "eddsa-rdfc-2022",
+    ) -> None:
+        self.body = body or Body()
+        self.clock = Clock()
+        self.publish_dir = tmp / "published"
+        self.fetched: list[str] = []
+        self.issuer = Issuer(
+            store,
+            self.body.key,
+            self.body.profile,
+            [ecomentor()],
+            IssuerSettings(
+                BASE,
+                publish_dir=self.publish_dir,
+                suite=suite,
+                revocation=RevocationPolicy(approvers),
+            ),
+            clock=self.clock,
+        )
+
+    def source(self, url: str) -> Any:
+        self.fetched.append(url)
+        assert url.startswith(BASE + "/")
+        return json.loads((self.publish_dir / url[len(BASE) + 1 :]).read_text())
+
+    def verify(self, credential: dict[str, Any]) -> VerificationResult:
+        return verify_credential(
+            credential, trust=self.body.trust, now=self.clock.at, status_lists=self.source
+        )
+
+    def outcome(self, credential: dict[str, Any]) -> tuple[str, str]:
+        result = self.verify(credential)
+        return (
+            result.check("status.revocation").outcome.value,
+            result.check("status.suspension").outcome.value,
+        )
+
+    def award(self, name: str = "Ana Novak", **terms: Any) -> Award:
+        terms.setdefault("awarded", self.clock.at)
+        return Award(Holder(name), ecomentor(), **terms)
+
+
+@pytest.fixture
+def desk(store: Store, tmp_path: Path) -> Desk:
+    return Desk(store, tmp_path)
+
+
+def test_issue_stores_signs_and_publishes(desk: Desk, backend: Backend) -> None:
+    issued = desk.issuer.issue(desk.award(), actor="alice")
+    vc = issued.credential
+    result = desk.verify(vc)
+    assert result.verified, result.failures
+    assert desk.outcome(vc) == ("passed", "passed")
+    entries = {entry["statusPurpose"]: entry for entry in vc["credentialStatus"]}
+    assert entries["revocation"]["statusListCredential"] == f"{BASE}/revocation-1"
+    assert entries["suspension"]["statusListCredential"] == f"{BASE}/suspension-1"
+    assert int(entries["revocation"]["statusListIndex"]) == issued.record.revocation_index
+    assert sorted(p.name for p in desk.publish_dir.iterdir()) == ["revocation-1", "suspension-1"]
+    stored = desk.issuer.get(vc["id"])
+    assert json.loads(stored.signed_json) == vc
+    assert stored.state == "active" and stored.expires == START + timedelta(days=5 * 365 + 1)
+    entries_log = desk.issuer.store.read(lambda tx: tx.audit_entries())
+    assert [(e.action, e.actor, e.credential_id) for e in entries_log] == [
+        ("issue", "alice", vc["id"])
+    ]
+
+
+def test_suspend_reinstate_revoke_as_a_verifier_sees_it(desk: Desk) -> None:
+    vc = desk.issuer.issue(desk.award(), actor="alice").credential
+    other = desk.issuer.issue(desk.award("Marko Horvat"), actor="alice").credential
+    desk.clock.at += timedelta(days=1)
+
+    desk.issuer.suspend(
+        vc["id"],
+        reason="complaint under review",
+        until=desk.clock.at + timedelta(days=30),
+        actor="op",
+    )
+    assert desk.outcome(vc) == ("passed", "failed")
+    assert "suspended" in desk.verify(vc).check("status.suspension").message
+    assert desk.outcome(other) == ("passed", "passed")  # its neighbour bits untouched
+    assert desk.issuer.public_status(vc["id"]).current is False
+
+    desk.issuer.reinstate(vc["id"], actor="op", reason="complaint dismissed")
+    assert desk.outcome(vc) == ("passed", "passed")
+    assert desk.verify(vc).verified
+    assert desk.issuer.public_status(vc["id"]).current is True
+
+    outcome = desk.issuer.revoke(vc["id"], reason="fraud in assessment", actor="director-1")
+    assert outcome.state == "revoked"
+    assert desk.outcome(vc) == ("failed", "passed")
+    with pytest.raises(PolicyError, match="revoked"):
+        desk.issuer.reinstate(vc["id"], actor="op")
+    with pytest.raises(PolicyError):
+        desk.issuer.suspend(
+            vc["id"], reason="x", until=desk.clock.at + timedelta(days=1), actor="op"
+        )
+    with pytest.raises(PolicyError):
+        desk.issuer.revoke(vc["id"], reason="again", actor="director-2")
+    assert desk.outcome(vc) == ("failed", "passed")
+    assert desk.outcome(other) == ("passed", "passed")
+    actions = [e.action for e in desk.issuer.store.read(lambda tx: tx.audit_entries())]
+    assert actions == ["issue", "issue", "suspend", "reinstate", "revoke"]
+    assert desk.issuer.store.read(lambda tx: tx.verify_audit()) == []
+
+
+def test_bad_lifecycle_requests_are_typed_errors(desk: Desk) -> None:
+    vc = desk.issuer.issue(desk.award(), actor="alice").credential
+    with pytest.raises(UnknownCredentialError):
+        desk.issuer.suspend(
+            "urn:uuid:nope", reason="r", until=START + timedelta(days=1), actor="op"
+        )
+    with pytest.raises(PolicyError, match="future"):
+        desk.issuer.suspend(vc["id"], reason="r", until=START - timedelta(days=1), actor="op")
+    with pytest.raises(PolicyError, match="reason"):
+        desk.issuer.revoke(vc["id"], reason="  ", actor="d")
+    with pytest.raises(PolicyError, match="suspended"):
+        desk.issuer.reinstate(vc["id"], actor="op")
+    with pytest.raises(CredentialError, match="unknown qualification"):
+        desk.issuer.qualification("NOPE")
+    # nothing above changed anything
+    assert desk.issuer.get(vc["id"]).state == "active"
+    assert len(desk.issuer.store.read(lambda tx: tx.audit_entries())) == 1
+
+
+def test_two_approver_revocation(store: Store, tmp_path: Path) -> None:
+    desk = Desk(store, tmp_path, approvers=2)
+    vc = desk.issuer.issue(desk.award(), actor="alice").credential
+    first = desk.issuer.revoke(vc["id"], reason="ethics breach", actor="director-1")
+    assert (first.state, first.approvals, first.required) == ("pending", ("director-1",), 2)
+    assert desk.outcome(vc) == ("passed", "passed")  # not yet in effect
+    assert desk.issuer.get(vc["id"]).state == "active"
+    with pytest.raises(PolicyError, match="already approved"):
+        desk.issuer.revoke(vc["id"], reason="ethics breach", actor="director-1")
+    second = desk.issuer.revoke(vc["id"], reason="confirmed", actor="director-2")
+    assert second.state == "revoked" and second.approvals == ("director-1", "director-2")
+    assert desk.outcome(vc) == ("failed", "passed")
+    actions = [e.action for e in store.read(lambda tx: tx.audit_entries())]
+    assert actions == ["issue", "revoke-approval", "revoke"]
+
+
+def test_policy_per_qualification() -> None:
+    policy = RevocationPolicy(1, {"ECOMENTOR": 2})
+    assert policy.required("ECOMENTOR") == 2 and policy.required("KCS-L1") == 1
+    with pytest.raises(PolicyError):
+        RevocationPolicy(0)
+
+
+def test_lifecycle_run_withdraws_overdue_suspensions_once(desk: Desk) -> None:
+    due = desk.issuer.issue(desk.award(), actor="alice").credential
+    later = desk.issuer.issue(desk.award("Lea Kovač"), actor="alice").credential
+    desk.issuer.suspend(
+        due["id"], reason="unpaid fee", until=START + timedelta(days=10), actor="op"
+    )
+    desk.issuer.suspend(
+        later["id"], reason="cpd missing", until=START + timedelta(days=90), actor="op"
+    )
+    desk.clock.at = START + timedelta(days=11)
+    assert desk.issuer.run_lifecycle() == [due["id"]]
+    assert desk.issuer.get(due["id"]).state == "withdrawn"
+    assert desk.outcome(due) == ("failed", "failed")
+    assert desk.issuer.get(later["id"]).state == "suspended"
+    assert desk.outcome(later) == ("passed", "failed")
+    assert desk.issuer.run_lifecycle() == []  # idempotent
+    with pytest.raises(PolicyError):
+        desk.issuer.reinstate(due["id"], actor="op")
+    withdrawals = [
+        e for e in desk.issuer.store.read(lambda tx: tx.audit_entries()) if e.action == "withdraw"
+    ]
+    assert [e.credential_id for e in withdrawals] == [due["id"]]
+
+
+def test_reduce_scope_withdraws_and_reissues_with_fewer_units(desk: Desk) -> None:
+    old = desk.issuer.issue(
+        desk.award(limitations=("supervised practice only",)), actor="alice"
+    ).credential
+    units = [unit.id for unit in ecomentor().units]
+    desk.clock.at += timedelta(days=40)
+    new = desk.issuer.reduce_scope(
+        old["id"], units=units[:2], reason="unit 3 assessment annulled", actor="op"
+    )
+    assert desk.outcome(old) == ("failed", "passed")
+    assert desk.issuer.get(old["id"]).state == "withdrawn"
+    vc = new.credential
+    assert desk.verify(vc).verified
+    assert new.record.units == tuple(units[:2]) and new.record.previous_id == old["id"]
+    codes = [a["targetCode"] for a in vc["credentialSubject"]["achievement"]["alignment"]]
+    assert codes == units[:2]
+    assert "supervised practice only" in vc["description"]
+    assert vc["validUntil"] == old["validUntil"]  # scope changed, not the period
+    with pytest.raises(PolicyError, match="subset"):
+        desk.issuer.reduce_scope(new.record.id, units=units, reason="r", actor="op")
+    with pytest.raises(PolicyError, match="subset"):
+        desk.issuer.reduce_scope(new.record.id, units=["NOPE"], reason="r", actor="op")
+
+
+def test_recertify_issues_new_dates_referencing_the_old(desk: Desk) -> None:
+    old = desk.issuer.issue(
+        desk.award(scope="Mentoring in waste management"), actor="alice"
+    ).credential
+    desk.clock.at = START + timedelta(days=5 * 365 - 30)
+    new = desk.issuer.recertify(old["id"], actor="op")
+    vc = new.credential
+    assert desk.verify(vc).verified
+    assert vc["validFrom"] == "2031-01-30T09:30:00Z" and vc["validFrom"] > old["validFrom"]
+    assert {"id": old["id"], "genre": "Recertification"}.items() <= vc["evidence"][0].items()
+    assert "Mentoring in waste management" in vc["description"]
+    assert desk.issuer.get(old["id"]).state == "superseded"
+    assert desk.outcome(old) == ("passed", "passed")  # true for its own period
+    with pytest.raises(PolicyError):
+        desk.issuer.recertify(old["id"], actor="op")
+
+
+CSV = """holder_name,qualification,units,reference,awarded
+Ana Novak,ecomentor,,A-1,2026-03-02
+Marko Horvat,ecomentor,EM1,A-2,2026-03-02
+,ecomentor,,A-3,2026-03-02
+Lea Kovač,NOPE,,A-4,2026-03-02
+Ivan Jurić,ecomentor,EM9,A-5,2026-03-02
+Sara Babić,ecomentor,,,not-a-date
+Sara Babić,ecomentor,,,2026-03-03
+Ana Novak,ecomentor,,A-1,2026-03-02
+"""
+
+
+def test_batch_reports_bad_rows_by_line_and_never_duplicates(desk: Desk) -> None:
+    units = [unit.id for unit in ecomentor().units]
+    text = CSV.replace("EM1", units[0])
+    rows = list(parse_batch_csv(text, desk.issuer.qualifications, now=START))
+    errors = {row.line: row.message for row in rows if isinstance(row, RowError)}
+    assert sorted(errors) == [4, 5, 6, 7, 9]
+    assert "holder name" in errors[4] and "NOPE" in errors[5] and "EM9" in errors[6]
+    assert "not-a-date" in errors[7] and "line 2" in errors[9]
+    seen: list[int] = []
+    report = desk.issuer.issue_batch(rows, actor="batch", progress=lambda n, _: seen.append(n))
+    assert seen == list(range(1, len(rows) + 1))
+    assert [line for line, _ in report.issued] == [2, 3, 8]
+    assert len(report.errors) == 5 and report.already_issued == []
+    desk.clock.at = START + timedelta(days=2)  # line 8 is awarded a day later
+    for _, credential_id in report.issued:
+        assert desk.verify(json.loads(desk.issuer.get(credential_id).signed_json)).verified
+
+    again = desk.issuer.issue_batch(
+        parse_batch_csv(text, desk.issuer.qualifications, now=START + timedelta(days=1)),
+        actor="batch",
+    )
+    assert again.issued == [] and again.already_issued == report.issued
+    assert len(desk.issuer.store.read(lambda tx: tx.list_credentials())) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("holder_name,qualification,colour\n", "unknown columns"),
+        ("holder_name\n", "missing columns"),
+        ("holder_name,qualification,holder_name\n", "repeated"),
+    ],
+)
+def test_batch_header_errors(text: str, message: str) -> None:
+    from vcissue.errors import MalformedInput
+
+    with pytest.raises(MalformedInput, match=message):
+        list(parse_batch_csv(text, {"ecomentor": ecomentor()}, now=START))
+
+
+def test_a_full_list_rolls_over(desk: Desk, backend: Backend) -> None:
+    first = desk.issuer.issue(desk.award(), actor="alice")
+    size = desk.issuer.settings.list_size
+    rev = first.record.revocation_list
+    # Fill all but two indices of the revocation list behind the issuer's back.
+    if backend.name == "sqlite":
+        fill = (
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            "INSERT INTO allocations (list_id, idx, credential_id) "
+            "SELECT ?, i, 'filler' FROM n WHERE i NOT IN (?, 5, 77)"
+        )
+    else:
+        fill = (
+            "INSERT INTO allocations (list_id, idx, credential_id) "
+            "SELECT ?, i, 'filler' FROM generate_series(0, ?) AS i WHERE i NOT IN (?, 5, 77)"
+        )
+    params = (size - 1, rev, first.record.revocation_index)
+    if backend.name != "sqlite":
+        params = (rev, size - 1, first.record.revocation_index)
+    backend.raw(fill, params)
+    if first.record.revocation_index in (5, 77):
+        pytest.skip("the first credential drew one of the two indices left free")
+    second = desk.issuer.issue(desk.award("B"), actor="alice").record
+    third = desk.issuer.issue(desk.award("C"), actor="alice").record
+    assert {second.revocation_index, third.revocation_index} == {5, 77}
+    assert second.revocation_list == third.revocation_list == rev
+    fourth = desk.issuer.issue(desk.award("D"), actor="alice")
+    assert fourth.record.revocation_list == f"{BASE}/revocation-2"
+    assert fourth.record.suspension_list == f"{BASE}/suspension-1"
+    assert desk.verify(fourth.credential).verified
+    lists = {item.id: item.full for item in desk.issuer.store.read(lambda tx: tx.lists())}
+    assert lists[rev] is True and lists[f"{BASE}/revocation-2"] is False
+    assert (desk.publish_dir / "revocation-2").exists()
+
+
+def test_public_status_reveals_no_reason(desk: Desk) -> None:
+    vc = desk.issuer.issue(desk.award(), actor="alice").credential
+    desk.issuer.suspend(
+        vc["id"], reason="confidential complaint", until=START + timedelta(1), actor="op"
+    )
+    answer = json.dumps(desk.issuer.public_status(vc["id"]).to_json())
+    assert "complaint" not in answer and "suspend" not in answer
+    assert '"current": false' in answer
+    desk.clock.at = START + timedelta(days=10 * 365)
+    desk.issuer.run_lifecycle()
+    assert desk.issuer.public_status(vc["id"]).to_json()["current"] is False
+
+
+def test_publish_repairs_a_lost_file(desk: Desk) -> None:
+    vc = desk.issuer.issue(desk.award(), actor="alice").credential
+    desk.issuer.suspend(vc["id"], reason="r", until=START + timedelta(days=3), actor="op")
+    (desk.publish_dir / "suspension-1").unlink()
+    written = desk.issuer.publish()
+    assert sorted(p.name for p in written) == ["revocation-1", "suspension-1"]
+    assert desk.outcome(vc) == ("passed", "failed")
+
+
+def test_jcs_suite_lists(store: Store, tmp_path: Path) -> None:
+    desk = Desk(store, tmp_path, suite="eddsa-jcs-2022")
+    vc = desk.issuer.issue(desk.award(), actor="alice").credential
+    desk.issuer.suspend(vc["id"], reason="r", until=START + timedelta(days=3), actor="op")
+    assert vc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert desk.outcome(vc) == ("passed", "failed")
+
+
+# ----------------------------------------------------------------------------- processes
+
+WORKERS = 8
+PER_WORKER = 500
+
+
+def _issuer_for(spec: tuple[str, str | None, str, str], tmp: str) -> Issuer:
+    url, schema, seed_hex, did = spec
+    store = open_store(url, pg_schema=schema)
+    body = Body(did)
+    body.key = SigningKey(bytes.fromhex(seed_hex), f"{did}#key-1")
+    return Issuer(
+        store,
+        body.key,
+        body.profile,
+        [ecomentor()],
+        IssuerSettings(BASE, publish_dir=Path(tmp)),
+    )
+
+
+def _issue_many(
+    spec: tuple[str, str | None, str, str], tmp: str, worker: int, barrier: Any, results: Any
+) -> None:
+    try:
+        barrier.wait(timeout=60)
+        issuer = _issuer_for(spec, tmp)
+        for i in range(PER_WORKER):
+            award = Award(Holder(f"Holder {worker}-{i}"), ecomentor(), awarded=START)
+            issuer.issue(award, actor=f"worker-{worker}", batch_key=f"w{worker}-{i}")
+        issuer.store.close()
+        results.put((worker, "ok"))
+    except BaseException:
+        results.put((worker, traceback.format_exc()))
+
+
+def _spec(backend: Backend, body: Body) -> tuple[str, str | None, str, str]:
+    return (backend.url, backend.pg_schema, body.key.seed.hex(), body.did)
+
+
+def test_eight_processes_issue_500_each(backend: Backend, tmp_path: Path) -> None:
+    body = Body()
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(WORKERS), ctx.Queue()
+    started = time.monotonic()
+    procs = [
+        ctx.Process(
+            target=_issue_many, args=(_spec(backend, body), str(tmp_path), w, barrier, results)
+        )
+        for w in range(WORKERS)
+    ]
+    for proc in procs:
+        proc.start()
+    reports = [results.get(timeout=600) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    failures = [text for _, text in reports if text != "ok"]
+    assert not failures, failures[0]
+    elapsed = time.monotonic() - started
+
+    store = backend.open()
+    credentials = store.read(lambda tx: tx.list_credentials())
+    assert len(credentials) == WORKERS * PER_WORKER
+    indices = {(c.revocation_list, c.revocation_index) for c in credentials} | {
+        (c.suspension_list, c.suspension_index) for c in credentials
+    }
+    assert len(indices) == 2 * WORKERS * PER_WORKER
+    allocated = store.read(lambda tx: sum(tx.allocated_count(item.id) for item in tx.lists()))
+    assert allocated == 2 * WORKERS * PER_WORKER  # no orphaned index
+    entries = store.read(lambda tx: tx.audit_entries())
+    assert [e.seq for e in entries] == list(range(1, WORKERS * PER_WORKER + 1))
+    assert store.read(lambda tx: tx.verify_audit()) == []
+    print(f"\n{backend.name}: {WORKERS}x{PER_WORKER} issued in {elapsed:.1f}s")
+
+
+def _batch_then_die(spec: tuple[str, str | None, str, str], tmp: str, csv_path: str) -> None:
+    issuer = _issuer_for(spec, tmp)
+    rows = parse_batch_csv(Path(csv_path).read_text(), issuer.qualifications, now=START)
+    issuer.issue_batch(rows, actor="batch")
+
+
+def test_a_batch_killed_halfway_resumes_without_loss(backend: Backend, tmp_path: Path) -> None:
+    body = Body()
+    rows = 200
+    csv_path = tmp_path / "holders.csv"
+    csv_path.write_text(
+        "holder_name,qualification,reference\n"
+        + "".join(f"Holder {i},ecomentor,R-{i}\n" for i in range(rows))
+    )
+    spec = _spec(backend, body)
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=_batch_then_die, args=(spec, str(tmp_path), str(csv_path)))
+    proc.start()
+    store = backend.open()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        count = store.read(lambda tx: len(tx.list_credentials()))
+        if count >= rows // 2:
+            break
+        time.sleep(0.01)
+    os.kill(proc.pid or 0, signal.SIGKILL)
+    proc.join(timeout=30)
+    assert proc.exitcode == -signal.SIGKILL
+    before = store.read(lambda tx: len(tx.list_credentials()))
+    assert rows // 2 <= before < rows, "the kill must land halfway through the batch"
+
+    issuer = _issuer_for(spec, str(tmp_path))
+    report = issuer.issue_batch(
+        parse_batch_csv(csv_path.read_text(), issuer.qualifications, now=START), actor="batch"
+    )
+    assert len(report.already_issued) == before and len(report.issued) == rows - before
+    assert report.errors == []
+
+    credentials = store.read(lambda tx: tx.list_credentials())
+    assert len(credentials) == rows
+    assert len({c.batch_key for c in credentials}) == rows
+    allocated = store.read(lambda tx: sum(tx.allocated_count(item.id) for item in tx.lists()))
+    assert allocated == 2 * rows  # the killed transaction left no index behind
+    assert store.read(lambda tx: tx.verify_audit()) == []
+    desk = Desk(store, tmp_path, body=body)
+    desk.publish_dir = Path(tmp_path)
+    desk.clock.at = datetime.now(UTC)  # the workers signed their lists on the real clock
+    for record in credentials:
+        result = desk.verify(json.loads(record.signed_json))
+        assert result.verified, (record.id, result.failures)
