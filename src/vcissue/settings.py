@@ -1,0 +1,236 @@
+"""Deployment settings (adapter: reads a TOML file and the environment) and the wiring
+that turns them into an ``Issuer``.
+
+A TOML file (``vcissue.toml``; ``--config`` or ``$VCISSUE_CONFIG``)::
+
+    [store]
+    url = "sqlite:///vcissue.db"          # or postgresql://user@host/db
+    [keys]
+    dir = "keys"                          # from `vcissue keys generate`
+    passphrase_file = "secrets/key-pass"  # else $VCISSUE_KEY_PASSPHRASE
+    [status]
+    base_url = "https://certs.example/status-lists"
+    publish_dir = "public/status-lists"   # optional: signed lists are written here
+    [qualifications]
+    files = ["qualifications/ecomentor.json"]
+    [policy]
+    revocation_approvers = 1
+    [policy.revocation_approvers_per_qualification]
+    ecomentor = 2
+    [service]
+    base_url = "https://certs.example"    # public URL of the HTTP service
+
+Relative paths are taken from the file's directory. Environment variables override the
+file: ``VCISSUE_STORE_URL``, ``VCISSUE_KEYS_DIR``, ``VCISSUE_KEY_PASSPHRASE_FILE``,
+``VCISSUE_STATUS_BASE_URL``, ``VCISSUE_PUBLISH_DIR``, ``VCISSUE_QUALIFICATIONS``
+(paths separated by ``os.pathsep``), ``VCISSUE_BASE_URL``, ``VCISSUE_SUITE``,
+``VCISSUE_REVOCATION_APPROVERS``. Unknown keys in the file are refused, so a typo is an
+error rather than a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import proofs
+from .errors import MalformedInput, VcissueError
+from .issuer import Issuer, IssuerSettings, RevocationPolicy
+from .keystore import KeyStore
+from .model import Qualification, load_qualification
+from .store import Store, open_store
+
+__all__ = ["PASSPHRASE_ENV", "Settings", "build_issuer", "load_settings", "read_passphrase"]
+
+PASSPHRASE_ENV = "VCISSUE_KEY_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
+CONFIG_ENV = "VCISSUE_CONFIG"
+_SECTIONS: dict[str, set[str]] = {
+    "store": {"url"},
+    "keys": {"dir", "passphrase_file"},
+    "status": {"base_url", "publish_dir"},
+    "qualifications": {"files"},
+    "policy": {"revocation_approvers", "revocation_approvers_per_qualification"},
+    "service": {"base_url"},
+    "issuing": {"suite"},
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_url: str = "sqlite:///vcissue.db"
+    keys_dir: Path = Path("keys")
+    passphrase_file: Path | None = None
+    status_base_url: str = "https://certification.example/status-lists"
+    publish_dir: Path | None = None
+    qualification_files: tuple[Path, ...] = ()
+    revocation_approvers: int = 1
+    revocation_approvers_per_qualification: Mapping[str, int] = field(default_factory=dict)
+    base_url: str | None = None
+    suite: str = proofs.DEFAULT_SUITE
+
+    def qualifications(self) -> list[Qualification]:
+        return [load_qualification(path) for path in self.qualification_files]
+
+    def issuer_settings(self) -> IssuerSettings:
+        return IssuerSettings(
+            self.status_base_url,
+            publish_dir=self.publish_dir,
+            suite=self.suite,
+            revocation=RevocationPolicy(
+                self.revocation_approvers, dict(self.revocation_approvers_per_qualification)
+            ),
+        )
+
+
+def _config_error(path: Path | None, message: str) -> MalformedInput:
+    return MalformedInput(f"{path or 'settings'}: {message}")
+
+
+def _text(value: object, path: Path | None, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _config_error(path, f"{name} must be a non-empty string")
+    return value
+
+
+def _count(value: object, path: Path | None, name: str) -> int:
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise _config_error(path, f"{name} must be a whole number of at least 1")
+    return value
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from ``path`` (or ``$VCISSUE_CONFIG``), then the environment on top."""
+    env = os.environ if env is None else env
+    chosen = path if path is not None else env.get(CONFIG_ENV)
+    config_path = Path(chosen) if chosen else None
+    data: dict[str, Any] = {}
+    base = Path.cwd()
+    if config_path is not None:
+        try:
+            data = tomllib.loads(config_path.read_text("utf-8"))
+        except OSError as error:
+            raise _config_error(config_path, f"cannot read: {error.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise _config_error(config_path, f"not valid TOML: {error}") from None
+        base = config_path.resolve().parent
+    for section, table in data.items():
+        if section not in _SECTIONS or not isinstance(table, dict):
+            raise _config_error(config_path, f"unknown section [{section}]")
+        unknown = set(table) - _SECTIONS[section]
+        if unknown:
+            raise _config_error(config_path, f"unknown keys in [{section}]: {sorted(unknown)}")
+
+    def get(section: str, key: str) -> Any:
+        return data.get(section, {}).get(key)
+
+    def file_path(value: object, name: str) -> Path:
+        return base / _text(value, config_path, name)
+
+    values: dict[str, Any] = {}
+    if get("store", "url") is not None:
+        url = _text(get("store", "url"), config_path, "store.url")
+        # a relative SQLite path in the file means relative to the file
+        if (
+            url.startswith("sqlite:///")
+            and not url.startswith("sqlite:////")
+            and ":memory:" not in url
+        ):
+            url = f"sqlite:///{base / url[len('sqlite:///') :]}"
+        values["store_url"] = url
+    if get("keys", "dir") is not None:
+        values["keys_dir"] = file_path(get("keys", "dir"), "keys.dir")
+    if get("keys", "passphrase_file") is not None:
+        values["passphrase_file"] = file_path(
+            get("keys", "passphrase_file"), "keys.passphrase_file"
+        )
+    if get("status", "base_url") is not None:
+        values["status_base_url"] = _text(get("status", "base_url"), config_path, "status.base_url")
+    if get("status", "publish_dir") is not None:
+        values["publish_dir"] = file_path(get("status", "publish_dir"), "status.publish_dir")
+    files = get("qualifications", "files")
+    if files is not None:
+        if not isinstance(files, list):
+            raise _config_error(config_path, "qualifications.files must be a list of paths")
+        values["qualification_files"] = tuple(
+            file_path(item, "qualifications.files") for item in files
+        )
+    if get("policy", "revocation_approvers") is not None:
+        values["revocation_approvers"] = _count(
+            get("policy", "revocation_approvers"), config_path, "policy.revocation_approvers"
+        )
+    per = get("policy", "revocation_approvers_per_qualification")
+    if per is not None:
+        if not isinstance(per, dict):
+            raise _config_error(config_path, "revocation_approvers_per_qualification is a table")
+        values["revocation_approvers_per_qualification"] = {
+            str(key): _count(count, config_path, f"approvers for {key}")
+            for key, count in per.items()
+        }
+    if get("service", "base_url") is not None:
+        values["base_url"] = _text(get("service", "base_url"), config_path, "service.base_url")
+    if get("issuing", "suite") is not None:
+        values["suite"] = _text(get("issuing", "suite"), config_path, "issuing.suite")
+
+    overrides = {
+        "VCISSUE_STORE_URL": ("store_url", str),
+        "VCISSUE_KEYS_DIR": ("keys_dir", Path),
+        "VCISSUE_KEY_PASSPHRASE_FILE": ("passphrase_file", Path),
+        "VCISSUE_STATUS_BASE_URL": ("status_base_url", str),
+        "VCISSUE_PUBLISH_DIR": ("publish_dir", Path),
+        "VCISSUE_BASE_URL": ("base_url", str),
+        "VCISSUE_SUITE": ("suite", str),
+    }
+    for variable, (name, kind) in overrides.items():
+        if env.get(variable):
+            values[name] = kind(env[variable])
+    if env.get("VCISSUE_QUALIFICATIONS"):
+        values["qualification_files"] = tuple(
+            Path(item) for item in env["VCISSUE_QUALIFICATIONS"].split(os.pathsep) if item
+        )
+    if env.get("VCISSUE_REVOCATION_APPROVERS"):
+        values["revocation_approvers"] = _count(
+            env["VCISSUE_REVOCATION_APPROVERS"], None, "VCISSUE_REVOCATION_APPROVERS"
+        )
+    settings = Settings(**values)
+    try:
+        proofs.suite_named(settings.suite)
+    except VcissueError as error:
+        raise _config_error(config_path, str(error)) from None
+    return settings
+
+
+def read_passphrase(settings: Settings, env: Mapping[str, str] | None = None) -> bytes | None:
+    """The key passphrase from the configured file or ``$VCISSUE_KEY_PASSPHRASE``."""
+    env = os.environ if env is None else env
+    if settings.passphrase_file is not None:
+        try:
+            return settings.passphrase_file.read_bytes().rstrip(b"\r\n")
+        except OSError as error:
+            raise VcissueError(f"cannot read the passphrase file: {error.strerror}") from None
+    if env.get(PASSPHRASE_ENV):
+        return env[PASSPHRASE_ENV].encode()
+    return None
+
+
+def build_issuer(
+    settings: Settings, passphrase: bytes, *, now: datetime, store: Store | None = None
+) -> Issuer:
+    """Open the store and the body's active key and put an ``Issuer`` over them."""
+    keys = KeyStore(settings.keys_dir)
+    key = keys.signing_key(passphrase, now=now)
+    return Issuer(
+        store or open_store(settings.store_url),
+        key,
+        keys.issuer_profile(),
+        settings.qualifications(),
+        settings.issuer_settings(),
+    )

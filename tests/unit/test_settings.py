@@ -1,0 +1,79 @@
+"""Settings: TOML file plus environment, paths relative to the file, typos refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vcissue.errors import MalformedInput
+from vcissue.settings import load_settings, read_passphrase
+
+GOOD = """
+[store]
+url = "sqlite:///data/vcissue.db"
+[keys]
+dir = "keys"
+passphrase_file = "secret"
+[status]
+base_url = "https://certs.example/status-lists"
+publish_dir = "public"
+[qualifications]
+files = ["q/ecomentor.json"]
+[policy]
+revocation_approvers = 1
+[policy.revocation_approvers_per_qualification]
+ecomentor = 2
+"""
+
+
+def test_file_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "vcissue.toml"
+    config.write_text(GOOD)
+    settings = load_settings(config, env={})
+    assert settings.store_url == f"sqlite:///{tmp_path}/data/vcissue.db"
+    assert settings.keys_dir == tmp_path / "keys"
+    assert settings.publish_dir == tmp_path / "public"
+    assert settings.qualification_files == (tmp_path / "q" / "ecomentor.json",)
+    policy = settings.issuer_settings().revocation
+    assert policy.required("ecomentor") == 2 and policy.required("kcs") == 1
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "vcissue.toml"
+    config.write_text(GOOD)
+    env = {
+        "VCISSUE_STORE_URL": "postgresql://u@db/x",
+        "VCISSUE_REVOCATION_APPROVERS": "3",
+        "VCISSUE_KEY_PASSPHRASE": "from-env",
+    }
+    settings = load_settings(config, env=env)
+    assert settings.store_url == "postgresql://u@db/x"
+    assert settings.revocation_approvers == 3
+    (tmp_path / "secret").write_text("from-file\n")
+    assert read_passphrase(settings, env) == b"from-file"  # the configured file wins
+    assert read_passphrase(load_settings(None, env=env), env) == b"from-env"
+    assert read_passphrase(load_settings(None, env={}), {}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[store]\nurll = 'x'\n", "unknown keys"),
+        ("[stor]\nurl = 'x'\n", "unknown section"),
+        ("[store\n", "not valid TOML"),
+        ("[policy]\nrevocation_approvers = 0\n", "at least 1"),
+        ("[qualifications]\nfiles = 'one.json'\n", "list of paths"),
+        ("[issuing]\nsuite = 'rsa-2048'\n", "cryptosuite"),
+    ],
+)
+def test_bad_settings_are_typed_errors(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "vcissue.toml"
+    config.write_text(text)
+    with pytest.raises(MalformedInput, match=message):
+        load_settings(config, env={})
+
+
+def test_missing_file_is_a_typed_error(tmp_path: Path) -> None:
+    with pytest.raises(MalformedInput, match="cannot read"):
+        load_settings(tmp_path / "absent.toml", env={})
