@@ -8,6 +8,7 @@ problem types and the CLI for messages. The tree (pinned by
     VcissueError                  vcissue-error
     +-- MalformedInput            malformed-input
     |   +-- QualificationError    qualification-invalid
+    |   +-- QrPayloadError        qr-payload
     +-- ContextError              context-unknown
     +-- CanonicalizationError     canonicalization-failed
     +-- ProofError                proof-invalid
@@ -48,6 +49,12 @@ class QualificationError(MalformedInput):
         self.field = field
         where = ", ".join(part for part in (source, f"field {field}" if field else "") if part)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class QrPayloadError(MalformedInput):
+    """A QR payload that is not a vcissue certificate payload, or a credential too big for one."""
+
+    code = "qr-payload"
 
 
 class ContextError(VcissueError):

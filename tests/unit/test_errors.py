@@ -8,6 +8,7 @@ EXPECTED = {
     "VcissueError": (None, "vcissue-error"),
     "MalformedInput": ("VcissueError", "malformed-input"),
     "QualificationError": ("MalformedInput", "qualification-invalid"),
+    "QrPayloadError": ("MalformedInput", "qr-payload"),
     "ContextError": ("VcissueError", "context-unknown"),
     "CanonicalizationError": ("VcissueError", "canonicalization-failed"),
     "ProofError": ("VcissueError", "proof-invalid"),
