@@ -281,7 +281,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 # --- wiring -------------------------------------------------------------------------------
 
 # Modules of this package that add commands: each has ``register(commands)``.
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = ("qr",)
 
 
 def passphrase_option(sub: argparse.ArgumentParser) -> None:
