@@ -12,9 +12,8 @@ import importlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from .. import __version__, proofs
 from ..credential import build, new_credential_id
 from ..errors import VcissueError
 from ..keystore import KeyStore
-from ..model import Award, Holder, Qualification, load_qualification
+from ..model import Award, Holder, load_qualification
 from ..verify import TrustedIssuer, TrustList, VerificationResult, verify_credential
 
 PASSPHRASE_ENV = "VCISSUE_KEY_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
@@ -165,123 +164,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if result.verified else EXIT_INVALID
 
 
-def _verdict(ok: bool) -> str:
-    return "VALID" if ok else "NOT VALID"
-
-
-# --- demo -------------------------------------------------------------------------------
-
-
-def _find_example(relative: str) -> Path:
-    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
-        candidate = base / "examples" / relative
-        if candidate.exists():
-            return candidate
-    raise VcissueError(f"cannot find examples/{relative}; run from the vcissue source tree")
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    root = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="vcissue-demo-"))
-    if root.exists() and any(root.iterdir()):
-        raise VcissueError(f"{root} is not empty; the demo needs a fresh directory")
-    passphrase = DEMO_PASSPHRASE
-    now = _now()
-    print(f"vcissue {__version__} demo in {root}\n")
-
-    store = KeyStore(root / "keys")
-    store.generate(
-        passphrase,
-        now=now,
-        name="EcoMentor Certification Body (demo)",
-        did="did:web:certification.example",
-    )
-    print(f"1. keys: {store.did}, key-1 encrypted in {root / 'keys'} (demo passphrase)")
-
-    qualification: Qualification = load_qualification(_find_example("ecomentor/qualification.json"))
-    print(
-        f"2. qualification: {qualification.title} v{qualification.scheme_version}, "
-        f"{len(qualification.units)} units, "
-        f"{sum(len(u.modules) for u in qualification.units)} modules, "
-        f"valid {qualification.validity}"
-    )
-
-    holders = ["Ana Novak", "Marko Horvat", "Lea Kovač"]
-    issued: list[tuple[str, dict[str, Any]]] = []
-    for index, name in enumerate(holders):
-        suite = "eddsa-jcs-2022" if index == 2 else proofs.DEFAULT_SUITE
-        award = Award(Holder(name), qualification, awarded=now)
-        issued.append(
-            (
-                f"certificate-{index + 1}",
-                issue_credential(store, passphrase, award, suite=suite, now=now),
-            )
-        )
-    first_unit = qualification.units[0]
-    unit_award = Award(Holder("Ivan Jurić"), qualification, awarded=now, units=(first_unit.id,))
-    issued.append(("unit-credential", issue_credential(store, passphrase, unit_award, now=now)))
-    for label, vc in issued:
-        _write_json(root / "credentials" / f"{label}.json", vc)
-    print(f"3. issued {len(issued)} credentials into {root / 'credentials'}")
-
-    trust = TrustList.of(store.trusted_issuer())
-    _write_json(root / "trust.json", trust.to_json())
-    _write_json(root / "did.json", store.did_document())
-    print("4. verification (trust list: trust.json)")
-    all_valid = True
-    for label, vc in issued:
-        result = verify_credential(vc, trust=trust, now=now)
-        all_valid &= result.verified
-        holder = vc["credentialSubject"]["identifier"][0]["identityHash"]
-        print(
-            f"   {label:17} {holder:14} {vc['proof']['cryptosuite']:16} "
-            f"{'VALID' if result.verified else 'NOT VALID'}"
-        )
-
-    tampered = json.loads(json.dumps(issued[0][1]))
-    tampered["credentialSubject"]["identifier"][0]["identityHash"] = "Mallory Forger"
-    _write_json(root / "credentials" / "tampered.json", tampered)
-    result = verify_credential(tampered, trust=trust, now=now)
-    failed = ", ".join(f"{c.id} ({c.message})" for c in result.failures)
-    print(
-        f"5. tampered copy (holder renamed): {'VALID' if result.verified else 'REJECTED'}: {failed}"
-    )
-
-    later = now + timedelta(days=365 * 6)
-    result = verify_credential(issued[0][1], trust=trust, now=later)
-    failed = ", ".join(f"{c.id} ({c.message})" for c in result.failures)
-    print(
-        f"6. same certificate checked in {later.year}: REJECTED: {failed}; proof still "
-        f"{result.check('proof').outcome.value} (expired is not forged)"
-    )
-
-    store.rotate(passphrase, now=now)
-    rotated_trust = TrustList.of(store.trusted_issuer())
-    after = issue_credential(
-        store, passphrase, Award(Holder("Sara Babić"), qualification, awarded=now), now=now
-    )
-    old_ok = verify_credential(issued[0][1], trust=rotated_trust, now=now).verified
-    new_ok = verify_credential(after, trust=rotated_trust, now=now).verified
-    _write_json(root / "credentials" / "after-rotation.json", after)
-    _write_json(root / "did.json", store.did_document())
-    print(
-        f"7. key rotated to {after['proof']['verificationMethod'].split('#')[1]}: "
-        f"old certificate {_verdict(old_ok)}, new {_verdict(new_ok)}"
-    )
-
-    ok = (
-        all_valid
-        and not verify_credential(tampered, trust=trust, now=now).verified
-        and old_ok
-        and new_ok
-    )
-    print("\ndemo " + ("succeeded" if ok else "FAILED") + f"; files in {root}")
-    return 0 if ok else 1
-
-
 # --- wiring -------------------------------------------------------------------------------
 
 # Modules of this package that add commands: each has ``register(commands)``.
-_COMMAND_MODULES: tuple[str, ...] = ("qr",)
+_COMMAND_MODULES: tuple[str, ...] = ("lifecycle", "demo", "qr")
 
 
 def passphrase_option(sub: argparse.ArgumentParser) -> None:
@@ -292,7 +178,10 @@ def passphrase_option(sub: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vcissue", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="vcissue",
+        description="Issue, suspend, revoke and verify certificates as W3C Verifiable Credentials.",
+    )
     parser.add_argument("--version", action="version", version=f"vcissue {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -340,10 +229,6 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--now", help="verify as of this time (default: now)")
     verify.add_argument("--json", action="store_true", help="print the full report as JSON")
     verify.set_defaults(handler=cmd_verify)
-
-    demo = commands.add_parser("demo", help="run the whole job end to end in a fresh directory")
-    demo.add_argument("--dir", help="directory to create (default: a new temporary one)")
-    demo.set_defaults(handler=cmd_demo)
 
     for name in _COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(commands)
