@@ -29,17 +29,33 @@ from .errors import (
     DidError,
     MalformedInput,
     ProofError,
+    StatusListError,
     VcissueError,
 )
 from .jsonld import VC_V2, ContextSet, check_contexts, expand
 from .keys import PublicKey
 from .status import StatusEntry, parse_status_entries, read_status_list_credential, status_of
 
-StatusListSource = Callable[[str], Mapping[str, Any]]
+
+@dataclass(frozen=True)
+class StatusListCopy:
+    """A status list credential kept from an earlier fetch (e.g. by a cache).
+
+    A source returns one instead of the bare credential so that the report can say how
+    old the list was: the age is ``now - fetched_at``. ``refresh_error`` says why no
+    fresher copy could be had (an offline verifier). The proof is checked all the same.
+    """
+
+    document: Mapping[str, Any]
+    fetched_at: datetime
+    refresh_error: str = ""
+
+
+StatusListSource = Callable[[str], Mapping[str, Any] | StatusListCopy]
 """status list URL -> the status list credential (a file, an HTTP fetcher, a cache).
 
 It raises a VcissueError (or OSError) when it cannot deliver; verification then reports
-"could not check", never "not revoked".
+"could not check", never "not revoked". A ``StatusListCopy`` puts its age in the report.
 """
 
 MAX_CREDENTIAL_BYTES = 1_000_000
@@ -452,14 +468,14 @@ def _check_status(
         check_id = f"status.{entry.purpose.value}"
         state = "revoked" if entry.purpose.value == "revocation" else "suspended"
         try:
-            set_bit = _status_bit(entry, _issuer_id(vc), source, trust, contexts, now)
+            set_bit, origin = _status_bit(entry, _issuer_id(vc), source, trust, contexts, now)
         except (VcissueError, OSError) as error:
             report.failed(check_id, f"could not check (which is not 'not {state}'): {error}")
             continue
         if set_bit:
-            report.failed(check_id, f"{state} (list {entry.list_url}, index {entry.index})")
+            report.failed(check_id, f"{state} (list {entry.list_url}, index {entry.index}{origin})")
         else:
-            report.passed(check_id, f"not {state} (list {entry.list_url})")
+            report.passed(check_id, f"not {state} (list {entry.list_url}{origin})")
 
 
 def _status_bit(
@@ -469,12 +485,47 @@ def _status_bit(
     trust: TrustList,
     contexts: ContextSet,
     now: datetime,
-) -> bool:
-    document = parse_credential(source(entry.list_url))
+) -> tuple[bool, str]:
+    """The entry's bit, and where the list came from when it was not fetched just now."""
+    delivered = source(entry.list_url)
+    origin = ""
+    if isinstance(delivered, StatusListCopy):
+        origin = _copy_origin(delivered, now)
+        delivered = delivered.document
+    document = parse_credential(delivered)
     check = proofs.verify_proof(document, trust.resolve_key, contexts=contexts)
     status_list = read_status_list_credential(document, fetched_from=entry.list_url)
     if check.controller != issuer or status_list.issuer_id != issuer:
         raise ProofError("the status list is not signed by the credential's issuer")
     if not status_list.valid_at(now):
         raise ProofError("the status list is outside its validity period")
-    return status_of(entry, status_list)
+    return status_of(entry, status_list), origin
+
+
+def _copy_origin(copy: StatusListCopy, now: datetime) -> str:
+    fetched_at = copy.fetched_at
+    if not isinstance(fetched_at, datetime) or fetched_at.tzinfo is None:
+        raise StatusListError("a status list copy needs a timezone-aware fetched_at")
+    age = now - fetched_at
+    when = (
+        f"fetched {describe_age(age)} ago"
+        if age >= timedelta(0)
+        else f"fetched at {fetched_at.isoformat()}, after the verification time"
+    )
+    refresh = f"; refresh failed: {copy.refresh_error}" if copy.refresh_error else ""
+    return f", cached copy {when}{refresh}"
+
+
+def describe_age(age: timedelta) -> str:
+    """A short human age: ``45 s``, ``12 min``, ``3 h 12 min``, ``2 d 5 h``."""
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    hours, minute = divmod(minutes, 60)
+    days, hour = divmod(hours, 24)
+    if days:
+        return f"{days} d {hour} h"
+    if hours:
+        return f"{hours} h {minute} min"
+    return f"{minutes} min"

@@ -35,7 +35,14 @@ FORBIDDEN = {
     "tempfile",
     "shutil",
 }
-ADAPTERS = {"vcissue.keystore", "vcissue.cli", "vcissue.store", "vcissue.service", "vcissue.issuer"}
+ADAPTERS = {
+    "vcissue.keystore",
+    "vcissue.cli",
+    "vcissue.store",
+    "vcissue.service",
+    "vcissue.issuer",
+    "vcissue.status_sources",
+}
 
 
 def _core_files() -> list[Path]:

@@ -23,6 +23,7 @@ from ..errors import VcissueError
 from ..keystore import KeyStore
 from ..model import Award, Holder, load_qualification
 from ..verify import TrustedIssuer, TrustList, VerificationResult, verify_credential
+from .status_options import add_status_options, status_source
 
 PASSPHRASE_ENV = "VCISSUE_KEY_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
 DEMO_PASSPHRASE = b"vcissue-demo-only"
@@ -159,7 +160,9 @@ def summarise(result: VerificationResult) -> str:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-    result = verify_credential(data, trust=_load_trust(args), now=_parse_moment(args.now))
+    result = verify_credential(
+        data, trust=_load_trust(args), now=_parse_moment(args.now), status_lists=status_source(args)
+    )
     print(json.dumps(result.to_json(), indent=2) if args.json else summarise(result))
     return 0 if result.verified else EXIT_INVALID
 
@@ -228,6 +231,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--trust-keys", action="append", help="trust the body of a key directory")
     verify.add_argument("--now", help="verify as of this time (default: now)")
     verify.add_argument("--json", action="store_true", help="print the full report as JSON")
+    add_status_options(verify)
     verify.set_defaults(handler=cmd_verify)
 
     for name in _COMMAND_MODULES:
