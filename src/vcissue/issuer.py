@@ -62,7 +62,14 @@ from .status import (
     status_entry,
     status_list_credential,
 )
-from .store import CredentialRecord, StatusListRecord, Store, Tx
+from .store import (
+    ConflictError,
+    CredentialRecord,
+    DuplicateError,
+    StatusListRecord,
+    Store,
+    Tx,
+)
 
 __all__ = [
     "BatchReport",
@@ -377,7 +384,11 @@ class Issuer:
             published_at=now,
             created_at=now,
         )
-        tx.create_list(record)
+        try:
+            tx.create_list(record)
+        except DuplicateError:
+            # another writer opened this list first (PostgreSQL lets both look): start over
+            raise ConflictError(f"status list {list_id} was created concurrently") from None
         published[list_id] = signed
         return record
 

@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import traceback
 from datetime import UTC, datetime, timedelta
@@ -347,6 +348,28 @@ def test_a_full_list_rolls_over(desk: Desk, backend: Backend) -> None:
     lists = {item.id: item.full for item in desk.issuer.store.read(lambda tx: tx.lists())}
     assert lists[rev] is True and lists[f"{BASE}/revocation-2"] is False
     assert (desk.publish_dir / "revocation-2").exists()
+
+
+def test_first_lists_created_concurrently_retry_instead_of_failing(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """Regression (CI, PostgreSQL): two issuers finding no open list both created
+    revocation-1; the loser got DuplicateError instead of retrying."""
+    body = Body()
+    first = Desk(backend.open(), tmp_path / "a", body=body)
+    second = Desk(backend.open(), tmp_path / "b", body=body)
+    issued: list[str] = []
+    with first.issuer.store.transaction() as tx:  # creation held open, not committed
+        first.issuer._create_list(tx, "revocation", START, {})
+        worker = threading.Thread(
+            target=lambda: issued.append(second.issuer.issue(second.award(), actor="b").record.id)
+        )
+        worker.start()
+        time.sleep(0.5)  # let the second issuer reach the same list creation
+    worker.join(timeout=60)
+    assert len(issued) == 1
+    lists = first.issuer.store.read(lambda tx: [item.id for item in tx.lists()])
+    assert sorted(lists) == [f"{BASE}/revocation-1", f"{BASE}/suspension-1"]
 
 
 def test_public_status_reveals_no_reason(desk: Desk) -> None:
