@@ -1,0 +1,54 @@
+"""Printable certificates from a signed credential: HTML (inline SVG QR) and PDF (A4).
+
+``certificate_view`` reads what a certificate shows from the credential JSON itself;
+``render_html`` and ``render_pdf`` lay it out; ``write_certificate`` writes the file the
+suffix asks for (adapter: files).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import VcissueError
+from .html import render_html
+from .pdf import FONT_DIR_ENV, find_font_dir, render_pdf
+from .view import CertificateView, Unit, certificate_view, long_date
+
+__all__ = [
+    "FONT_DIR_ENV",
+    "CertificateView",
+    "Unit",
+    "certificate_view",
+    "find_font_dir",
+    "long_date",
+    "render_html",
+    "render_pdf",
+    "write_certificate",
+]
+
+FORMATS = (".pdf", ".html", ".htm")
+
+
+def write_certificate(
+    vc: Mapping[str, Any],
+    path: str | os.PathLike[str],
+    *,
+    font_dir: str | os.PathLike[str] | None = None,
+) -> CertificateView:
+    """Write ``vc`` as a certificate to ``path`` (``.pdf`` or ``.html``); returns the view."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in FORMATS:
+        raise VcissueError(f"certificate must be written as .pdf or .html, not {target.name!r}")
+    view = certificate_view(vc)
+    data = (
+        render_pdf(view, font_dir=font_dir)
+        if suffix == ".pdf"
+        else render_html(view).encode("utf-8")
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return view
