@@ -72,8 +72,9 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-"""Largest status list credential accepted (a 16 MiB list of random bits gzips to ~16 MiB,
-but vcissue's lists are at most 1 MiB of bits: ~175 KiB even when half the bits are set)."""
+"""Largest status list credential accepted (the limit DCC's verifier uses). A list of
+1,048,576 entries is ~175 KiB even with half its bits set at random; only a much larger or
+denser list would need more."""
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_REDIRECTS = 5
 MEDIA_TYPES = frozenset(
