@@ -19,6 +19,7 @@ CORE = [
     "proofs",
     "status",
     "qr",
+    "batch",
 ]
 FORBIDDEN = {
     "sqlite3",
@@ -42,6 +43,9 @@ ADAPTERS = {
     "vcissue.service",
     "vcissue.issuer",
     "vcissue.status_sources",
+    "vcissue.settings",
+    "vcissue.render",
+    "vcissue.webapp",
 }
 
 
