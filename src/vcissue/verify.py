@@ -100,7 +100,7 @@ def parse_credential(
             parsed = json.loads(
                 data, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant
             )
-        except json.JSONDecodeError as error:
+        except ValueError as error:  # JSONDecodeError, and ints past Python's digit limit
             raise MalformedInput(f"not JSON: {error}") from None
         except RecursionError:
             raise MalformedInput(f"nested deeper than {max_depth} levels") from None

@@ -210,6 +210,7 @@ def test_not_json_and_oversized_and_deep(body: Body) -> None:
         b'{"a":1,"a":2}',
         b"[" * 100_000 + b"]" * 100_000,
         b" " * (MAX_CREDENTIAL_BYTES + 1),
+        b'{"a": ' + b"9" * 5000 + b"}",  # regression: past int's digit limit -> ValueError
     ):
         result = verify_credential(data, trust=body.trust, now=NOW)
         assert not result.verified
