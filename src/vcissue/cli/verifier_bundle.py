@@ -1,0 +1,61 @@
+"""``vcissue verifier-bundle``: the offline verifier page with trust list and status snapshots."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..webapp.bundle import load_status_lists, load_trust_list, status_list_files, write_bundle
+from . import _now, _parse_moment
+
+
+def cmd_verifier_bundle(args: argparse.Namespace) -> int:
+    trust = load_trust_list([Path(path) for path in args.trust])
+    files = status_list_files(
+        [Path(path) for path in args.status_list], [Path(path) for path in args.status_dir]
+    )
+    snapshot_time = _parse_moment(args.snapshot_time) if args.snapshot_time else _now()
+    output = Path(args.output)
+    size = write_bundle(output, trust, load_status_lists(files), snapshot_time=snapshot_time)
+    print(
+        f"wrote {output} ({size} bytes): {len(trust.issuers)} trusted issuer(s), "
+        f"{len(files)} status list file(s) read, snapshot time {snapshot_time.isoformat()}"
+    )
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bundle = commands.add_parser(
+        "verifier-bundle",
+        help="write the standalone offline verifier page (one HTML file) with a trust list "
+        "and status list snapshots inside",
+    )
+    bundle.add_argument(
+        "--trust",
+        action="append",
+        required=True,
+        metavar="TRUST.json",
+        help="trust list file (repeatable; see vcissue keys trust-list)",
+    )
+    bundle.add_argument(
+        "--status-list",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a signed status list credential to embed as a snapshot (repeatable)",
+    )
+    bundle.add_argument(
+        "--status-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="embed every status list in DIR (e.g. the issuer's publish directory; hidden "
+        "files are skipped, any other file must be a status list)",
+    )
+    bundle.add_argument(
+        "--snapshot-time",
+        metavar="ISO",
+        help="when the status lists were taken (default: now); the page shows their age",
+    )
+    bundle.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    bundle.set_defaults(handler=cmd_verifier_bundle)

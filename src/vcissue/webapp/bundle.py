@@ -1,0 +1,201 @@
+"""Verifier bundles: the offline verifier page with a trust list and status snapshots inside.
+
+The page (``verifier.html``, package data built from ``verifier_web/``) holds one
+``<script type="application/json" id="vcissue-verifier-data">null</script>`` element.
+A bundle replaces its ``null`` with::
+
+    {"format": "vcissue-verifier-bundle/1", "generator": "vcissue 0.1.0",
+     "snapshotTime": "2026-11-25T06:00:00Z",
+     "trustList": {"issuers": [...]},          # TrustList.to_json()
+     "statusLists": [{...signed BitstringStatusListCredential...}, ...]}
+
+Every ``<``, ``>`` and ``&`` in that JSON is written as a ``\\u00XX`` escape, so no value
+(a holder name, an issuer name) can close the element or open a comment: the HTML parser
+sees one opaque run of text, and ``JSON.parse`` reads the same values back.
+
+Inputs are checked before anything is written: the trust list parses and names at least
+one issuer; each status list is a status list credential (``read_status_list_credential``)
+whose proof verifies with a key of its issuer, that issuer is on the trust list, and it was
+not already expired at the snapshot time. Of several snapshots of one list the latest
+(``validFrom``) is kept. This module reads files (an adapter); the checks are the core's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .. import __version__, proofs
+from ..errors import MalformedInput, StatusListError, VcissueError
+from ..jsonld import ContextSet
+from ..status import read_status_list_credential
+from ..verify import TrustedIssuer, TrustList, parse_credential
+
+BUNDLE_FORMAT = "vcissue-verifier-bundle/1"
+PAGE_RESOURCE = "verifier.html"
+DATA_ELEMENT = '<script type="application/json" id="vcissue-verifier-data">{}</script>'
+EMPTY_DATA_ELEMENT = DATA_ELEMENT.format("null")
+MAX_STATUS_FILE_BYTES = 5_000_000  # a 16 MiB list gzips far below this
+_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def verifier_page() -> str:
+    """The built page, without data (an unbundled page trusts no one)."""
+    try:
+        return (resources.files(__package__) / PAGE_RESOURCE).read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        raise VcissueError(
+            f"the verifier page {PAGE_RESOURCE} is missing from the vcissue package"
+        ) from None
+
+
+def _read_json_object(path: Path, what: str) -> dict[str, Any]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise MalformedInput(f"cannot read {what} {path}: {error.strerror or error}") from None
+    try:
+        # The credential parser: size and depth caps, no duplicate keys, JSON types only.
+        return parse_credential(data, max_bytes=MAX_STATUS_FILE_BYTES)
+    except MalformedInput as error:
+        raise MalformedInput(f"{what} {path}: {error}") from None
+
+
+def load_trust_list(paths: Sequence[Path]) -> TrustList:
+    """One trust list from one or more files; MalformedInput names the bad file."""
+    issuers: list[TrustedIssuer] = []
+    for path in paths:
+        data = _read_json_object(path, "trust list")
+        try:
+            issuers.extend(TrustList.from_json(data).issuers.values())
+        except MalformedInput as error:
+            raise MalformedInput(f"trust list {path}: {error}") from None
+    trust = TrustList.of(*issuers)
+    if not trust.issuers:
+        raise MalformedInput("the trust list names no issuer: the page would trust no one")
+    return trust
+
+
+def status_list_files(files: Iterable[Path], directories: Iterable[Path]) -> list[Path]:
+    """The given files, then every non-hidden regular file under each directory (sorted)."""
+    found = list(files)
+    for directory in directories:
+        if not directory.is_dir():
+            raise StatusListError(f"status list directory {directory} does not exist")
+        for root, subdirectories, names in os.walk(directory):
+            # Hidden entries are skipped: the publisher's half-written ".name.pid.tmp" files.
+            subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+            found += [Path(root) / n for n in sorted(names) if not n.startswith(".")]
+    return found
+
+
+def load_status_lists(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """Each file as a JSON object (checked as a status list by ``bundle_data``)."""
+    lists = []
+    for path in paths:
+        try:
+            lists.append(_read_json_object(path, "status list"))
+        except MalformedInput as error:
+            raise StatusListError(str(error)) from None
+    return lists
+
+
+def _checked_list(
+    document: Mapping[str, Any], trust: TrustList, contexts: ContextSet, snapshot_time: datetime
+) -> tuple[str, datetime | None]:
+    """The list's URL and validFrom, once it is a usable snapshot; StatusListError if not."""
+    name = document.get("id", "(no id)")
+    if "id" not in document:
+        raise StatusListError("a status list snapshot needs its id (the URL credentials name)")
+    status_list = read_status_list_credential(document)
+    try:
+        check = proofs.verify_proof(document, trust.resolve_key, contexts=contexts)
+    except VcissueError as error:
+        raise StatusListError(f"status list {name}: its proof does not verify: {error}") from None
+    if check.controller != status_list.issuer_id:
+        raise StatusListError(f"status list {name} is not signed by its issuer")
+    if status_list.issuer_id not in trust.issuers:
+        raise StatusListError(
+            f"status list {name}: issuer {status_list.issuer_id} is not on the trust list"
+        )
+    if status_list.valid_until is not None and status_list.valid_until < snapshot_time:
+        raise StatusListError(
+            f"status list {name} expired at {proofs.format_datetime(status_list.valid_until)}, "
+            "before the snapshot time"
+        )
+    return status_list.list_url, status_list.valid_from
+
+
+def latest_snapshots(
+    documents: Iterable[Mapping[str, Any]],
+    trust: TrustList,
+    *,
+    snapshot_time: datetime,
+    contexts: ContextSet | None = None,
+) -> list[dict[str, Any]]:
+    """The newest checked copy of each status list, ordered by URL."""
+    contexts = contexts or ContextSet.bundled()
+    newest: dict[str, tuple[datetime | None, dict[str, Any]]] = {}
+    for document in documents:
+        url, valid_from = _checked_list(document, trust, contexts, snapshot_time)
+        if url in newest:
+            known_from, known = newest[url]
+            if valid_from == known_from and known != document:
+                raise StatusListError(
+                    f"two different snapshots of status list {url} have the same validFrom"
+                )
+            if known_from is not None and (valid_from is None or valid_from <= known_from):
+                continue
+        newest[url] = (valid_from, dict(document))
+    return [newest[url][1] for url in sorted(newest)]
+
+
+def bundle_data(
+    trust: TrustList,
+    status_lists: Iterable[Mapping[str, Any]],
+    *,
+    snapshot_time: datetime,
+    contexts: ContextSet | None = None,
+) -> dict[str, Any]:
+    """The JSON the page reads: format, generator, snapshot time, trust list, lists."""
+    if not trust.issuers:
+        raise MalformedInput("the trust list names no issuer: the page would trust no one")
+    return {
+        "format": BUNDLE_FORMAT,
+        "generator": f"vcissue {__version__}",
+        "snapshotTime": proofs.format_datetime(snapshot_time),
+        "trustList": trust.to_json(),
+        "statusLists": latest_snapshots(
+            status_lists, trust, snapshot_time=snapshot_time, contexts=contexts
+        ),
+    }
+
+
+def embed(page: str, data: Mapping[str, Any]) -> str:
+    """``page`` with ``data`` in its data element, escaped so no value can leave it."""
+    if page.count(EMPTY_DATA_ELEMENT) != 1:
+        raise VcissueError("the verifier page does not hold exactly one empty data element")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return page.replace(EMPTY_DATA_ELEMENT, DATA_ELEMENT.format(text.translate(_HTML_SAFE)))
+
+
+def write_bundle(
+    output: Path,
+    trust: TrustList,
+    status_lists: Iterable[Mapping[str, Any]],
+    *,
+    snapshot_time: datetime,
+) -> int:
+    """Check the inputs, write the bundled page to ``output``; returns its size in bytes."""
+    page = embed(verifier_page(), bundle_data(trust, status_lists, snapshot_time=snapshot_time))
+    data = page.encode("utf-8")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, output)  # never a half-written page where the old one was
+    return len(data)

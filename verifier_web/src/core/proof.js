@@ -1,0 +1,220 @@
+// Data Integrity proofs (VC Data Integrity 1.0) with the two EdDSA cryptosuites:
+// eddsa-rdfc-2022 (RDFC-1.0 of the JSON-LD) and eddsa-jcs-2022 (RFC 8785 of the JSON).
+// JSON-LD contexts come only from the bundled set: an unknown one is refused, never fetched.
+import canonicalize from 'canonicalize';
+import jsonld from 'jsonld';
+import {verifyAsync} from '@noble/ed25519';
+import {ContextError, DidError, ProofError, UnknownKeyError, errorMessage, findCause} from
+  './errors.js';
+import {base58btcDecode} from './multibase.js';
+
+export const PROOF_TYPE = 'DataIntegrityProof';
+export const ASSERTION = 'assertionMethod';
+export const SUITES = ['eddsa-rdfc-2022', 'eddsa-jcs-2022'];
+const XSD_DATETIME = /^(-?\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An XSD dateTime -> milliseconds since the epoch; `ErrorType` when it is not one. */
+export function parseDateTime(text, ErrorType) {
+  const match = typeof text === 'string' ? XSD_DATETIME.exec(text) : null;
+  const moment = match ? Date.parse(text) : NaN;
+  // Date.parse rolls 31 February over to March: check the day survived.
+  if(Number.isNaN(moment) || (match[8] === 'Z' &&
+    new Date(moment).getUTCDate() !== Number(match[3]))) {
+    throw new ErrorType(`not an XSD dateTime: ${JSON.stringify(text)}`);
+  }
+  return moment;
+}
+
+/** The @context list if every entry is a bundled URL, else ContextError. */
+export function checkContexts(context, contexts) {
+  const list = typeof context === 'string' ? [context] : context;
+  if(!Array.isArray(list) || list.length === 0) {
+    throw new ContextError('@context must be a non-empty string or list of strings');
+  }
+  for(const entry of list) {
+    if(typeof entry !== 'string') {
+      throw new ContextError('inline @context objects are not accepted; use bundled URLs');
+    }
+    if(!contexts.has(entry)) {
+      throw new ContextError(`unknown @context ${JSON.stringify(entry)} (never fetched)`);
+    }
+  }
+  return list;
+}
+
+/** The only JSON-LD document loader the page uses: bundled contexts, nothing else. */
+export function offlineDocumentLoader(contexts) {
+  return async function documentLoader(url) {
+    if(contexts.has(url)) {
+      return {contextUrl: null, documentUrl: url, document: contexts.get(url)};
+    }
+    throw new ContextError(`context not bundled (refusing to fetch): ${url}`);
+  };
+}
+
+// jsonld's own default loader would use XMLHttpRequest: replace it, so a call that forgot
+// its loader still cannot reach the network.
+jsonld.documentLoader = async url => {
+  throw new ContextError(`no document loader given (refusing to fetch): ${url}`);
+};
+
+function jsonldOptions(contexts) {
+  return {
+    documentLoader: offlineDocumentLoader(contexts),
+    base: null,
+    // Safe mode: a term no context defines, or a relative type IRI, is an error
+    // instead of being dropped from what is signed.
+    safe: true
+  };
+}
+
+function jsonldFailure(error) {
+  const refused = findCause(error, ContextError);
+  if(refused) {
+    return refused;
+  }
+  // Safe mode names what it refused in the event it raised.
+  const event = error?.details?.event;
+  if(event?.code === 'invalid property') {
+    return new ContextError('no context defines the term ' +
+      `${JSON.stringify(event.details?.property)} (safe mode)`);
+  }
+  if(event?.code === 'relative @type reference') {
+    return new ContextError('no context defines the type ' +
+      `${JSON.stringify(event.details?.type)} (safe mode)`);
+  }
+  if(event) {
+    return new ContextError(`not well-formed JSON-LD: ${event.message} ` +
+      `${JSON.stringify(event.details ?? {})} (safe mode)`);
+  }
+  return new ContextError(`not well-formed JSON-LD: ${errorMessage(error)}`);
+}
+
+/** Expands with safe mode, proving every term is defined (what eddsa-jcs-2022 skips). */
+export async function checkTermsDefined(document, contexts) {
+  try {
+    await jsonld.expand(document, jsonldOptions(contexts));
+  } catch(error) {
+    throw jsonldFailure(error);
+  }
+}
+
+const CANONICALIZERS = {
+  async 'eddsa-rdfc-2022'(document, contexts) {
+    try {
+      return await jsonld.canonize(document, {
+        ...jsonldOptions(contexts),
+        algorithm: 'RDFC-1.0',
+        format: 'application/n-quads',
+        rdfDirection: 'i18n-datatype'
+      });
+    } catch(error) {
+      throw jsonldFailure(error);
+    }
+  },
+  async 'eddsa-jcs-2022'(document, contexts) {
+    // JCS signs the JSON, not its meaning, but the meaning must still be one we know.
+    checkContexts(document['@context'], contexts);
+    return canonicalize(document);
+  }
+};
+
+async function sha256(text) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return new Uint8Array(digest);
+}
+
+function requireSuite(name) {
+  if(!SUITES.includes(name)) {
+    throw new ProofError(`unsupported cryptosuite ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+/**
+ * Verifies the single Data Integrity proof of `document`.
+ *
+ * @param {object} document - The secured document.
+ * @param {Function} resolveKey - verificationMethod id -> {controller, publicKey, assertion};
+ *   throws UnknownKeyError / DidError.
+ * @param {Map<string, object>} contexts - Bundled contexts.
+ * @returns {Promise<object>} {verificationMethod, controller, cryptosuite, created}.
+ */
+export async function verifyProof(document, resolveKey, contexts) {
+  const proof = document.proof;
+  if(proof === undefined) {
+    throw new ProofError('the document has no proof');
+  }
+  if(Array.isArray(proof)) {
+    throw new ProofError('proof sets (several proofs) are not supported');
+  }
+  if(!proof || typeof proof !== 'object') {
+    throw new ProofError('proof must be an object');
+  }
+  if(proof.type !== PROOF_TYPE) {
+    throw new ProofError(`proof type ${JSON.stringify(proof.type)} is not ${PROOF_TYPE}`);
+  }
+  const cryptosuite = requireSuite(proof.cryptosuite);
+  if(proof.proofPurpose !== ASSERTION) {
+    throw new ProofError(
+      `proofPurpose ${JSON.stringify(proof.proofPurpose)} is not ${ASSERTION}`);
+  }
+  const created = parseDateTime(proof.created, ProofError);
+  const vmId = proof.verificationMethod;
+  if(typeof vmId !== 'string') {
+    throw new ProofError('proof.verificationMethod must be a string');
+  }
+  let signature;
+  try {
+    signature = base58btcDecode(proof.proofValue, ProofError);
+  } catch(error) {
+    throw new ProofError(`proofValue: ${error.message}`);
+  }
+  if(signature.length !== 64) {
+    throw new ProofError(`proofValue holds ${signature.length} bytes, not a 64-byte Ed25519 ` +
+      'signature');
+  }
+  const {proof: _removed, ...unsecured} = document;
+  if('@context' in proof &&
+    JSON.stringify(proof['@context']) !== JSON.stringify(unsecured['@context'])) {
+    throw new ProofError("proof @context differs from the document's @context");
+  }
+  let method;
+  try {
+    method = resolveKey(vmId);
+  } catch(error) {
+    if(error instanceof UnknownKeyError) {
+      throw error;
+    }
+    if(error instanceof DidError) {
+      throw new ProofError(`cannot resolve verificationMethod: ${error.message}`);
+    }
+    throw error;
+  }
+  if(!method.assertion) {
+    throw new ProofError(`${vmId} is not authorised for ${ASSERTION}`);
+  }
+  const {proofValue: _value, ...config} = proof;
+  if('@context' in unsecured) {
+    config['@context'] = unsecured['@context'];
+  }
+  const canonicalize = CANONICALIZERS[cryptosuite];
+  const [configHash, documentHash] = await Promise.all([
+    canonicalize(config, contexts).then(sha256),
+    canonicalize(unsecured, contexts).then(sha256)
+  ]);
+  // Spec order: hash(proof configuration) || hash(transformed document).
+  const data = new Uint8Array(64);
+  data.set(configHash, 0);
+  data.set(documentHash, 32);
+  let valid;
+  try {
+    valid = await verifyAsync(signature, data, method.publicKey, {zip215: false});
+  } catch {
+    valid = false;
+  }
+  if(!valid) {
+    throw new ProofError('signature does not match the document (altered or wrong key)');
+  }
+  return {verificationMethod: vmId, controller: method.controller, cryptosuite, created};
+}
