@@ -23,6 +23,7 @@ from ..errors import PolicyError, VcissueError
 from ..issuer import Issuer
 from ..keystore import KeyStore
 from ..model import Award, Holder
+from ..qr import encode_payload, make_qr
 from ..settings import load_settings
 from ..store import open_store
 from ..verify import TrustList, VerificationResult, verify_credential
@@ -223,11 +224,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ("recertified", renewed),
     ]:
         _write_json(root / "credentials" / f"{label.split()[0].lower()}.json", vc)
+    symbol = make_qr(encode_payload(unit))
+    symbol.save(str(root / "credentials" / "unit-qr.svg"), scale=4)
+    print(
+        f"10. Ivan Jurić's unit credential as one QR code: version {symbol.designator}, "
+        f"credentials/unit-qr.svg (try `vcissue render` and `vcissue verifier-bundle`)"
+    )
+
     problems = store.read(lambda tx: tx.verify_audit())
     entries = len(store.read(lambda tx: tx.audit_entries()))
     counts = store.read(lambda tx: tx.count_by_qualification_and_state())
     print(
-        f"10. audit log: {entries} hash-chained entries, "
+        f"11. audit log: {entries} hash-chained entries, "
         f"{'intact' if not problems else 'BROKEN'}; states: "
         + ", ".join(f"{state} {n}" for (_, state), n in sorted(counts.items()))
     )
