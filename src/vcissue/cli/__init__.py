@@ -170,7 +170,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 # --- wiring -------------------------------------------------------------------------------
 
 # Modules of this package that add commands: each has ``register(commands)``.
-_COMMAND_MODULES: tuple[str, ...] = ("lifecycle", "demo", "qr", "verifier_bundle", "render")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "lifecycle",
+    "demo",
+    "qr",
+    "verifier_bundle",
+    "render",
+    "service",
+)
 
 
 def passphrase_option(sub: argparse.ArgumentParser) -> None:

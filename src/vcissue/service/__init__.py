@@ -1,0 +1,402 @@
+"""The issuer service: a thin FastAPI front for ``issuer.py`` and ``verify.py``.
+
+Routes translate HTTP to library calls and library errors to RFC 9457 problems; every
+rule lives in the library. ``create_app(settings)`` builds the app;
+``vcissue serve`` runs it with uvicorn (``app_from_env`` is the factory workers import).
+
+Routes (VC-API shapes where one exists)::
+
+    POST /credentials/issue      issuer     award request -> 201 {"verifiableCredential"}
+    POST /credentials/verify     public     {"verifiableCredential"} -> verification report
+    POST /credentials/status     operator   suspend / reinstate; revoke (operator or
+                                 approver)  -> 200, or 202 while approvals are pending
+    GET  /credentials/{id}       staff      the stored record and signed credential
+    GET  /status-lists/{name}    public     the signed status list credential (ETag, 304)
+    GET  /.well-known/did.json   public     the body's did:web document, current + past keys
+    GET  /qualifications[/{id}]  public     scheme information (ISO/IEC 17024 7.2)
+    GET  /register/{id}          public     current and valid, for which scope?
+    GET  /audit                  auditor    the audit log and its chain check
+    GET  /health                 public
+
+Status list URLs must be ``{base_url}/status-lists/{name}``: set ``status.base_url`` to
+the service's public URL + ``/status-lists``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__, proofs
+from ..errors import PolicyError, StatusListError, UnknownCredentialError, VcissueError
+from ..issuer import Issuer
+from ..keystore import KeyStore
+from ..model import Award, Holder, qualification_to_dict
+from ..settings import Settings, load_settings, read_passphrase
+from ..store import Store, open_store
+from ..verify import TrustList, verify_credential
+from . import problems
+from .auth import Principal, authenticate
+
+__all__ = ["app_from_env", "create_app"]
+
+MAX_BODY_BYTES = 256 * 1024
+STATUS_LIST_MAX_AGE = 300  # seconds verifiers may cache a list (the spec's default ttl)
+STAFF = ("issuer", "operator", "approver", "auditor")
+Clock = Callable[[], datetime]
+
+# --- request bodies -----------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HolderIn(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=500)]
+    id: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class IssueRequest(_Strict):
+    qualification: Annotated[str, Field(min_length=1, max_length=200)]
+    holder: HolderIn
+    units: Annotated[list[Annotated[str, Field(max_length=200)]] | None, Field(max_length=100)] = (
+        None
+    )
+    awarded: datetime | None = None
+    scope: Annotated[str, Field(max_length=4000)] = ""
+    limitations: Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=50)] = []
+    reference: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+
+
+class VerifyOptions(_Strict):
+    checkStatus: bool = True  # VC-API field name
+
+
+class VerifyRequest(_Strict):
+    verifiableCredential: dict[str, Any]  # VC-API field name
+    options: VerifyOptions = VerifyOptions()
+
+
+class StatusRequest(_Strict):
+    credentialId: Annotated[str, Field(min_length=1, max_length=200)]
+    action: Literal["suspend", "reinstate", "revoke"]
+    reason: Annotated[str, Field(max_length=2000)] = ""
+    until: datetime | None = None
+
+
+# --- body size limit ------------------------------------------------------------------
+
+
+class BodyLimit:
+    """413 for a body over ``limit`` bytes, declared or streamed (ASGI middleware)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            more = message.get("more_body", False)
+        body, replayed = b"".join(chunks), False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problems.problem(
+            413,
+            "Content Too Large",
+            f"request bodies are limited to {self.limit} bytes",
+            kind="http-413",
+        )
+        await response(scope, receive, send)
+
+
+# --- the app --------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    found = authenticate(request.app.state.store, authorization)
+    if found is None:
+        raise HTTPException(
+            401,
+            "a valid API key is required (Authorization: Bearer ...)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return found
+
+
+def role(*allowed: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting principals with one of the ``allowed`` roles."""
+
+    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if who.role not in allowed:
+            raise HTTPException(
+                403, f"role {who.role!r} may not do this; needs {' or '.join(allowed)}"
+            )
+        return who
+
+    return check
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock | None = None,
+    passphrase: bytes | None = None,
+) -> FastAPI:
+    """The service over ``settings``; ``store``/``clock`` replace the configured ones."""
+    clock = clock or _now
+    keys = KeyStore(settings.keys_dir)
+    secret = passphrase if passphrase is not None else read_passphrase(settings)
+    if secret is None:
+        raise VcissueError(
+            "the service needs the key passphrase (keys.passphrase_file or $VCISSUE_KEY_PASSPHRASE)"
+        )
+    store = store or open_store(settings.store_url)
+    issuer = Issuer(
+        store,
+        keys.signing_key(secret, now=clock()),
+        keys.issuer_profile(),
+        settings.qualifications(),
+        settings.issuer_settings(),
+        clock=clock,
+    )
+    trust = TrustList.of(keys.trusted_issuer())
+    list_prefix = settings.status_base_url + "/"
+
+    app = FastAPI(
+        title="vcissue issuer service",
+        version=__version__,
+        description=__doc__,
+        responses={
+            422: {"description": "Invalid request (application/problem+json)"},
+        },
+    )
+    problems.install(app)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+
+    def local_list(url: str) -> Mapping[str, Any]:
+        if not url.startswith(list_prefix):
+            raise StatusListError(f"{url} is not a status list of this service")
+        record = store.read(lambda tx: tx.get_list(url))
+        if record is None or record.published_json is None:
+            raise StatusListError(f"no status list {url}")
+        document: Mapping[str, Any] = json.loads(record.published_json)
+        return document
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "version": __version__,
+            "store": store.backend,
+            "schemaVersion": store.schema_version(),
+        }
+
+    @app.post("/credentials/issue", status_code=201)
+    def issue(
+        request: IssueRequest, who: Annotated[Principal, Depends(role("issuer"))]
+    ) -> dict[str, Any]:
+        qualification = issuer.qualification(request.qualification)
+        award = Award(
+            holder=Holder(request.holder.name, request.holder.id, qualification.subject_kind),
+            qualification=qualification,
+            awarded=_aware(request.awarded) if request.awarded else issuer.now(),
+            units=tuple(request.units) if request.units else None,
+            scope=request.scope,
+            limitations=tuple(request.limitations),
+        )
+        issued = issuer.issue(award, actor=who.name, batch_key=request.reference)
+        return {"verifiableCredential": issued.credential, "created": issued.created}
+
+    @app.post("/credentials/verify")
+    def verify(request: VerifyRequest) -> dict[str, Any]:
+        result = verify_credential(
+            request.verifiableCredential,
+            trust=trust,
+            now=clock(),
+            status_lists=local_list if request.options.checkStatus else None,
+        )
+        report = result.to_json()
+        return report if isinstance(report, dict) else {"report": report}
+
+    @app.post("/credentials/status", responses={202: {"description": "revocation pending"}})
+    def change_status(
+        request: StatusRequest,
+        response: Response,
+        who: Annotated[Principal, Depends(role("operator", "approver"))],
+    ) -> dict[str, Any]:
+        if request.action == "revoke":
+            outcome = issuer.revoke(request.credentialId, reason=request.reason, actor=who.name)
+            if outcome.state == "pending":
+                response.status_code = 202
+            return {
+                "credentialId": request.credentialId,
+                "state": outcome.state,
+                "approvals": list(outcome.approvals),
+                "required": outcome.required,
+            }
+        if who.role != "operator":
+            raise HTTPException(403, f"role {who.role!r} may not {request.action}; needs operator")
+        if request.action == "suspend":
+            if request.until is None:
+                raise PolicyError("a suspension needs a deadline ('until')")
+            record = issuer.suspend(
+                request.credentialId,
+                reason=request.reason,
+                until=_aware(request.until),
+                actor=who.name,
+            )
+        else:
+            record = issuer.reinstate(request.credentialId, actor=who.name, reason=request.reason)
+        return {"credentialId": record.id, "state": record.state}
+
+    @app.get("/credentials/{credential_id}")
+    def get_credential(
+        credential_id: str, who: Annotated[Principal, Depends(role(*STAFF))]
+    ) -> dict[str, Any]:
+        record = issuer.get(credential_id)
+        return {
+            "credentialId": record.id,
+            "state": record.state,
+            "stateReason": record.state_reason,
+            "suspendedUntil": _text(record.suspended_until),
+            "qualification": record.qualification_id,
+            "units": list(record.units),
+            "previous": record.previous_id,
+            "verifiableCredential": json.loads(record.signed_json),
+        }
+
+    @app.get("/status-lists/{name}", response_model=None)
+    def status_list(name: str, if_none_match: Annotated[str | None, Header()] = None) -> Response:
+        record = store.read(lambda tx: tx.get_list(list_prefix + name))
+        if record is None or record.published_json is None:
+            raise HTTPException(404, f"no status list {name!r}")
+        etag = f'"{record.version}"'
+        headers = {"ETag": etag, "Cache-Control": f"public, max-age={STATUS_LIST_MAX_AGE}"}
+        if if_none_match is not None and etag in [t.strip() for t in if_none_match.split(",")]:
+            return Response(status_code=304, headers=headers)
+        return Response(record.published_json, media_type="application/vc+ld+json", headers=headers)
+
+    @app.get("/.well-known/did.json")
+    def did_document() -> JSONResponse:
+        return JSONResponse(keys.did_document(), media_type="application/did+json")
+
+    @app.get("/qualifications")
+    def qualifications() -> list[dict[str, Any]]:
+        return [
+            {
+                "id": q.id,
+                "title": q.title,
+                "validity": q.validity,
+                "units": len(q.units),
+                "href": f"/qualifications/{q.id}",
+            }
+            for q in issuer.qualifications.values()
+        ]
+
+    @app.get("/qualifications/{qualification_id}")
+    def qualification(qualification_id: str) -> dict[str, Any]:
+        found = issuer.qualifications.get(qualification_id)
+        if found is None:
+            raise HTTPException(404, f"no qualification {qualification_id!r}")
+        required = issuer.settings.revocation.required(found.id)
+        return {
+            "scheme": qualification_to_dict(found),
+            "policies": {
+                "validity": found.validity,
+                "suspension": "A certification may be suspended with a deadline; if the "
+                "cause is not resolved by then it is withdrawn (ISO/IEC 17024 9.5).",
+                "revocation": f"A revocation takes effect when {required} distinct "
+                "approver(s) have confirmed it; revoked and withdrawn certifications are final.",
+                "recertification": "Renewal by recertification before expiry; the new "
+                "certificate references the previous one.",
+                "appeals": "Decisions may be appealed to the certification body in writing.",
+                "publicStatus": "Anyone may ask whether a certificate is current and for which "
+                "scope at /register/{credential id}.",
+            },
+        }
+
+    @app.get("/register/{credential_id}")
+    def register(credential_id: str) -> dict[str, Any]:
+        try:
+            return issuer.public_status(credential_id).to_json()
+        except UnknownCredentialError:
+            raise HTTPException(
+                404, "no certificate with this id was issued by this body"
+            ) from None
+
+    @app.get("/audit")
+    def audit(who: Annotated[Principal, Depends(role("auditor"))]) -> dict[str, Any]:
+        entries = store.read(lambda tx: tx.audit_entries())
+        problems_found = store.read(lambda tx: tx.verify_audit())
+        return {
+            "intact": not problems_found,
+            "problems": problems_found,
+            "entries": [
+                {
+                    "seq": e.seq,
+                    "at": _text(e.at),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "credentialId": e.credential_id,
+                    "details": e.details,
+                    "hash": e.hash,
+                }
+                for e in entries
+            ],
+        }
+
+    app.state.issuer = issuer
+    app.state.store = store
+    return app
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _text(moment: datetime | None) -> str | None:
+    return None if moment is None else proofs.format_datetime(moment)
+
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory: settings from ``$VCISSUE_CONFIG`` and the environment."""
+    return create_app(load_settings(os.environ.get("VCISSUE_CONFIG")))
