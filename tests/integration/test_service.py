@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -311,3 +314,39 @@ def test_public_routes(service: Service) -> None:
     did = service.call("GET", "/.well-known/did.json")
     assert did.json()["id"] == "did:web:certs.example"
     assert service.call("GET", "/openapi.json").json()["info"]["title"]
+
+
+SCHEMATHESIS = shutil.which("st", path=str(Path(sys.executable).parent))
+
+
+@pytest.mark.parametrize("role", ["issuer", "operator"])
+def test_schemathesis_finds_no_server_error_or_schema_violation(
+    service: Service, role: str, tmp_path: Path
+) -> None:
+    assert SCHEMATHESIS, "schemathesis is in the dev extra"
+    out = subprocess.run(
+        [
+            SCHEMATHESIS,
+            "run",
+            f"{service.base}/openapi.json",
+            "--checks",
+            "not_a_server_error,response_schema_conformance",
+            "--header",
+            f"Authorization: Bearer {service.keys[role]}",
+            "--max-examples",
+            "25",
+            "--seed",
+            "1",
+            "--no-color",
+            "--phases",
+            "examples,coverage,fuzzing",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    counts = re.search(r"(\d+) generated, (\d+) passed", out.stdout)
+    assert counts and int(counts[1]) == int(counts[2]) > 100, out.stdout[-2000:]
