@@ -156,6 +156,7 @@ def test_issue_suspend_reinstate_revoke_over_http(service: Service) -> None:
     listed = service.call("GET", "/status-lists/suspension-1")
     assert listed.status == 200 and listed.headers["content-type"] == "application/vc+ld+json"
     assert "max-age" in listed.headers["cache-control"]
+    assert listed.headers["access-control-allow-origin"] == "*"  # the verifier page's live check
     etag = listed.headers["etag"]
     again = service.call("GET", "/status-lists/suspension-1", headers={"If-None-Match": etag})
     assert again.status == 304

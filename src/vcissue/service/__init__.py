@@ -310,7 +310,12 @@ def create_app(
         if record is None or record.published_json is None:
             raise HTTPException(404, f"no status list {name!r}")
         etag = f'"{record.version}"'
-        headers = {"ETag": etag, "Cache-Control": f"public, max-age={STATUS_LIST_MAX_AGE}"}
+        headers = {
+            "ETag": etag,
+            "Cache-Control": f"public, max-age={STATUS_LIST_MAX_AGE}",
+            # public signed documents: the offline verifier page fetches them cross-origin
+            "Access-Control-Allow-Origin": "*",
+        }
         if if_none_match is not None and etag in [t.strip() for t in if_none_match.split(",")]:
             return Response(status_code=304, headers=headers)
         return Response(record.published_json, media_type="application/vc+ld+json", headers=headers)
