@@ -20,6 +20,13 @@ Routes (VC-API shapes where one exists)::
 
 Status list URLs must be ``{base_url}/status-lists/{name}``: set ``status.base_url`` to
 the service's public URL + ``/status-lists``.
+
+Unsigned credentials: VC-API's ``{"credential": ...}`` body is recognised and refused
+(422, problem type ``unsigned-credential-refused``). Everything a certificate asserts --
+the scheme and its version, the units, the validity period, the status entries, the
+issuer -- comes from the body's own qualification catalogue and store, so the library can
+check it; signing claims a caller composed would put the body's signature on statements
+no rule has checked. Callers send the award request instead.
 """
 
 from __future__ import annotations
@@ -28,15 +35,17 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Discriminator, Tag
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__, proofs
-from ..errors import PolicyError, StatusListError, UnknownCredentialError, VcissueError
+from ..errors import StatusListError, UnknownCredentialError, VcissueError
 from ..issuer import Issuer
 from ..keystore import KeyStore
 from ..model import Award, Holder, qualification_to_dict
@@ -45,6 +54,22 @@ from ..store import Store, open_store
 from ..verify import TrustList, verify_credential
 from . import problems
 from .auth import Principal, authenticate
+from .problems import documented
+from .schemas import (
+    AuditLog,
+    CredentialView,
+    Health,
+    Issued,
+    IssueRequest,
+    PublicAnswer,
+    QualificationInfo,
+    QualificationSummary,
+    StatusChanged,
+    StatusRequest,
+    UnsignedCredentialRequest,
+    VerificationReport,
+    VerifyRequest,
+)
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -52,46 +77,6 @@ MAX_BODY_BYTES = 256 * 1024
 STATUS_LIST_MAX_AGE = 300  # seconds verifiers may cache a list (the spec's default ttl)
 STAFF = ("issuer", "operator", "approver", "auditor")
 Clock = Callable[[], datetime]
-
-# --- request bodies -----------------------------------------------------------------
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class HolderIn(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=500)]
-    id: Annotated[str | None, Field(max_length=2000)] = None
-
-
-class IssueRequest(_Strict):
-    qualification: Annotated[str, Field(min_length=1, max_length=200)]
-    holder: HolderIn
-    units: Annotated[list[Annotated[str, Field(max_length=200)]] | None, Field(max_length=100)] = (
-        None
-    )
-    awarded: datetime | None = None
-    scope: Annotated[str, Field(max_length=4000)] = ""
-    limitations: Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=50)] = []
-    reference: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-
-
-class VerifyOptions(_Strict):
-    checkStatus: bool = True  # VC-API field name
-
-
-class VerifyRequest(_Strict):
-    verifiableCredential: dict[str, Any]  # VC-API field name
-    options: VerifyOptions = VerifyOptions()
-
-
-class StatusRequest(_Strict):
-    credentialId: Annotated[str, Field(min_length=1, max_length=200)]
-    action: Literal["suspend", "reinstate", "revoke"]
-    reason: Annotated[str, Field(max_length=2000)] = ""
-    until: datetime | None = None
-
 
 # --- body size limit ------------------------------------------------------------------
 
@@ -150,8 +135,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    found = authenticate(request.app.state.store, authorization)
+_bearer = HTTPBearer(auto_error=False, description="an API key from `vcissue apikey create`")
+# What can go wrong on every route that needs a key, a body, or the store.
+AUTH = (401, 403)
+BODY = (400, 413, 422)  # 400: a body that is not UTF-8 JSON at all
+STORE = (503,)
+
+
+def principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    token = credentials.credentials if credentials is not None else None
+    found = authenticate(request.app.state.store, token)
     if found is None:
         raise HTTPException(
             401,
@@ -172,6 +168,18 @@ def role(*allowed: str) -> Callable[[Principal], Principal]:
         return who
 
     return check
+
+
+def _issue_body_kind(body: Any) -> str:
+    return "unsigned-credential" if isinstance(body, dict) and "credential" in body else "award"
+
+
+# The issue route's body: an award request, or VC-API's unsigned credential (refused by name).
+IssueBody = Annotated[
+    Annotated[IssueRequest, Tag("award")]
+    | Annotated[UnsignedCredentialRequest, Tag("unsigned-credential")],
+    Discriminator(_issue_body_kind),
+]
 
 
 def create_app(
@@ -205,9 +213,6 @@ def create_app(
         title="vcissue issuer service",
         version=__version__,
         description=__doc__,
-        responses={
-            422: {"description": "Invalid request (application/problem+json)"},
-        },
     )
     problems.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
@@ -221,63 +226,109 @@ def create_app(
         document: Mapping[str, Any] = json.loads(record.published_json)
         return document
 
-    @app.get("/health")
-    def health() -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "version": __version__,
-            "store": store.backend,
-            "schemaVersion": store.schema_version(),
-        }
-
-    @app.post("/credentials/issue", status_code=201)
-    def issue(
-        request: IssueRequest, who: Annotated[Principal, Depends(role("issuer"))]
-    ) -> dict[str, Any]:
-        qualification = issuer.qualification(request.qualification)
-        award = Award(
-            holder=Holder(request.holder.name, request.holder.id, qualification.subject_kind),
-            qualification=qualification,
-            awarded=_aware(request.awarded) if request.awarded else issuer.now(),
-            units=tuple(request.units) if request.units else None,
-            scope=request.scope,
-            limitations=tuple(request.limitations),
+    @app.get("/health", operation_id="health", responses=documented(*STORE))
+    def health() -> Health:
+        return Health(
+            status="ok",
+            version=__version__,
+            store=store.backend,
+            schemaVersion=store.schema_version(),
         )
-        issued = issuer.issue(award, actor=who.name, batch_key=request.reference)
-        return {"verifiableCredential": issued.credential, "created": issued.created}
 
-    @app.post("/credentials/verify")
-    def verify(request: VerifyRequest) -> dict[str, Any]:
+    credential_id = "$response.body#/verifiableCredential/id"
+    issued_links = {
+        "getCredential": {
+            "operationId": "getCredential",
+            "parameters": {"credential_id": credential_id},
+        },
+        "getPublicStatus": {
+            "operationId": "getPublicStatus",
+            "parameters": {"credential_id": credential_id},
+        },
+        "suspendCredential": {
+            "operationId": "updateCredentialStatus",
+            "requestBody": {
+                "credentialId": credential_id,
+                "action": "suspend",
+                "reason": "linked",
+                "until": "2099-01-01T00:00:00Z",
+            },
+        },
+    }
+
+    @app.post(
+        "/credentials/issue",
+        status_code=201,
+        operation_id="issueCredential",
+        responses={
+            "201": {"description": "the signed credential", "links": issued_links},
+            **documented(*AUTH, 404, 409, *BODY, *STORE),
+        },
+    )
+    def issue(body: IssueBody, who: Annotated[Principal, Depends(role("issuer"))]) -> Issued:
+        if isinstance(body, UnsignedCredentialRequest):
+            raise problems.Refused(
+                422,
+                "this service signs only what it can check: send an award request "
+                "({qualification, holder, units?, ...}), not an unsigned credential",
+                kind="unsigned-credential-refused",
+            )
+        qualification = issuer.qualification(body.qualification)
+        award = Award(
+            holder=Holder(body.holder.name, body.holder.id, qualification.subject_kind),
+            qualification=qualification,
+            awarded=_aware(body.awarded) if body.awarded else issuer.now(),
+            units=tuple(body.units) if body.units else None,
+            scope=body.scope,
+            limitations=tuple(body.limitations),
+        )
+        issued = issuer.issue(award, actor=who.name, batch_key=body.reference)
+        return Issued(verifiableCredential=issued.credential, created=issued.created)
+
+    @app.post(
+        "/credentials/verify",
+        operation_id="verifyCredential",
+        responses=documented(*BODY, *STORE),
+    )
+    def verify(request: VerifyRequest) -> VerificationReport:
         result = verify_credential(
             request.verifiableCredential,
             trust=trust,
             now=clock(),
             status_lists=local_list if request.options.checkStatus else None,
         )
-        report = result.to_json()
-        return report if isinstance(report, dict) else {"report": report}
+        return VerificationReport.model_validate(result.to_json())
 
-    @app.post("/credentials/status", responses={202: {"description": "revocation pending"}})
+    @app.post(
+        "/credentials/status",
+        operation_id="updateCredentialStatus",
+        responses={
+            202: {"description": "revocation pending: more approvers needed"},
+            **documented(*AUTH, 404, 409, *BODY, *STORE),
+        },
+    )
     def change_status(
         request: StatusRequest,
         response: Response,
         who: Annotated[Principal, Depends(role("operator", "approver"))],
-    ) -> dict[str, Any]:
+    ) -> StatusChanged:
         if request.action == "revoke":
             outcome = issuer.revoke(request.credentialId, reason=request.reason, actor=who.name)
             if outcome.state == "pending":
                 response.status_code = 202
-            return {
-                "credentialId": request.credentialId,
-                "state": outcome.state,
-                "approvals": list(outcome.approvals),
-                "required": outcome.required,
-            }
+            return StatusChanged(
+                credentialId=request.credentialId,
+                state=outcome.state,
+                approvals=list(outcome.approvals),
+                required=outcome.required,
+            )
         if who.role != "operator":
             raise HTTPException(403, f"role {who.role!r} may not {request.action}; needs operator")
         if request.action == "suspend":
             if request.until is None:
-                raise PolicyError("a suspension needs a deadline ('until')")
+                raise problems.Refused(
+                    422, "until: a suspension needs a deadline", kind="invalid-request"
+                )
             record = issuer.suspend(
                 request.credentialId,
                 reason=request.reason,
@@ -286,25 +337,41 @@ def create_app(
             )
         else:
             record = issuer.reinstate(request.credentialId, actor=who.name, reason=request.reason)
-        return {"credentialId": record.id, "state": record.state}
+        return StatusChanged(credentialId=record.id, state=record.state)
 
-    @app.get("/credentials/{credential_id}")
+    @app.get(
+        "/credentials/{credential_id}",
+        operation_id="getCredential",
+        responses=documented(*AUTH, 404, *STORE),
+    )
     def get_credential(
         credential_id: str, who: Annotated[Principal, Depends(role(*STAFF))]
-    ) -> dict[str, Any]:
+    ) -> CredentialView:
         record = issuer.get(credential_id)
-        return {
-            "credentialId": record.id,
-            "state": record.state,
-            "stateReason": record.state_reason,
-            "suspendedUntil": _text(record.suspended_until),
-            "qualification": record.qualification_id,
-            "units": list(record.units),
-            "previous": record.previous_id,
-            "verifiableCredential": json.loads(record.signed_json),
-        }
+        return CredentialView(
+            credentialId=record.id,
+            state=record.state,
+            stateReason=record.state_reason,
+            suspendedUntil=_text(record.suspended_until),
+            qualification=record.qualification_id,
+            units=list(record.units),
+            previous=record.previous_id,
+            verifiableCredential=json.loads(record.signed_json),
+        )
 
-    @app.get("/status-lists/{name}", response_model=None)
+    @app.get(
+        "/status-lists/{name}",
+        operation_id="getStatusList",
+        response_model=None,
+        responses={
+            200: {
+                "description": "the signed Bitstring Status List credential",
+                "content": {"application/vc+ld+json": {"schema": {"type": "object"}}},
+            },
+            304: {"description": "not modified since the ETag given in If-None-Match"},
+            **documented(404, *STORE),
+        },
+    )
     def status_list(name: str, if_none_match: Annotated[str | None, Header()] = None) -> Response:
         record = store.read(lambda tx: tx.get_list(list_prefix + name))
         if record is None or record.published_json is None:
@@ -320,32 +387,46 @@ def create_app(
             return Response(status_code=304, headers=headers)
         return Response(record.published_json, media_type="application/vc+ld+json", headers=headers)
 
-    @app.get("/.well-known/did.json")
+    @app.get(
+        "/.well-known/did.json",
+        operation_id="getDidDocument",
+        response_class=JSONResponse,
+        responses={
+            200: {
+                "description": "the body's did:web DID document",
+                "content": {"application/did+json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
     def did_document() -> JSONResponse:
         return JSONResponse(keys.did_document(), media_type="application/did+json")
 
-    @app.get("/qualifications")
-    def qualifications() -> list[dict[str, Any]]:
+    @app.get("/qualifications", operation_id="listQualifications")
+    def qualifications() -> list[QualificationSummary]:
         return [
-            {
-                "id": q.id,
-                "title": q.title,
-                "validity": q.validity,
-                "units": len(q.units),
-                "href": f"/qualifications/{q.id}",
-            }
+            QualificationSummary(
+                id=q.id,
+                title=q.title,
+                validity=q.validity,
+                units=len(q.units),
+                href=f"/qualifications/{q.id}",
+            )
             for q in issuer.qualifications.values()
         ]
 
-    @app.get("/qualifications/{qualification_id}")
-    def qualification(qualification_id: str) -> dict[str, Any]:
+    @app.get(
+        "/qualifications/{qualification_id}",
+        operation_id="getQualification",
+        responses=documented(404),
+    )
+    def qualification(qualification_id: str) -> QualificationInfo:
         found = issuer.qualifications.get(qualification_id)
         if found is None:
             raise HTTPException(404, f"no qualification {qualification_id!r}")
         required = issuer.settings.revocation.required(found.id)
-        return {
-            "scheme": qualification_to_dict(found),
-            "policies": {
+        return QualificationInfo(
+            scheme=qualification_to_dict(found),
+            policies={
                 "validity": found.validity,
                 "suspension": "A certification may be suspended with a deadline; if the "
                 "cause is not resolved by then it is withdrawn (ISO/IEC 17024 9.5).",
@@ -357,38 +438,65 @@ def create_app(
                 "publicStatus": "Anyone may ask whether a certificate is current and for which "
                 "scope at /register/{credential id}.",
             },
-        }
+        )
 
-    @app.get("/register/{credential_id}")
-    def register(credential_id: str) -> dict[str, Any]:
+    @app.get(
+        "/register/{credential_id}",
+        operation_id="getPublicStatus",
+        responses=documented(404, *STORE),
+    )
+    def register(credential_id: str) -> PublicAnswer:
         try:
-            return issuer.public_status(credential_id).to_json()
+            return PublicAnswer.model_validate(issuer.public_status(credential_id).to_json())
         except UnknownCredentialError:
             raise HTTPException(
                 404, "no certificate with this id was issued by this body"
             ) from None
 
-    @app.get("/audit")
-    def audit(who: Annotated[Principal, Depends(role("auditor"))]) -> dict[str, Any]:
+    @app.get("/audit", operation_id="getAuditLog", responses=documented(*AUTH, *STORE))
+    def audit(who: Annotated[Principal, Depends(role("auditor"))]) -> AuditLog:
         entries = store.read(lambda tx: tx.audit_entries())
         problems_found = store.read(lambda tx: tx.verify_audit())
-        return {
-            "intact": not problems_found,
-            "problems": problems_found,
-            "entries": [
-                {
-                    "seq": e.seq,
-                    "at": _text(e.at),
-                    "actor": e.actor,
-                    "action": e.action,
-                    "credentialId": e.credential_id,
-                    "details": e.details,
-                    "hash": e.hash,
-                }
-                for e in entries
-            ],
-        }
+        return AuditLog.model_validate(
+            {
+                "intact": not problems_found,
+                "problems": problems_found,
+                "entries": [
+                    {
+                        "seq": e.seq,
+                        "at": _text(e.at),
+                        "actor": e.actor,
+                        "action": e.action,
+                        "credentialId": e.credential_id,
+                        "details": e.details,
+                        "hash": e.hash,
+                    }
+                    for e in entries
+                ],
+            }
+        )
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            # FastAPI's own 422 (HTTPValidationError) is answered as a problem here
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    if "422" in operation.get("responses", {}):
+                        operation["responses"].update(documented(422))
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
+            schemas.update(problems.openapi_components())
+            # the qualifications this body awards are the only ones an award may name
+            award = schemas["IssueRequest"]["properties"]["qualification"]
+            award["enum"] = sorted(issuer.qualifications)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
     app.state.issuer = issuer
     app.state.store = store
     return app

@@ -47,12 +47,9 @@ def create_api_key(store: Store, *, role: str, name: str, now: datetime) -> str:
     return f"vci_{key_id}_{secret}"
 
 
-def authenticate(store: Store, authorization: str | None) -> Principal | None:
-    """The principal a ``Bearer`` header names, or ``None`` when it names none."""
-    if not authorization:
-        return None
-    scheme, _, token = authorization.partition(" ")
-    match = _KEY.fullmatch(token.strip()) if scheme.lower() == "bearer" else None
+def authenticate(store: Store, token: str | None) -> Principal | None:
+    """The principal a bearer token names, or ``None`` when it names none."""
+    match = _KEY.fullmatch(token.strip()) if token else None
     if match is None:
         return None
     key_id, secret = match.groups()

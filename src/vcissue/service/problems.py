@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from ..errors import (
@@ -19,7 +20,15 @@ from ..errors import (
     VcissueError,
 )
 
-__all__ = ["PROBLEM_JSON", "install", "problem"]
+__all__ = [
+    "PROBLEM_JSON",
+    "Problem",
+    "Refused",
+    "documented",
+    "install",
+    "openapi_components",
+    "problem",
+]
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://vcissue.dev/problems/"
@@ -33,6 +42,56 @@ _STATUS: tuple[tuple[type[VcissueError], int], ...] = (
     (StatusListError, 422),
     (StoreError, 503),
 )
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    422: "Invalid request",
+    503: "Service Unavailable",
+}
+
+
+class ProblemItem(BaseModel):
+    location: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``type`` ends in the library's stable error code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemItem] | None = None  # request validation: every field at fault
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, as problem+json bodies."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {
+        str(status): {
+            "description": f"{_TITLES[status]} (RFC 9457 problem details)",
+            "content": {PROBLEM_JSON: {"schema": schema}},
+        }
+        for status in statuses
+    }
+
+
+class Refused(HTTPException):
+    """A well-formed request the service declines, with its own problem ``kind``."""
+
+    def __init__(self, status: int, detail: str, *, kind: str) -> None:
+        super().__init__(status, detail)
+        self.kind = kind
 
 
 def problem(
@@ -53,6 +112,14 @@ def _for_library_error(error: VcissueError) -> JSONResponse:
     title = type(error).__name__
     detail = "the store is unavailable" if status == 503 else str(error)
     return problem(status, title, detail, kind=error.code)
+
+
+def openapi_components() -> dict[str, Any]:
+    """``Problem`` and the models it uses, as OpenAPI component schemas."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components: dict[str, Any] = schema.pop("$defs", {})
+    components["Problem"] = schema
+    return components
 
 
 def install(app: FastAPI) -> None:
@@ -82,18 +149,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
-        titles = {
-            401: "Unauthorized",
-            403: "Forbidden",
-            404: "Not Found",
-            405: "Method Not Allowed",
-            413: "Content Too Large",
-        }
         return problem(
             error.status_code,
-            titles.get(error.status_code, "HTTP error"),
+            _TITLES.get(error.status_code, "HTTP error"),
             str(error.detail),
-            kind=f"http-{error.status_code}",
+            kind=getattr(error, "kind", f"http-{error.status_code}"),
             headers=dict(error.headers or {}),
         )
 

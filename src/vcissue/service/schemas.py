@@ -1,0 +1,171 @@
+"""The service's request and response bodies, as published in its OpenAPI document.
+
+Requests refuse unknown fields (a typo is a 422, not a silently ignored option). Responses
+refuse them too: a library answer that no longer matches its documented shape is a bug the
+tests (schemathesis' response-schema check) catch, never a silent drop.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AuditLog",
+    "CredentialView",
+    "Health",
+    "IssueRequest",
+    "Issued",
+    "PublicAnswer",
+    "QualificationInfo",
+    "QualificationSummary",
+    "StatusChanged",
+    "StatusRequest",
+    "UnsignedCredentialRequest",
+    "VerificationReport",
+    "VerifyRequest",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Short = Annotated[str, Field(min_length=1, max_length=200)]
+
+# --- requests ---------------------------------------------------------------------------
+
+
+class HolderIn(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=500)]
+    id: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class IssueRequest(_Strict):
+    """An award: the qualification (by id), the holder, and optionally part of it."""
+
+    qualification: Short
+    holder: HolderIn
+    units: Annotated[list[Annotated[str, Field(max_length=200)]] | None, Field(max_length=100)] = (
+        None
+    )
+    awarded: datetime | None = None
+    scope: Annotated[str, Field(max_length=4000)] = ""
+    limitations: Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=50)] = []
+    reference: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+
+
+class UnsignedCredentialRequest(_Strict):
+    """VC-API's ``{"credential": ...}`` form. Recognised so it can be refused by name."""
+
+    credential: dict[str, Any]
+    options: dict[str, Any] = {}
+
+
+class VerifyOptions(_Strict):
+    checkStatus: bool = True  # VC-API field name
+
+
+class VerifyRequest(_Strict):
+    verifiableCredential: dict[str, Any]  # VC-API field name
+    options: VerifyOptions = VerifyOptions()
+
+
+class StatusRequest(_Strict):
+    credentialId: Short
+    action: Literal["suspend", "reinstate", "revoke"]
+    reason: Annotated[str, Field(max_length=2000)] = ""
+    until: datetime | None = None  # required for "suspend": the deadline (ISO/IEC 17024 9.5)
+
+
+# --- responses --------------------------------------------------------------------------
+
+
+class Health(_Strict):
+    status: Literal["ok"]
+    version: str
+    store: str
+    schemaVersion: int
+
+
+class Issued(_Strict):
+    verifiableCredential: dict[str, Any]
+    created: bool  # false: this ``reference`` was issued before; that credential is returned
+
+
+class CheckOut(_Strict):
+    id: str
+    outcome: Literal["passed", "failed", "skipped"]
+    message: str
+    fatal: bool
+
+
+class VerificationReport(_Strict):
+    verified: bool
+    checks: list[CheckOut]
+
+
+class StatusChanged(_Strict):
+    credentialId: str
+    state: str
+    approvals: list[str] | None = None  # revocations: the approvers so far
+    required: int | None = None  # revocations: how many distinct approvers it needs
+
+
+class CredentialView(_Strict):
+    credentialId: str
+    state: str
+    stateReason: str | None
+    suspendedUntil: str | None
+    qualification: str
+    units: list[str]
+    previous: str | None
+    verifiableCredential: dict[str, Any]
+
+
+class QualificationSummary(_Strict):
+    id: str
+    title: str
+    validity: str
+    units: int
+    href: str
+
+
+class QualificationInfo(_Strict):
+    scheme: dict[str, Any]
+    policies: dict[str, str]
+
+
+class QualificationRef(_Strict):
+    id: str
+    title: str
+
+
+class PublicAnswer(_Strict):
+    credentialId: str
+    holderName: str
+    qualification: QualificationRef
+    units: list[str]
+    scope: str
+    awarded: str
+    expires: str
+    current: bool
+    statement: str
+
+
+class AuditEntryOut(_Strict):
+    seq: int
+    at: str | None
+    actor: str
+    action: str
+    credentialId: str | None
+    details: dict[str, Any]
+    hash: str
+
+
+class AuditLog(_Strict):
+    intact: bool
+    problems: list[str]
+    entries: list[AuditEntryOut]
