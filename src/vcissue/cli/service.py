@@ -17,9 +17,13 @@ __all__ = ["register"]
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ..service import create_app
+
     if args.config:
         os.environ["VCISSUE_CONFIG"] = args.config  # the workers' factory reads it
-    load_settings(args.config)  # fail here, with a clear error, not in every worker
+    # Build the app once here: a bad setting, a missing passphrase or a wrong key fails
+    # now with one clear error (not in every worker), and the store is migrated once.
+    create_app(load_settings(args.config)).state.store.close()
     uvicorn.run(
         "vcissue.service:app_from_env",
         factory=True,
