@@ -45,7 +45,7 @@ from pydantic import Discriminator, Tag
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__, proofs
-from ..errors import StatusListError, UnknownCredentialError, VcissueError
+from ..errors import KeyMaterialError, StatusListError, UnknownCredentialError
 from ..issuer import Issuer
 from ..keystore import KeyStore
 from ..model import Award, Holder, qualification_to_dict
@@ -194,7 +194,7 @@ def create_app(
     keys = KeyStore(settings.keys_dir)
     secret = passphrase if passphrase is not None else read_passphrase(settings)
     if secret is None:
-        raise VcissueError(
+        raise KeyMaterialError(
             "the service needs the key passphrase (keys.passphrase_file or $VCISSUE_KEY_PASSPHRASE)"
         )
     store = store or open_store(settings.store_url)

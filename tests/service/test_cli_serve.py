@@ -1,0 +1,163 @@
+"""``vcissue apikey create`` and ``vcissue serve --workers 2`` as an operator runs them:
+subprocesses over a settings file, on SQLite and PostgreSQL, then real HTTP to the served
+app with the key the command printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import Backend, backend, pg_schemas  # noqa: F401
+from tests.integration.test_cli import QUALIFICATION, vcissue
+from tests.service.conftest import free_port, http
+from vcissue.cli import EXIT_ERROR
+
+PASSPHRASE = "serve-s3cret"
+
+
+def _store_url(backend: Backend) -> str:  # noqa: F811
+    if backend.pg_schema is None:
+        return backend.url
+    return f"{backend.url}{'&' if '?' in backend.url else '?'}schema={backend.pg_schema}"
+
+
+@pytest.fixture
+def deployment(backend: Backend, tmp_path: Path) -> tuple[Path, int]:  # noqa: F811
+    port = free_port()
+    out = vcissue(
+        "keys",
+        "generate",
+        "--dir",
+        "keys",
+        "--name",
+        "Body",
+        "--did",
+        "did:web:certs.example",
+        cwd=tmp_path,
+        passphrase=PASSPHRASE,
+    )
+    assert out.returncode == 0, out.stderr
+    (tmp_path / "vcissue.toml").write_text(
+        f'[store]\nurl = "{_store_url(backend)}"\n[keys]\ndir = "keys"\n'
+        f'[status]\nbase_url = "http://127.0.0.1:{port}/status-lists"\n'
+        f"[qualifications]\nfiles = [{json.dumps(str(QUALIFICATION))}]\n"
+    )
+    return tmp_path, port
+
+
+def apikey(where: Path, role: str, name: str) -> subprocess.CompletedProcess[str]:
+    config = str(where / "vcissue.toml")
+    return vcissue(
+        "apikey", "create", "--config", config, "--role", role, "--name", name, cwd=where
+    )
+
+
+@pytest.fixture
+def served(deployment: tuple[Path, int]) -> Iterator[tuple[Path, str]]:
+    where, port = deployment
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "vcissue.cli", "serve"),
+            *("--config", str(where / "vcissue.toml"), "--port", str(port)),
+            *("--workers", "2", "--log-level", "warning"),
+        ],
+        cwd=where,
+        env={**os.environ, "VCISSUE_KEY_PASSPHRASE": PASSPHRASE},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.communicate()[0]
+            try:
+                if http("GET", base + "/health").status == 200:
+                    break
+            except (OSError, urllib.error.URLError):
+                pass
+            assert time.monotonic() < deadline, "vcissue serve did not answer in 60 s"
+            time.sleep(0.2)
+        yield where, base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_apikey_create_prints_the_key_once_and_stores_only_its_hash(
+    deployment: tuple[Path, int],
+    backend: Backend,  # noqa: F811
+) -> None:
+    where, _ = deployment
+    out = apikey(where, "operator", "Olga")
+    assert out.returncode == 0, out.stderr
+    key = out.stdout.strip()
+    assert key.startswith("vci_") and "\n" not in key
+    assert "shown once" in out.stderr and key not in out.stderr
+    key_id, secret = key[4:].split("_", 1)
+    rows = backend.raw("SELECT key_id, key_hash, role, name FROM principals")
+    assert [(r[0], r[2], r[3]) for r in rows] == [(key_id, "operator", "Olga")]
+    assert secret not in json.dumps([str(value) for value in rows[0]])
+
+
+@pytest.mark.parametrize(
+    ("role", "name", "message"),
+    [("wizard", "W", "invalid choice"), ("issuer", "  ", "needs a name")],
+)
+def test_apikey_create_refuses_bad_roles_and_names(
+    deployment: tuple[Path, int], role: str, name: str, message: str
+) -> None:
+    out = apikey(deployment[0], role, name)
+    assert out.returncode != 0 and message in out.stderr and "vci_" not in out.stdout
+
+
+def test_serve_with_two_workers_issues_with_a_created_key(served: tuple[Path, str]) -> None:
+    where, base = served
+    issuer_key = apikey(where, "issuer", "registrar").stdout.strip()
+    auditor_key = apikey(where, "auditor", "Audrey").stdout.strip()
+    award = json.dumps({"qualification": "ecomentor", "holder": {"name": "Ana"}}).encode()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {issuer_key}"}
+    # several requests, so both workers (separate processes, one store) are likely used
+    ids = []
+    for _ in range(6):
+        reply = http("POST", base + "/credentials/issue", data=award, headers=headers)
+        assert reply.status == 201, reply.body
+        ids.append(reply.json()["verifiableCredential"]["id"])
+    assert len(set(ids)) == 6
+    audit = http("GET", base + "/audit", headers={"Authorization": f"Bearer {auditor_key}"})
+    entries = audit.json()["entries"]
+    assert audit.json()["intact"] is True
+    assert [(e["action"], e["actor"], e["credentialId"]) for e in entries] == [
+        ("issue", "registrar", credential_id) for credential_id in ids
+    ]
+    public = http("GET", f"{base}/register/{ids[0]}").json()
+    assert public["current"] is True and public["holderName"] == "Ana"
+
+
+@pytest.mark.parametrize(
+    ("config", "passphrase", "error"),
+    [
+        ("vcissue.toml", "wrong", "[key-material]: cannot decrypt"),
+        ("vcissue.toml", "", "[key-material]: the service needs the key passphrase"),
+        ("missing.toml", PASSPHRASE, "[malformed-input]: "),
+    ],
+)
+def test_serve_refuses_to_start_on_a_wrong_passphrase_or_settings(
+    deployment: tuple[Path, int], config: str, passphrase: str, error: str
+) -> None:
+    where, port = deployment
+    out = vcissue(
+        *("serve", "--config", str(where / config), "--port", str(port)),
+        cwd=where,
+        passphrase=passphrase,
+    )
+    assert out.returncode == EXIT_ERROR and f"vcissue: error {error}" in out.stderr, out.stderr
