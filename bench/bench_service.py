@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
@@ -103,6 +104,13 @@ def in_process(fn: Callable[[int], Any], seconds: float) -> float:
     return count / (time.perf_counter() - started)
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def _request(method: str, path: str, body: bytes = b"", key: str | None = None) -> bytes:
     head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
     if key:
@@ -113,7 +121,7 @@ def _request(method: str, path: str, body: bytes = b"", key: str | None = None) 
 
 
 def run_backend(name: str, store_url: str, args: argparse.Namespace, tmp: Path) -> None:
-    port = 18000 + os.getpid() % 1000
+    port = _free_port()  # a fresh one per back end: the last server's sockets may linger
     directory = tmp / name
     keys = KeyStore(directory / "keys")
     now = datetime.now(UTC) - timedelta(minutes=1)
@@ -169,6 +177,8 @@ def run_backend(name: str, store_url: str, args: argparse.Namespace, tmp: Path) 
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
                 break
             except OSError:
+                if server.poll() is not None:
+                    raise SystemExit(f"vcissue serve exited with {server.returncode}") from None
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.interop import jsstack
-from tests.service.conftest import Service
+from tests.service.conftest import PASSPHRASE, Service
 from vcissue.status_sources import FetchPolicy, HttpSource
 from vcissue.verify import TrustList, verify_credential
 
@@ -304,3 +304,20 @@ def test_the_openapi_document_describes_problems_and_auth(service: Service) -> N
     for status in ("401", "403", "413", "422"):
         assert "application/problem+json" in issue["responses"][status]["content"], status
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_did_json_keeps_past_keys_after_a_rotation(service: Service) -> None:
+    """A verifier resolving the body's DID after ``vcissue keys rotate`` still verifies
+    what the old key signed, and the service's own /credentials/verify still does too."""
+    vc = service.call("POST", "/credentials/issue", AWARD, key="issuer").json()[
+        "verifiableCredential"
+    ]
+    before = service.call("GET", "/.well-known/did.json").json()
+    service.keystore.rotate(PASSPHRASE, now=datetime.now(UTC))
+    after = service.call("GET", "/.well-known/did.json").json()
+    assert len(after["verificationMethod"]) == len(before["verificationMethod"]) + 1
+    assert vc["proof"]["verificationMethod"] in [m["id"] for m in after["verificationMethod"]]
+    outcome = _library_verdict(service, vc)
+    assert outcome["proof"] == outcome["issuer.trusted"] == "passed", outcome
+    report = service.call("POST", "/credentials/verify", {"verifiableCredential": vc}).json()
+    assert report["verified"] is True, report
