@@ -11,6 +11,7 @@ problem types and the CLI for messages. The tree (pinned by
     |   +-- QrPayloadError        qr-payload
     +-- ContextError              context-unknown
     +-- CanonicalizationError     canonicalization-failed
+    |   +-- WorkLimitError        work-limit
     +-- ProofError                proof-invalid
     +-- KeyMaterialError          key-material
     +-- DidError                  did-unresolvable
@@ -67,6 +68,16 @@ class CanonicalizationError(VcissueError):
     """RDF canonicalisation could not complete (bad JSON-LD, work limit hit)."""
 
     code = "canonicalization-failed"
+
+
+class WorkLimitError(CanonicalizationError):
+    """An input past one of the bounds that keep verification cheap; ``limit`` names it."""
+
+    code = "work-limit"
+
+    def __init__(self, limit: str, message: str) -> None:
+        self.limit = limit
+        super().__init__(f"{message} [limit {limit}]")
 
 
 class ProofError(VcissueError):

@@ -1,41 +1,42 @@
-"""JSON-LD processing: the offline document loader and RDFC-1.0 canonicalisation.
+"""JSON-LD processing: the offline document loader, safe-mode expansion, quads.
 
-pyld lives here alone. It always gets the frozen offline loader, ``base=None``
-and the URDNA2015 (= RDFC-1.0) algorithm, plus two guards pyld lacks:
+pyld lives here alone. It always gets the frozen offline loader, ``base=None`` and
+JSON-LD 1.1, plus what pyld lacks:
 
-* **safe mode** - if expansion would drop a term or leave a relative IRI, fail,
-  as the JavaScript reference does (signing such a document anyway yields a
-  credential no one else can verify);
-* **a work limit** on canonicalisation - crafted blank-node graphs make
-  RDFC-1.0 take factorial time (w3c/rdf-canon#120); we fail closed instead.
+* **safe mode as jsonld.js has it** - whatever expansion or RDF conversion would drop
+  (an undefined term, a free-floating value, a relative IRI, a blank-node predicate,
+  ``@index``) is an error, never a silent loss: dropped JSON is JSON nobody signed;
+* **one conversion path** - the fast path (contexts processed once, expansion done
+  once) runs pyld's own ``to_rdf`` code; tests compare it quad for quad with pyld's
+  uncached path and with the JavaScript stack;
+* **canonicalisation** by :mod:`vcissue.rdfc` (bounded RDFC-1.0, byte-identical with
+  rdf-canonize), never pyld's URDNA2015 (different escaping, no work budget).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
 from cachetools import LRUCache
 from frozendict import frozendict
 from pyld import jsonld
-from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
-from pyld.identifier_issuer import IdentifierIssuer
 
 from .errors import CanonicalizationError, ContextError
+from .rdfc import DEFAULT_LIMITS, Limits, Quad, Term, canonicalize
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
-
-# RFC 3986 scheme: an absolute IRI starts with one.
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 DocumentLoader = Callable[[str, Any], dict[str, Any]]
 
@@ -91,10 +92,8 @@ class ContextSet:
         del loaded["tag"]
         return loaded
 
-    def _processor(self, *, cached: bool) -> jsonld.JsonLdProcessor:
-        if cached:
-            return _MemoisingProcessor(self._active)
-        return jsonld.JsonLdProcessor(on_property_dropped=_raise_dropped)
+    def _processor(self, *, cached: bool) -> _SafeProcessor:
+        return _SafeProcessor(self._active if cached else None)
 
     def _options(self, *, cached: bool) -> dict[str, Any]:
         loader = self.load if cached else self.load_uncached
@@ -147,8 +146,18 @@ class _ActiveContextMemo:
         self._entries[self._key(active_ctx, local_ctx, flags)] = (active_ctx, local_ctx, result)
 
 
-class _MemoisingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
-    def __init__(self, memo: _ActiveContextMemo) -> None:
+class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld with the safe mode of jsonld.js, so both sign and refuse the same documents.
+
+    jsonld.js (the JS reference, and our offline page) refuses in safe mode whatever
+    expansion would silently drop: an undefined term, a free-floating value, an empty
+    object, a null ``@value``, an object with only ``@language``... pyld drops them
+    quietly. Dropped JSON is JSON nobody signed, so every drop is an error here.
+    ``memo`` shares processed contexts between calls (the fast path); without it
+    every context is processed afresh, as pyld does by default (the reference path).
+    """
+
+    def __init__(self, memo: _ActiveContextMemo | None = None) -> None:
         super().__init__(on_property_dropped=_raise_dropped)
         self._memo = memo
 
@@ -164,28 +173,103 @@ class _MemoisingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
     ) -> Any:
         flags = (override_protected, propagate, validate_scoped)
         # Only frozen (immutable) contexts may be shared between calls.
-        cacheable = isinstance(active_ctx, frozendict) and cycles is None
+        cacheable = self._memo is not None and isinstance(active_ctx, frozendict) and not cycles
         if cacheable:
-            found = self._memo.get(active_ctx, local_ctx, flags)
+            found = self._memo.get(active_ctx, local_ctx, flags)  # type: ignore[union-attr]
             if found is not None:
                 return found
         result = super()._process_context(
             active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
         )
         if cacheable and isinstance(result, frozendict):
-            self._memo.put(active_ctx, local_ctx, flags, result)
+            self._memo.put(active_ctx, local_ctx, flags, result)  # type: ignore[union-attr]
         return result
 
-    def dataset_from_expanded(self, expanded: list[Any], options: Any) -> dict[str, Any]:
-        """The tail of pyld's ``to_rdf`` without expanding a second time."""
-        issuer = IdentifierIssuer("_:b")
-        node_map: dict[str, Any] = {"@default": {}}
-        self._create_node_map(expanded, node_map, "@default", issuer)
-        return {
-            graph_name: self._graph_to_rdf(graph, issuer, options)
-            for graph_name, graph in sorted(node_map.items())
-            if graph_name == "@default" or _ABSOLUTE_IRI.match(graph_name)
-        }
+    def _prepare_nested_context(self, active_ctx: Any, element: Any, options: Any) -> Any:
+        if "@context" in element:
+            _require_context_urls(element["@context"])
+        return super()._prepare_nested_context(active_ctx, element, options)
+
+    def _expand(
+        self,
+        active_ctx: Any,
+        active_property: Any,
+        element: Any,
+        options: Any,
+        inside_list: bool = False,
+        inside_index: bool = False,
+        type_scoped_ctx: Any = None,
+    ) -> Any:
+        if isinstance(element, dict) and "@nest" in element:
+            _check_nest(element["@nest"])
+        if inside_list and isinstance(element, list):
+            _check_list_depth(element)
+        expanded = super()._expand(
+            active_ctx,
+            active_property,
+            element,
+            options,
+            inside_list=inside_list,
+            inside_index=inside_index,
+            type_scoped_ctx=type_scoped_ctx,
+        )
+        if expanded is None and element is not None:
+            raise _SafeModeViolation(f"{_describe(element)} would be dropped, unsigned")
+        return expanded
+
+    def _object_to_rdf(self, item: Any, issuer: Any, triples: Any, options: Any) -> Any:
+        # A base direction becomes an i18n datatype, as the eddsa-rdfc-2022 suite asks
+        # (rdfDirection "i18n-datatype"); jsonld.js lower-cases the language in it.
+        if isinstance(item, dict) and "@direction" in item and isinstance(item["@value"], str):
+            language = str(item.get("@language", "")).lower()
+            return {
+                "type": "literal",
+                "value": item["@value"],
+                "datatype": f"https://www.w3.org/ns/i18n#{language}_{item['@direction']}",
+            }
+        return super()._object_to_rdf(item, issuer, triples, options)
+
+
+class _PreExpanded(_SafeProcessor):
+    """pyld's own ``to_rdf`` over an already expanded document: ``expand`` is the identity.
+
+    The fast path skips only the second expansion; node map, graph selection and quad
+    generation stay pyld's code. (A hand-written tail once kept only IRI-named graphs and
+    dropped blank-node graphs: injected claims that still verified.)
+    """
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        return input_
+
+
+def _describe(element: Any) -> str:
+    text = json.dumps(element, ensure_ascii=True, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_nest(nested: Any) -> None:
+    # JSON-LD 1.1 (and jsonld.js) apply no type-scoped context for a type inside @nest;
+    # pyld does. The same document would mean different quads: refuse it.
+    for value in nested if isinstance(nested, list) else [nested]:
+        if isinstance(value, dict) and ("@type" in value or "type" in value):
+            raise ContextError("a type inside @nest is read differently by implementations")
+
+
+def _check_list_depth(items: list[Any]) -> None:
+    # pyld makes a list of every array at any depth inside a list; jsonld.js only of the
+    # arrays directly in it (deeper ones are flattened). Refuse where they would differ.
+    for item in items:
+        if isinstance(item, list) and any(isinstance(inner, list) for inner in item):
+            raise ContextError("arrays nested three deep in a list are read differently")
+
+
+def _require_context_urls(contexts: Any) -> None:
+    for entry in contexts if isinstance(contexts, list) else [contexts]:
+        if not isinstance(entry, str):
+            raise ContextError(
+                f"@context {_describe(entry)} is not a bundled context URL "
+                "(inline and null contexts are refused at every level)"
+            )
 
 
 _BUNDLED = ContextSet(_bundled_contexts())
@@ -211,10 +295,10 @@ def check_contexts(contexts: object, allowed: ContextSet) -> list[str]:
 
 
 def _unwrap(error: BaseException) -> BaseException:
-    """pyld wraps loader errors in JsonLdError; find our own typed error if any."""
+    """pyld wraps loader and hook errors in JsonLdError; find our own typed error if any."""
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, ContextError):
+        if isinstance(seen, ContextError | _SafeModeViolation):
             return seen
         seen = seen.__cause__ or getattr(seen, "cause", None)
     return error
@@ -228,114 +312,239 @@ def _raise_dropped(term: str | None) -> None:
     raise _SafeModeViolation(f"term {term!r} is not defined by any @context")
 
 
-def expand(
-    document: Mapping[str, Any], contexts: ContextSet | None = None, *, cached: bool = True
-) -> list[Any]:
-    """Expand ``document`` in safe mode with the offline loader."""
-    context_set = contexts or _BUNDLED
-    options = context_set._options(cached=cached)
+def _pyld_call(call: Callable[[], Any], what: str) -> Any:
+    """Run a pyld call; every failure becomes ContextError or CanonicalizationError."""
     try:
-        expanded = context_set._processor(cached=cached).expand(dict(document), options)
+        return call()
     except _SafeModeViolation as error:
         raise ContextError(str(error)) from None
     except jsonld.JsonLdError as error:
         cause = _unwrap(error)
-        if isinstance(cause, ContextError):
+        if isinstance(cause, ContextError | _SafeModeViolation):
             raise ContextError(str(cause)) from None
-        raise CanonicalizationError(f"invalid JSON-LD: {error}") from None
+        raise CanonicalizationError(f"{what}: {error}") from None
     except RecursionError:
         raise CanonicalizationError("document nested too deeply") from None
-    _check_absolute_iris(expanded)
+
+
+def expand(
+    document: Mapping[str, Any], contexts: ContextSet | None = None, *, cached: bool = True
+) -> list[Any]:
+    """Expand ``document`` in safe mode with the offline loader.
+
+    Refuses (ContextError) whatever would reach no signed quad or would be read
+    differently by another implementation: see ``_check_expanded``.
+    """
+    context_set = contexts or _BUNDLED
+    options = context_set._options(cached=cached)
+    processor = context_set._processor(cached=cached)
+    expanded = _pyld_call(lambda: processor.expand(dict(document), options), "invalid JSON-LD")
+    _check_expanded(expanded)
     return list(expanded)
 
 
-def _check_absolute_iris(node: Any) -> None:
-    """Every @id and @type must be an absolute IRI or a blank node (JS safe mode)."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            for key, value in item.items():
-                if key == "@id" and isinstance(value, str):
-                    _require_absolute(value, "@id")
-                elif key == "@type" and "@value" not in item:
-                    for type_iri in value if isinstance(value, list) else [value]:
-                        if isinstance(type_iri, str):
-                            _require_absolute(type_iri, "@type")
-                elif key != "@value":
-                    stack.append(value)
+def to_quads(
+    document: Mapping[str, Any], contexts: ContextSet | None = None, *, cached: bool = True
+) -> list[Quad]:
+    """The RDF dataset of ``document``, as the eddsa-rdfc-2022 suite converts it.
 
-
-def _require_absolute(iri: str, what: str) -> None:
-    if not (iri.startswith("_:") or _ABSOLUTE_IRI.match(iri)):
-        raise ContextError(f"{what} {iri!r} is not an absolute IRI (undefined term?)")
-
-
-class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]
-    """URDNA2015 that gives up after ``max_deep_iterations`` N-degree hashes."""
-
-    def __init__(self, max_deep_iterations: int) -> None:
-        super().__init__()
-        self._budget = max_deep_iterations
-
-    def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:
-        self._budget -= 1
-        if self._budget < 0:
-            raise CanonicalizationError(
-                "canonicalisation work limit exceeded (poisoned blank-node graph?)"
-            )
-        return super().hash_n_degree_quads(id_, issuer)
-
-
-MAX_BLANK_NODES = 4096
-MAX_DEEP_ITERATIONS = 1000
+    ``cached=False`` is pyld's own path from the compacted document with every context
+    processed afresh: the reference the fast path is tested against, quad for quad.
+    """
+    context_set = contexts or _BUNDLED
+    expanded = expand(document, context_set, cached=cached)
+    options = {**context_set._options(cached=cached), "produceGeneralizedRdf": False}
+    if cached:
+        processor: _SafeProcessor = _PreExpanded(context_set._active)
+        source: Any = expanded
+    else:
+        processor = _SafeProcessor(None)
+        source = dict(document)
+    dataset = _pyld_call(lambda: processor.to_rdf(source, options), "cannot convert to RDF")
+    return _as_quads(dataset)
 
 
 def canonize(
     document: Mapping[str, Any],
     contexts: ContextSet | None = None,
     *,
-    max_deep_iterations: int = MAX_DEEP_ITERATIONS,
+    limits: Limits = DEFAULT_LIMITS,
     cached: bool = True,
 ) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document (safe mode, offline, bounded).
 
-    ``cached=False`` re-processes every context, as pyld does by default; tests
-    use it to show the cache changes no output byte.
+    Byte-identical with the JavaScript reference stack (jsonld.js + rdf-canonize) on
+    every document both accept; refused (typed error) where they would disagree.
     """
-    context_set = contexts or _BUNDLED
-    expanded = expand(document, context_set, cached=cached)
-    options = {**context_set._options(cached=cached), "produceGeneralizedRdf": False}
-    try:
-        if cached:
-            dataset = _MemoisingProcessor(context_set._active).dataset_from_expanded(
-                expanded, options
+    return canonicalize(to_quads(document, contexts, cached=cached), limits)
+
+
+def _term(term: Mapping[str, Any]) -> Term:
+    kind = term["type"]
+    if kind == "IRI":
+        return Term("iri", term["value"])
+    if kind == "blank node":
+        return Term("blank", term["value"][2:])
+    return Term("literal", term["value"], term["datatype"], term.get("language"))
+
+
+def _as_quads(dataset: Mapping[str, list[dict[str, Any]]]) -> list[Quad]:
+    quads: list[Quad] = []
+    for graph_name, triples in dataset.items():
+        graph = None
+        if graph_name != "@default":
+            graph = (
+                Term("blank", graph_name[2:])
+                if graph_name.startswith("_:")
+                else Term("iri", graph_name)
             )
-        else:  # pyld's own path, expanding again: the reference for the fast path
-            dataset = jsonld.to_rdf(expanded, options)
-    except jsonld.JsonLdError as error:
-        raise CanonicalizationError(f"cannot convert to RDF: {error}") from None
-    _check_blank_node_count(dataset.values())
-    try:
-        canonical: str = _BoundedURDNA2015(max_deep_iterations).main(
-            dataset, {"format": "application/n-quads"}
-        )
-    except RecursionError:
-        raise CanonicalizationError("blank-node graph too deep to canonicalise") from None
-    return canonical
-
-
-def _check_blank_node_count(graphs: Iterable[list[dict[str, Any]]]) -> None:
-    blank_nodes: set[str] = set()
-    for triples in graphs:
         for triple in triples:
-            for position in ("subject", "object"):
-                term = triple[position]
-                if term["type"] == "blank node":
-                    blank_nodes.add(term["value"])
-    if len(blank_nodes) > MAX_BLANK_NODES:
-        raise CanonicalizationError(
-            f"{len(blank_nodes)} blank nodes exceeds the limit of {MAX_BLANK_NODES}"
+            quads.append(
+                Quad(
+                    _term(triple["subject"]),
+                    _term(triple["predicate"]),
+                    _term(triple["object"]),
+                    graph,
+                )
+            )
+    return quads
+
+
+# -- what expansion must not let through -------------------------------------------------
+# jsonld.js calls an IRI absolute by /^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$/ (the class
+# "+-." is a range: + , - .). JavaScript's \s and Python's differ (U+001C-U+001F and U+0085
+# are space only to Python, U+FEFF only to JavaScript), so an IRI holding any of them would
+# be kept by one implementation and dropped by the other: refuse all of them.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+,.-]*:")
+_SPACE = re.compile(
+    "[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LANGUAGE_TAG = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*", re.ASCII)  # jsonld.js BCP47
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+_MAX_EXACT_INTEGER = 2**53  # I-JSON: beyond it JavaScript rounds integers
+_NODE_KEYWORDS = {"@id", "@type", "@graph", "@included", "@reverse"}
+_VALUE_KEYWORDS = {"@value", "@type", "@language", "@direction"}
+
+
+def _check_text(text: str, what: str) -> None:
+    if _LONE_SURROGATE.search(text):
+        raise ContextError(f"{what} holds a lone surrogate: not Unicode text")
+
+
+def _check_iri(iri: Any, what: str, *, blank_allowed: bool = True) -> None:
+    if not isinstance(iri, str):
+        raise ContextError(f"{what} {_describe(iri)} is not a string")
+    _check_text(iri, what)
+    if iri.startswith("_:"):
+        if blank_allowed:
+            return
+        raise ContextError(f"{what} {iri!r} is a blank node: it would not be signed")
+    if not _SCHEME.match(iri) or _SPACE.search(iri):
+        raise ContextError(
+            f"{what} {iri!r} is not an absolute IRI (undefined term, or space in it)"
         )
+
+
+def check_number(value: float, what: str = "number") -> None:
+    """Refuse a JSON number whose canonical form depends on the implementation.
+
+    JavaScript rounds integers past 2**53, writes 1e-7 as the integer "0" (jsonld.js
+    tests for a "." in String(value)) and breaks 16-digit rounding ties away from zero
+    where C and Python round half to even. Such numbers are refused, not guessed at.
+    """
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if abs(value) > _MAX_EXACT_INTEGER:
+            raise ContextError(f"{what} {value} is beyond 2**53: implementations round it")
+        return
+    if not math.isfinite(value):
+        raise ContextError(f"{what} {value} is not a finite number")
+    if not value.is_integer() and "." not in repr(value):
+        raise ContextError(f"{what} {value!r}: implementations disagree on its canonical form")
+    digits = Decimal(value).as_tuple().digits
+    if len(digits) > 16 and digits[16] == 5 and not any(digits[17:]) and digits[15] % 2 == 0:
+        raise ContextError(f"{what} {value!r} is a rounding tie: implementations disagree")
+
+
+def _check_json_literal(value: Any) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            _check_text(item, "a JSON literal")
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                _check_text(key, "a JSON literal key")
+                stack.append(inner)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int | float):
+            check_number(item, "a number in a JSON literal")
+
+
+def _check_value(item: Mapping[str, Any]) -> None:
+    unknown = set(item) - _VALUE_KEYWORDS
+    if unknown:
+        raise ContextError(f"{sorted(unknown)[0]} in a value is not signed")
+    value, datatype = item["@value"], item.get("@type")
+    if datatype == "@json":
+        _check_json_literal(value)
+        return
+    if datatype is not None:
+        _check_iri(datatype, "value @type", blank_allowed=False)
+    if "@language" in item and not _LANGUAGE_TAG.fullmatch(str(item["@language"])):
+        raise ContextError(f"@language {item['@language']!r} is not a well-formed language tag")
+    if isinstance(value, str):
+        _check_text(value, "a string")
+        if datatype == XSD_DOUBLE:
+            if not _DECIMAL.fullmatch(value):
+                raise ContextError(f"xsd:double value {value!r} is not a decimal number")
+            check_number(float(value), "xsd:double value")
+    elif isinstance(value, int | float):
+        check_number(value)
+
+
+def _check_expanded(expanded: Any) -> None:
+    """Refuse what no signed quad would carry, or what implementations read differently.
+
+    Relative or spaced IRIs and blank-node predicates would be dropped from the RDF;
+    ``@index`` never reaches RDF at all (jsonld.js accepts it; we do not sign or verify
+    bytes no quad covers); an object inside a graph with nothing but an ``@id`` or a
+    value is dropped by jsonld.js; numbers and language tags must read the same in
+    Python and JavaScript.
+    """
+    stack: list[tuple[Any, bool]] = [(expanded, False)]
+    while stack:
+        item, in_graph = stack.pop()
+        if isinstance(item, list):
+            stack.extend((entry, in_graph) for entry in item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        if in_graph and (not item or "@value" in item or "@list" in item or set(item) == {"@id"}):
+            raise ContextError(f"{_describe(item)} inside a graph would be dropped, unsigned")
+        if "@value" in item:
+            _check_value(item)
+            continue
+        for key, value in item.items():
+            if key == "@id":
+                _check_iri(value, "@id")
+            elif key == "@type":
+                for type_iri in value if isinstance(value, list) else [value]:
+                    _check_iri(type_iri, "@type")
+            elif key == "@graph":
+                stack.append((value, True))
+            elif key in ("@list", "@included"):
+                stack.append((value, False))
+            elif key == "@reverse":
+                for prop, values in value.items():
+                    _check_iri(prop, "@reverse property", blank_allowed=False)
+                    stack.append((values, False))
+            elif key.startswith("@"):
+                raise ContextError(f"{key} carries data that no signed quad covers")
+            elif value != []:  # a property without values makes no quad (jsonld.js agrees)
+                _check_iri(key, "property", blank_allowed=False)
+                stack.append((value, False))

@@ -85,6 +85,13 @@ def test_keys_issue_verify(tmp_path: Path) -> None:
     bad = vcissue("verify", "forged.json", "--trust", "trust.json", cwd=tmp_path)
     assert bad.returncode == 1 and "FAIL] proof" in bad.stdout and "NOT VALID" in bad.stdout
 
+    # claims injected in a blank-node graph are not signed, so they do not verify
+    vc = json.loads((tmp_path / "ana.json").read_text())
+    vc["credentialSubject"]["@graph"] = [{"id": "urn:example:x", "name": "INJECTED"}]
+    (tmp_path / "injected.json").write_text(json.dumps(vc))
+    injected = vcissue("verify", "injected.json", "--trust", "trust.json", cwd=tmp_path)
+    assert injected.returncode == 1 and "NOT VALID" in injected.stdout
+
     untrusted = vcissue("verify", "ana.json", cwd=tmp_path)
     assert untrusted.returncode == 1 and "not on the trust list" in untrusted.stdout
 

@@ -217,3 +217,23 @@ def js_sign(
             f"node sign.mjs printed no JSON: {out.stdout[:200]!r}", stderr=out.stderr
         ) from error
     return signed
+
+
+def js_canonize(documents: list[Any]) -> list[dict[str, Any]]:
+    """Canonicalise ``documents`` as the JS eddsa-rdfc-2022 suite does (interop/js/canonize.mjs).
+
+    One entry per document: ``{"nquads": str}`` or ``{"error": str, "code": str | None}``
+    (``code`` is jsonld.js's safe-mode event code when there is one).
+    """
+    with tempfile.TemporaryDirectory(prefix="vcissue-js-") as tmp:
+        out = _node("canonize.mjs", _write_json(Path(tmp), "corpus.json", documents))
+    if out.returncode != 0:
+        raise JsStackError(
+            f"node canonize.mjs failed (exit {out.returncode})",
+            returncode=out.returncode,
+            stderr=out.stderr,
+        )
+    results: list[dict[str, Any]] = json.loads(out.stdout)
+    if len(results) != len(documents):
+        raise JsStackError(f"node canonize.mjs gave {len(results)} results for {len(documents)}")
+    return results

@@ -136,6 +136,21 @@ def test_the_js_reference_verifies_what_the_service_issues_and_serves(service: S
         assert jsstack.js_verify(status_list, did_documents=documents)["verified"] is False
 
 
+def test_claims_injected_in_a_blank_node_graph_do_not_verify(service: Service) -> None:
+    vc = service.call("POST", "/credentials/issue", AWARD, key="issuer").json()[
+        "verifiableCredential"
+    ]
+    assert service.call("POST", "/credentials/verify", {"verifiableCredential": vc}).json()[
+        "verified"
+    ]
+    vc["credentialSubject"]["@graph"] = [{"id": "urn:example:x", "name": "INJECTED"}]
+    report = service.call("POST", "/credentials/verify", {"verifiableCredential": vc}).json()
+    assert report["verified"] is False
+    assert {"id": "proof", "outcome": "failed"}.items() <= next(
+        check for check in report["checks"] if check["id"] == "proof"
+    ).items()
+
+
 def test_auth_roles(service: Service) -> None:
     assert service.call("POST", "/credentials/issue", AWARD).status == 401
     assert service.call("POST", "/credentials/issue", AWARD, key="vci_00_x").status == 401

@@ -11,6 +11,7 @@ EXPECTED = {
     "QrPayloadError": ("MalformedInput", "qr-payload"),
     "ContextError": ("VcissueError", "context-unknown"),
     "CanonicalizationError": ("VcissueError", "canonicalization-failed"),
+    "WorkLimitError": ("CanonicalizationError", "work-limit"),
     "ProofError": ("VcissueError", "proof-invalid"),
     "KeyMaterialError": ("VcissueError", "key-material"),
     "DidError": ("VcissueError", "did-unresolvable"),

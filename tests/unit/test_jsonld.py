@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests import vectors
-from vcissue.errors import CanonicalizationError, ContextError
+from vcissue.errors import CanonicalizationError, ContextError, WorkLimitError
 from vcissue.jsonld import VC_V2, ContextSet, canonize, check_contexts, expand
+from vcissue.rdfc import Limits, Quad, Term, canonicalize
 
 
 @pytest.fixture
@@ -91,27 +91,33 @@ def test_relative_id_is_refused() -> None:
         canonize(document)
 
 
-def _blank_node_clique(size: int) -> str:
-    """N-Quads of a complete graph of blank nodes: factorial RDFC-1.0 work (rdf-canon#120)."""
-    lines = []
-    for a in range(size):
-        for b in range(size):
-            if a != b:
-                lines.append(f"_:b{a} <http://example.org/p> _:b{b} .")
-    return "\n".join(lines) + "\n"
+def _blank_node_clique(size: int) -> list[Quad]:
+    """A complete graph of blank nodes: factorial RDFC-1.0 work unbounded (rdf-canon#120)."""
+    knows = Term("iri", "http://example.org/p")
+    nodes = [Term("blank", f"b{i}") for i in range(size)]
+    return [Quad(a, knows, b) for a in nodes for b in nodes if a != b]
 
 
-def test_poisoned_graph_fails_closed_and_fast() -> None:
-    from pyld import jsonld
+@pytest.mark.parametrize("size", [10, 60])
+def test_poisoned_graph_fails_closed_with_the_limit_named(size: int) -> None:
+    with pytest.raises(WorkLimitError) as refused:
+        canonicalize(_blank_node_clique(size))
+    assert refused.value.limit in ("max_deep_iterations", "max_work")
+    assert refused.value.code == "work-limit"
 
-    from vcissue.jsonld import _BoundedURDNA2015
 
-    dataset = jsonld.parse_nquads(_blank_node_clique(10))
-    started = time.monotonic()
-    with pytest.raises(CanonicalizationError, match="work limit"):
-        _BoundedURDNA2015(1000).main(dataset, {"format": "application/n-quads"})
-    # Not a timed assertion of speed: a generous bound that only an unbounded run would break.
-    assert time.monotonic() - started < 60
+def test_the_work_budget_stops_what_the_deep_iteration_limit_allows() -> None:
+    # a generous deep-iteration allowance is not enough on its own: the work budget binds
+    with pytest.raises(WorkLimitError) as refused:
+        canonicalize(_blank_node_clique(40), Limits(max_work=2_000))
+    assert refused.value.limit == "max_work"
+
+
+def test_quad_and_blank_node_limits_are_checked_before_hashing() -> None:
+    with pytest.raises(WorkLimitError, match="max_quads"):
+        canonicalize(_blank_node_clique(10), Limits(max_quads=50))
+    with pytest.raises(WorkLimitError, match="max_blank_nodes"):
+        canonicalize(_blank_node_clique(10), Limits(max_blank_nodes=5))
 
 
 def test_poisoned_json_ld_document_is_refused() -> None:

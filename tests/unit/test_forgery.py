@@ -1,0 +1,202 @@
+"""No unsigned byte is accepted: content injected into a signed credential never verifies.
+
+Regression for the forgery where a blank-node-named graph (``"@graph"`` inside any blank
+node) was dropped from the signed quads, so injected claims verified as VALID. One test per
+JSON-LD shape that can carry content, for both cryptosuites, and a property over random
+injections of fresh content at random places.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.factories import AWARDED, Body
+from vcissue.verify import Outcome, verify_credential
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+Injection = Callable[[dict[str, Any]], None]
+ENDORSEMENT = {
+    "id": "urn:example:endorsement",
+    "type": ["VerifiableCredential", "EndorsementCredential"],
+    "issuer": {"id": "did:example:mallory", "type": ["Profile"]},
+    "validFrom": "2026-01-01T00:00:00Z",
+    "credentialSubject": {"id": "urn:example:a", "type": ["EndorsementSubject"]},
+    "proof": {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "proofPurpose": "assertionMethod",
+        "verificationMethod": "did:example:mallory#k",
+        "proofValue": "zINJECTED",
+    },
+}
+
+
+def subject(vc: dict[str, Any]) -> dict[str, Any]:
+    node: dict[str, Any] = vc["credentialSubject"]
+    return node
+
+
+def achievement(vc: dict[str, Any]) -> dict[str, Any]:
+    node: dict[str, Any] = vc["credentialSubject"]["achievement"]
+    return node
+
+
+SHAPES: dict[str, Injection] = {
+    "blank-node graph": lambda vc: subject(vc).update(
+        {"@graph": [{"id": "urn:example:x", "name": "INJECTED"}]}
+    ),
+    "blank-node graph, object form": lambda vc: subject(vc).update(
+        {"@graph": {"name": "INJECTED"}}
+    ),
+    "IRI-named graph": lambda vc: achievement(vc).update(
+        {"@graph": [{"id": "urn:example:x", "name": "INJECTED"}]}
+    ),
+    "graph inside a graph": lambda vc: subject(vc).update(
+        {"@graph": [{"id": "urn:example:x", "@graph": [{"id": "urn:y", "name": "INJECTED"}]}]}
+    ),
+    "@list": lambda vc: achievement(vc).update({"https://example.org/p": {"@list": ["INJECTED"]}}),
+    "list of lists": lambda vc: achievement(vc).update(
+        {"https://example.org/p": {"@list": [["INJECTED"], []]}}
+    ),
+    "@json literal": lambda vc: subject(vc).update(
+        {"description": {"@value": {"claim": "INJECTED"}, "@type": "@json"}}
+    ),
+    "@reverse": lambda vc: subject(vc).update(
+        {"@reverse": {"https://schema.org/knows": {"id": "urn:example:x", "name": "INJECTED"}}}
+    ),
+    "@included": lambda vc: subject(vc).update(
+        {"@included": [{"id": "urn:example:x", "name": "INJECTED"}]}
+    ),
+    "@nest": lambda vc: subject(vc).update({"@nest": {"description": "INJECTED"}}),
+    "language-tagged value": lambda vc: subject(vc).update(
+        {"description": {"@value": "INJECTED", "@language": "hr"}}
+    ),
+    "base direction on an existing value": lambda vc: achievement(vc).update(
+        {"name": {"@value": achievement(vc)["name"], "@direction": "rtl"}}
+    ),
+    "@type on a value": lambda vc: subject(vc).update(
+        {"description": {"@value": "INJECTED", "@type": XSD + "token"}}
+    ),
+    "embedded credential with its own proof": lambda vc: achievement(vc).update(
+        {"endorsement": [copy.deepcopy(ENDORSEMENT)]}
+    ),
+    "blank-node predicate": lambda vc: subject(vc).update({"_:claim": "INJECTED"}),
+    "node whose IRI holds a space": lambda vc: subject(vc).update(
+        {"@included": [{"id": "https://example.org/a b", "name": "INJECTED"}]}
+    ),
+    "value whose IRI is relative": lambda vc: subject(vc).update(
+        {"https://example.org/p": {"@id": "INJECTED"}}
+    ),
+    "@index": lambda vc: subject(vc).update({"@index": "INJECTED"}),
+    "inline context defining a term": lambda vc: subject(vc).update(
+        {"@context": {"claim": "https://example.org/claim"}, "claim": "INJECTED"}
+    ),
+    "free-floating value in a graph": lambda vc: subject(vc).update({"@graph": ["INJECTED"]}),
+}
+
+
+@pytest.fixture(scope="module")
+def body() -> Body:
+    return Body()
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_injected_content_in_every_shape_fails(body: Body, shape: str, suite: str) -> None:
+    vc = body.issue(suite=suite)
+    assert verify_credential(vc, trust=body.trust, now=AWARDED).verified  # the control
+    SHAPES[shape](vc)
+    result = verify_credential(vc, trust=body.trust, now=AWARDED)
+    assert not result.verified
+    outcomes = {check.id: check.outcome for check in result.checks}
+    assert Outcome.FAILED in (outcomes["context"], outcomes["proof"]), outcomes
+
+
+# -- random injections --------------------------------------------------------------------
+KEYS = [
+    "name",
+    "description",
+    "https://example.org/p",
+    "_:p",
+    "@graph",
+    "@included",
+    "@reverse",
+    "@nest",
+    "@index",
+    "@list-value",
+    "@json-value",
+]
+
+
+def _content(rng: random.Random, marker: str, depth: int = 0) -> Any:
+    """Fresh content: every variant carries ``marker`` in a data position."""
+    roll = rng.randint(0, 5 if depth < 2 else 1)
+    if roll == 0:
+        return marker
+    if roll == 1:
+        return {"@value": marker, "@language": rng.choice(["en", "hr"])}
+    if roll == 2:
+        return {
+            "id": rng.choice(["urn:example:i", "_:b9"]),
+            "name": _content(rng, marker, depth + 1),
+        }
+    if roll == 3:
+        return [_content(rng, marker, depth + 1)]
+    if roll == 4:
+        return {"@list": [_content(rng, marker, depth + 1)]}
+    return {"description": _content(rng, marker, depth + 1)}
+
+
+def _inject(vc: dict[str, Any], rng: random.Random) -> None:
+    nodes = [vc, *_nodes(vc["credentialSubject"])]
+    node = rng.choice(nodes)
+    marker = f"INJECTED-{rng.randrange(10**9)}"
+    key = rng.choice(KEYS)
+    if key in ("@graph", "@included"):
+        node[key] = [{"id": "urn:example:g", "name": _content(rng, marker)}]
+    elif key == "@reverse":
+        node[key] = {"https://schema.org/knows": {"name": _content(rng, marker)}}
+    elif key == "@nest":
+        node[key] = {"description": _content(rng, marker)}
+    elif key == "@list-value":
+        node["https://example.org/list"] = {"@list": [_content(rng, marker)]}
+    elif key == "@json-value":
+        node["description"] = {"@value": {"claim": marker}, "@type": "@json"}
+    else:
+        node[key] = _content(rng, marker)
+
+
+def _nodes(value: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict) and "@value" not in item:
+            found.append(item)
+            stack.extend(v for k, v in item.items() if k != "type")
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+@cache
+def signed(suite: str) -> tuple[Body, dict[str, Any]]:
+    body = Body()
+    return body, body.issue(suite=suite)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.randoms(use_true_random=False), st.sampled_from(["eddsa-rdfc-2022", "eddsa-jcs-2022"]))
+def test_fresh_content_injected_anywhere_never_verifies(rng: random.Random, suite: str) -> None:
+    body, original = signed(suite)
+    vc = copy.deepcopy(original)
+    _inject(vc, rng)
+    assert not verify_credential(vc, trust=body.trust, now=AWARDED).verified
