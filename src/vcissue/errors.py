@@ -19,10 +19,21 @@ problem types and the CLI for messages. The tree (pinned by
     +-- StatusListError           status-list
     |   +-- StatusFetchError      status-fetch
     +-- StoreError                store
+    |   +-- DuplicateError        store-duplicate
+    |   +-- ConflictError         store-conflict
+    |   +-- NotFoundError         store-not-found
+    |   +-- SchemaVersionError    store-schema-version
+    +-- UnknownCredentialError    credential-unknown
     +-- PolicyError               policy-violation
+    +-- VerificationFailed        verification-failed
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for an annotation: errors.py imports nothing of vcissue
+    from .verify import VerificationResult
 
 
 class VcissueError(Exception):
@@ -130,6 +141,34 @@ class StoreError(VcissueError):
     code = "store"
 
 
+class DuplicateError(StoreError):
+    """A unique key is taken (credential id, batch key, list id, approver, key id)."""
+
+    code = "store-duplicate"
+
+
+class ConflictError(StoreError):
+    """A concurrent writer changed what this transaction relied on; re-run it.
+
+    Raised for optimistic version mismatches, SQLite ``SQLITE_BUSY``, PostgreSQL
+    serialization failures, deadlocks and lock timeouts. ``Store.run`` retries these.
+    """
+
+    code = "store-conflict"
+
+
+class NotFoundError(StoreError):
+    """The row to update does not exist."""
+
+    code = "store-not-found"
+
+
+class SchemaVersionError(StoreError):
+    """The database schema is newer than this code, or not one it recognises."""
+
+    code = "store-schema-version"
+
+
 class UnknownCredentialError(VcissueError):
     """No credential with that id was issued by this body."""
 
@@ -140,3 +179,17 @@ class PolicyError(VcissueError):
     """An operation the rules forbid (e.g. reinstating a revoked credential)."""
 
     code = "policy-violation"
+
+
+class VerificationFailed(VcissueError):
+    """``VerificationResult.raise_for_failure()`` on a credential that did not verify.
+
+    ``result`` is the full report.
+    """
+
+    code = "verification-failed"
+
+    def __init__(self, result: VerificationResult) -> None:
+        self.result = result
+        failed = "; ".join(f"{c.id}: {c.message}" for c in result.failures)
+        super().__init__(f"credential not verified: {failed}")

@@ -31,6 +31,7 @@ from .errors import (
     ProofError,
     StatusListError,
     VcissueError,
+    VerificationFailed,
 )
 from .jsonld import VC_V2, ContextSet, check_contexts, expand
 from .keys import PublicKey
@@ -217,15 +218,6 @@ class Check:
             "message": self.message,
             "fatal": self.fatal,
         }
-
-
-class VerificationFailed(VcissueError):
-    code = "verification-failed"
-
-    def __init__(self, result: VerificationResult) -> None:
-        self.result = result
-        failed = "; ".join(f"{c.id}: {c.message}" for c in result.failures)
-        super().__init__(f"credential not verified: {failed}")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@
   ``pg_schema=`` keyword to choose the PostgreSQL schema (default ``vcissue``); other
   query parameters go to libpq. Needs ``vcissue[postgres]`` (psycopg 3).
 
-Everything else raises ``StoreError``. See ``base`` for the transaction model
+Everything else raises ``StoreError``. See ``records`` for the transaction model
 (``store.run(fn)``), ``audit`` for the hash chain, ``migrations`` for the schema, and
 the back-end modules for their locking and durability choices.
 """
@@ -18,17 +18,19 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from ..errors import StoreError
-from .audit import GENESIS_HASH, verify_audit_chain
-from .base import (
-    CREDENTIAL_STATES,
-    LIST_PURPOSES,
-    AuditEntry,
+from ..errors import (
     ConflictError,
-    CredentialRecord,
     DuplicateError,
     NotFoundError,
     SchemaVersionError,
+    StoreError,
+)
+from .audit import GENESIS_HASH, verify_audit_chain
+from .records import (
+    CREDENTIAL_STATES,
+    LIST_PURPOSES,
+    AuditEntry,
+    CredentialRecord,
     StatusListRecord,
     Store,
     Tx,

@@ -35,12 +35,10 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import StoreError
-
-if TYPE_CHECKING:  # base imports this module at run time; avoid the cycle
-    from .base import AuditEntry
+from .records import AuditEntry
 
 __all__ = [
     "GENESIS_HASH",

@@ -44,8 +44,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..errors import SchemaVersionError
 from .audit import GENESIS_HASH
-from .base import SchemaVersionError
 
 __all__ = ["POSTGRES_MIGRATIONS", "SQLITE_MIGRATIONS", "Migration", "pending_migrations"]
 

@@ -51,9 +51,9 @@ import psycopg
 from psycopg import sql
 from psycopg.pq import TransactionStatus
 
-from ..errors import StoreError
-from .base import ConflictError, DuplicateError, SqlStore, SqlTx
+from ..errors import ConflictError, DuplicateError, StoreError
 from .migrations import POSTGRES_MIGRATIONS, Migration, pending_migrations
+from .sql import SqlStore, SqlTx
 
 __all__ = ["DEFAULT_SCHEMA", "PostgresStore", "split_url"]
 

@@ -34,10 +34,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import StoreError
+from ..errors import ConflictError, DuplicateError, StoreError
 from .audit import iso_utc, parse_iso_utc
-from .base import ConflictError, DuplicateError, SqlStore, SqlTx
 from .migrations import SQLITE_MIGRATIONS, Migration, pending_migrations
+from .sql import SqlStore, SqlTx
 
 __all__ = ["SqliteStore"]
 

@@ -1,29 +1,9 @@
-"""The store protocol, its records and errors, and the SQL both back ends share.
+"""The SQL both back ends share: validation, the transaction object, retries.
 
-The application runs every change as one write transaction::
-
-    def issue(tx: Tx) -> CredentialRecord:
-        rev = tx.open_list("revocation")          # locked until commit
-        ...
-        tx.allocate_index(rev.id, index, credential_id)
-        tx.insert_credential(record)
-        tx.save_list(rev.id, bits=..., version=rev.version + 1, ...)
-        tx.append_audit(actor=..., action="issue", credential_id=..., details={...}, at=now)
-        return record
-
-    record = store.run(issue)
-
-``run`` commits when ``fn`` returns, rolls back when it raises, and re-runs ``fn`` in a
-fresh transaction (bounded attempts, jittered back-off) when a ``ConflictError`` says
-another writer got in the way. So ``fn`` must have no effects outside ``tx`` (or only
-idempotent ones): it may run more than once. ``store.read(fn)`` does the same with a
-read-only transaction (a consistent snapshot).
-
-Errors: every failure is a ``StoreError``. ``DuplicateError`` (a unique key taken) and
-``ConflictError`` (a concurrent writer won; retry) leave the transaction usable; after
-any other ``StoreError`` the transaction must be abandoned (raise out of it).
-
-Datetimes must be timezone-aware; they come back in UTC with microseconds kept.
+``SqlTx`` implements the ``Tx`` protocol of ``records`` over a DB-API connection;
+``SqlStore`` gives ``transaction``/``read``/``run`` with bounded, jittered retries on
+``ConflictError``. The back-end modules (``sqlite``, ``postgres``) supply connections,
+locking and error mapping.
 """
 
 from __future__ import annotations
@@ -32,206 +12,25 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from ..errors import StoreError
+from ..errors import ConflictError, DuplicateError, NotFoundError, StoreError
 from .audit import canonical_details, entry_hash, verify_audit_chain
+from .records import (
+    CREDENTIAL_STATES,
+    LIST_PURPOSES,
+    AuditEntry,
+    CredentialRecord,
+    StatusListRecord,
+    Tx,
+)
 
-__all__ = [
-    "CREDENTIAL_STATES",
-    "LIST_PURPOSES",
-    "AuditEntry",
-    "ConflictError",
-    "CredentialRecord",
-    "DuplicateError",
-    "NotFoundError",
-    "SchemaVersionError",
-    "StatusListRecord",
-    "Store",
-    "StoreError",
-    "Tx",
-]
+__all__ = ["SqlStore", "SqlTx"]
 
 T = TypeVar("T")
-
-CREDENTIAL_STATES = frozenset({"active", "suspended", "revoked", "withdrawn", "superseded"})
-LIST_PURPOSES = frozenset({"revocation", "suspension"})
-
-
-# ----------------------------------------------------------------------------- errors
-
-
-class DuplicateError(StoreError):
-    """A unique key is taken (credential id, batch key, list id, approver, key id)."""
-
-    code = "store-duplicate"
-
-
-class ConflictError(StoreError):
-    """A concurrent writer changed what this transaction relied on; re-run it.
-
-    Raised for optimistic version mismatches, SQLite ``SQLITE_BUSY``, PostgreSQL
-    serialization failures, deadlocks and lock timeouts. ``Store.run`` retries these.
-    """
-
-    code = "store-conflict"
-
-
-class NotFoundError(StoreError):
-    """The row to update does not exist."""
-
-    code = "store-not-found"
-
-
-class SchemaVersionError(StoreError):
-    """The database schema is newer than this code, or not one it recognises."""
-
-    code = "store-schema-version"
-
-
-# ----------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class CredentialRecord:
-    id: str
-    holder_name: str
-    holder_id: str | None
-    qualification_id: str
-    units: tuple[str, ...]  # () = the full certificate
-    awarded: datetime
-    expires: datetime
-    state: str  # one of CREDENTIAL_STATES
-    revocation_list: str
-    revocation_index: int
-    suspension_list: str
-    suspension_index: int
-    previous_id: str | None
-    batch_key: str | None  # unique when not None
-    signed_json: str
-    created_at: datetime
-    suspended_until: datetime | None = None
-    state_reason: str | None = None
-    terms: Mapping[str, Any] = field(default_factory=dict)  # scope, limitations, result
-
-
-@dataclass(frozen=True)
-class StatusListRecord:
-    id: str  # the list URL
-    purpose: str  # "revocation" | "suspension"
-    size: int  # in bits
-    bits: bytes  # ceil(size / 8) bytes
-    version: int
-    full: bool
-    published_json: str | None
-    published_at: datetime | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    credential_id: str | None
-    details: dict[str, Any]
-    prev_hash: str  # hex sha256
-    hash: str  # hex sha256, see audit.py
-
-
-# ----------------------------------------------------------------------------- protocols
-
-
-class Tx(Protocol):
-    """One open transaction. Valid only inside its ``with`` block / ``run`` callback."""
-
-    # credentials
-    def insert_credential(self, record: CredentialRecord) -> None: ...
-    def get_credential(
-        self, credential_id: str, *, for_update: bool = False
-    ) -> CredentialRecord | None: ...
-    def get_by_batch_key(self, batch_key: str) -> CredentialRecord | None: ...
-    def update_credential(
-        self,
-        credential_id: str,
-        *,
-        state: str,
-        state_reason: str | None = None,
-        suspended_until: datetime | None = None,
-    ) -> None: ...
-    def list_credentials(
-        self,
-        *,
-        state: str | None = None,
-        qualification_id: str | None = None,
-        expiring_before: datetime | None = None,
-        suspended_before: datetime | None = None,
-    ) -> list[CredentialRecord]: ...
-    def count_by_qualification_and_state(self) -> dict[tuple[str, str], int]: ...
-
-    # status lists and index allocation
-    def open_list(self, purpose: str, *, for_update: bool = True) -> StatusListRecord | None: ...
-    def create_list(self, record: StatusListRecord) -> None: ...
-    def get_list(self, list_id: str, *, for_update: bool = False) -> StatusListRecord | None: ...
-    def lists(self) -> list[StatusListRecord]: ...
-    def save_list(
-        self,
-        list_id: str,
-        *,
-        bits: bytes,
-        version: int,
-        full: bool,
-        published_json: str | None,
-        published_at: datetime | None,
-    ) -> None: ...
-    def allocate_index(self, list_id: str, index: int, credential_id: str) -> bool: ...
-    def allocated_count(self, list_id: str) -> int: ...
-    def allocated_indices(self, list_id: str) -> list[int]: ...
-    def is_allocated(self, list_id: str, index: int) -> bool: ...
-
-    # approvals (two-approver revocation)
-    def add_approval(
-        self, credential_id: str, action: str, approver: str, reason: str, at: datetime
-    ) -> None: ...
-    def approvals(self, credential_id: str, action: str) -> list[tuple[str, str, datetime]]: ...
-    def clear_approvals(self, credential_id: str, action: str) -> None: ...
-
-    # API principals
-    def add_principal(
-        self, key_id: str, key_hash: str, role: str, name: str, created_at: datetime
-    ) -> None: ...
-    def get_principal(self, key_id: str) -> tuple[str, str, str] | None: ...
-
-    # audit log
-    def append_audit(
-        self,
-        *,
-        actor: str,
-        action: str,
-        credential_id: str | None,
-        details: dict[str, Any],
-        at: datetime,
-    ) -> AuditEntry: ...
-    def audit_entries(self) -> list[AuditEntry]: ...
-    def audit_head(self) -> tuple[int, str]: ...
-    def verify_audit(self) -> list[str]: ...
-
-
-class Store(Protocol):
-    backend: str  # "sqlite" | "postgresql"
-
-    def transaction(self) -> AbstractContextManager[Tx]: ...
-    def read(self, fn: Callable[[Tx], T]) -> T: ...
-    def run(self, fn: Callable[[Tx], T], *, attempts: int | None = None) -> T: ...
-    def schema_version(self) -> int: ...
-    def close(self) -> None: ...
-    def __enter__(self) -> Store: ...
-    def __exit__(self, *exc: object) -> None: ...
 
 
 # ----------------------------------------------------------------------------- validation

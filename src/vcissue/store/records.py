@@ -1,0 +1,188 @@
+"""What the store keeps (records) and the protocols every back end implements (Store, Tx).
+
+The application runs every change as one write transaction::
+
+    def issue(tx: Tx) -> CredentialRecord:
+        rev = tx.open_list("revocation")          # locked until commit
+        ...
+        tx.allocate_index(rev.id, index, credential_id)
+        tx.insert_credential(record)
+        tx.save_list(rev.id, bits=..., version=rev.version + 1, ...)
+        tx.append_audit(actor=..., action="issue", credential_id=..., details={...}, at=now)
+        return record
+
+    record = store.run(issue)
+
+``run`` commits when ``fn`` returns, rolls back when it raises, and re-runs ``fn`` in a
+fresh transaction (bounded attempts, jittered back-off) when a ``ConflictError`` says
+another writer got in the way. So ``fn`` must have no effects outside ``tx`` (or only
+idempotent ones): it may run more than once. ``store.read(fn)`` does the same with a
+read-only transaction (a consistent snapshot).
+
+Errors (``vcissue.errors``): every failure is a ``StoreError``. ``DuplicateError`` (a
+unique key taken) and ``ConflictError`` (a concurrent writer won; retry) leave the
+transaction usable; after any other ``StoreError`` the transaction must be abandoned.
+
+Datetimes must be timezone-aware; they come back in UTC with microseconds kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+__all__ = [
+    "CREDENTIAL_STATES",
+    "LIST_PURPOSES",
+    "AuditEntry",
+    "CredentialRecord",
+    "StatusListRecord",
+    "Store",
+    "Tx",
+]
+
+T = TypeVar("T")
+
+CREDENTIAL_STATES = frozenset({"active", "suspended", "revoked", "withdrawn", "superseded"})
+LIST_PURPOSES = frozenset({"revocation", "suspension"})
+
+
+@dataclass(frozen=True)
+class CredentialRecord:
+    id: str
+    holder_name: str
+    holder_id: str | None
+    qualification_id: str
+    units: tuple[str, ...]  # () = the full certificate
+    awarded: datetime
+    expires: datetime
+    state: str  # one of CREDENTIAL_STATES
+    revocation_list: str
+    revocation_index: int
+    suspension_list: str
+    suspension_index: int
+    previous_id: str | None
+    batch_key: str | None  # unique when not None
+    signed_json: str
+    created_at: datetime
+    suspended_until: datetime | None = None
+    state_reason: str | None = None
+    terms: Mapping[str, Any] = field(default_factory=dict)  # scope, limitations, result
+
+
+@dataclass(frozen=True)
+class StatusListRecord:
+    id: str  # the list URL
+    purpose: str  # "revocation" | "suspension"
+    size: int  # in bits
+    bits: bytes  # ceil(size / 8) bytes
+    version: int
+    full: bool
+    published_json: str | None
+    published_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    credential_id: str | None
+    details: dict[str, Any]
+    prev_hash: str  # hex sha256
+    hash: str  # hex sha256, see audit.py
+
+
+# ----------------------------------------------------------------------------- protocols
+
+
+class Tx(Protocol):
+    """One open transaction. Valid only inside its ``with`` block / ``run`` callback."""
+
+    # credentials
+    def insert_credential(self, record: CredentialRecord) -> None: ...
+    def get_credential(
+        self, credential_id: str, *, for_update: bool = False
+    ) -> CredentialRecord | None: ...
+    def get_by_batch_key(self, batch_key: str) -> CredentialRecord | None: ...
+    def update_credential(
+        self,
+        credential_id: str,
+        *,
+        state: str,
+        state_reason: str | None = None,
+        suspended_until: datetime | None = None,
+    ) -> None: ...
+    def list_credentials(
+        self,
+        *,
+        state: str | None = None,
+        qualification_id: str | None = None,
+        expiring_before: datetime | None = None,
+        suspended_before: datetime | None = None,
+    ) -> list[CredentialRecord]: ...
+    def count_by_qualification_and_state(self) -> dict[tuple[str, str], int]: ...
+
+    # status lists and index allocation
+    def open_list(self, purpose: str, *, for_update: bool = True) -> StatusListRecord | None: ...
+    def create_list(self, record: StatusListRecord) -> None: ...
+    def get_list(self, list_id: str, *, for_update: bool = False) -> StatusListRecord | None: ...
+    def lists(self) -> list[StatusListRecord]: ...
+    def save_list(
+        self,
+        list_id: str,
+        *,
+        bits: bytes,
+        version: int,
+        full: bool,
+        published_json: str | None,
+        published_at: datetime | None,
+    ) -> None: ...
+    def allocate_index(self, list_id: str, index: int, credential_id: str) -> bool: ...
+    def allocated_count(self, list_id: str) -> int: ...
+    def allocated_indices(self, list_id: str) -> list[int]: ...
+    def is_allocated(self, list_id: str, index: int) -> bool: ...
+
+    # approvals (two-approver revocation)
+    def add_approval(
+        self, credential_id: str, action: str, approver: str, reason: str, at: datetime
+    ) -> None: ...
+    def approvals(self, credential_id: str, action: str) -> list[tuple[str, str, datetime]]: ...
+    def clear_approvals(self, credential_id: str, action: str) -> None: ...
+
+    # API principals
+    def add_principal(
+        self, key_id: str, key_hash: str, role: str, name: str, created_at: datetime
+    ) -> None: ...
+    def get_principal(self, key_id: str) -> tuple[str, str, str] | None: ...
+
+    # audit log
+    def append_audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        credential_id: str | None,
+        details: dict[str, Any],
+        at: datetime,
+    ) -> AuditEntry: ...
+    def audit_entries(self) -> list[AuditEntry]: ...
+    def audit_head(self) -> tuple[int, str]: ...
+    def verify_audit(self) -> list[str]: ...
+
+
+class Store(Protocol):
+    backend: str  # "sqlite" | "postgresql"
+
+    def transaction(self) -> AbstractContextManager[Tx]: ...
+    def read(self, fn: Callable[[Tx], T]) -> T: ...
+    def run(self, fn: Callable[[Tx], T], *, attempts: int | None = None) -> T: ...
+    def schema_version(self) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Store: ...
+    def __exit__(self, *exc: object) -> None: ...
