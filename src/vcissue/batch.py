@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .errors import CredentialError, MalformedInput, VcissueError
-from .model import Award, Holder, Qualification
+from .model import Award, Qualification
 
 __all__ = ["BatchRow", "RowError", "parse_batch_csv"]
 
@@ -142,15 +142,14 @@ def parse_batch_csv(
             qualification = qualifications.get(row["qualification"])
             if qualification is None:
                 raise CredentialError(f"unknown qualification {row['qualification']!r}")
-            award = Award(
-                holder=Holder(
-                    row["holder_name"], row.get("holder_id") or None, qualification.subject_kind
-                ),
-                qualification=qualification,
+            award = Award.from_request(
+                qualification,
+                holder_name=row["holder_name"],
+                holder_id=row.get("holder_id"),
                 awarded=_moment(row.get("awarded", ""), now),
-                units=_split(row["units"]) or None if row.get("units") else None,
-                result=row.get("result") or "pass",
-                scope=row.get("scope", ""),
+                units=_split(row.get("units", "")),
+                result=row.get("result"),
+                scope=row.get("scope"),
                 limitations=_split(row.get("limitations", "")),
             )
         except VcissueError as error:

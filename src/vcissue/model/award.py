@@ -1,0 +1,198 @@
+"""An award: one certification decision of the body, and the one way to build it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from ..errors import CredentialError
+from .duration import aware_utc
+from .scheme import SUBJECT_KINDS, URI_RE, Qualification, SubjectKind, Unit
+
+__all__ = ["Award", "EvidenceRef", "Holder"]
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who is certified: a person or an organisation; ``id`` is an optional DID or URN."""
+
+    name: str
+    id: str | None = None
+    kind: SubjectKind = "person"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise CredentialError("holder name must not be empty")
+        if self.id is not None and (not isinstance(self.id, str) or not URI_RE.fullmatch(self.id)):
+            raise CredentialError(f"holder id must be a DID or URI, got {self.id!r}")
+        if self.kind not in SUBJECT_KINDS:
+            raise CredentialError(
+                f"holder kind must be one of {', '.join(SUBJECT_KINDS)}, got {self.kind!r}"
+            )
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """A pointer to assessment evidence (``id`` is a URL or URN); never its content."""
+
+    id: str
+    name: str
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not URI_RE.fullmatch(self.id):
+            raise CredentialError(f"evidence id must be a URL or URN, got {self.id!r}")
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise CredentialError("evidence name must not be empty")
+        if not isinstance(self.description, str):
+            raise CredentialError("evidence description must be a string")
+
+
+@dataclass(frozen=True)
+class Award:
+    """One certification decision: the full qualification, or some complete units of it.
+
+    Datetimes must be timezone-aware and are kept in UTC. Any rule broken raises
+    ``CredentialError``.
+    """
+
+    holder: Holder
+    qualification: Qualification
+    awarded: datetime
+    units: tuple[str, ...] | None = None
+    result: str = "pass"
+    expires: datetime | None = None
+    scope: str = ""
+    limitations: tuple[str, ...] = ()
+    evidence: tuple[EvidenceRef, ...] = ()
+    previous_credential: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.holder, Holder):
+            raise CredentialError("holder must be a Holder")
+        if not isinstance(self.qualification, Qualification):
+            raise CredentialError("qualification must be a Qualification")
+        qualification = self.qualification
+        if self.holder.kind != qualification.subject_kind:
+            raise CredentialError(
+                f"qualification {qualification.id!r} certifies {_a(qualification.subject_kind)}, "
+                f"but the holder is {_a(self.holder.kind)}"
+            )
+        object.__setattr__(self, "awarded", aware_utc(self.awarded, "awarded"))
+        if self.units is not None:
+            object.__setattr__(self, "units", self._checked_units(self.units))
+        if not isinstance(self.result, str) or not self.result.strip():
+            raise CredentialError("result must not be empty")
+        if not isinstance(self.scope, str):
+            raise CredentialError("scope must be a string")
+        if self.expires is not None:
+            object.__setattr__(self, "expires", aware_utc(self.expires, "expires"))
+        if self.expiry <= self.awarded:
+            raise CredentialError(
+                f"expiry {self.expiry.isoformat()} is not after the award "
+                f"{self.awarded.isoformat()}"
+            )
+        limitations = _as_tuple(self.limitations, "limitations")
+        if not all(isinstance(item, str) and item.strip() for item in limitations):
+            raise CredentialError("each limitation must be a non-empty string")
+        object.__setattr__(self, "limitations", limitations)
+        evidence = _as_tuple(self.evidence, "evidence")
+        if not all(isinstance(item, EvidenceRef) for item in evidence):
+            raise CredentialError("evidence must be EvidenceRef items")
+        object.__setattr__(self, "evidence", evidence)
+        previous = self.previous_credential
+        if previous is not None and (
+            not isinstance(previous, str) or not URI_RE.fullmatch(previous)
+        ):
+            raise CredentialError(f"previous credential must be a credential id, got {previous!r}")
+
+    @classmethod
+    def from_request(
+        cls,
+        qualification: Qualification,
+        *,
+        holder_name: str,
+        awarded: datetime,
+        holder_id: str | None = None,
+        units: Sequence[str] | None = None,
+        result: str | None = None,
+        scope: str | None = None,
+        limitations: Sequence[str] = (),
+        evidence: Sequence[EvidenceRef] = (),
+        expires: datetime | None = None,
+        previous_credential: str | None = None,
+    ) -> Award:
+        """The award a request asks for (CLI, service, batch row, lifecycle replacement).
+
+        The holder is of the kind the qualification certifies; no units (``None`` or
+        empty) is the full qualification; an empty result is a pass; blank strings are
+        no value. Every rule of :class:`Award` applies.
+        """
+        return cls(
+            holder=Holder(holder_name, holder_id or None, qualification.subject_kind),
+            qualification=qualification,
+            awarded=awarded,
+            units=tuple(units) if units else None,
+            result=(result or "").strip() or "pass",
+            expires=expires,
+            scope=(scope or "").strip(),
+            limitations=tuple(limitations),
+            evidence=tuple(evidence),
+            previous_credential=previous_credential or None,
+        )
+
+    def _checked_units(self, units: object) -> tuple[str, ...]:
+        chosen = _as_tuple(units, "units")
+        if not chosen:
+            raise CredentialError(
+                "a unit award needs at least one unit (None means the full award)"
+            )
+        known = self.qualification.unit_ids
+        seen: set[object] = set()
+        for unit_id in chosen:
+            if not isinstance(unit_id, str) or unit_id not in known:
+                raise CredentialError(
+                    f"qualification {self.qualification.id!r} has no unit {unit_id!r} "
+                    f"(units: {', '.join(known)})"
+                )
+            if unit_id in seen:
+                raise CredentialError(f"unit {unit_id!r} is listed twice")
+            seen.add(unit_id)
+        return cast(tuple[str, ...], chosen)
+
+    @property
+    def is_full(self) -> bool:
+        return self.units is None
+
+    @property
+    def expiry(self) -> datetime:
+        if self.expires is not None:
+            return self.expires
+        return self.qualification.expiry_for(self.awarded)
+
+    @property
+    def awarded_units(self) -> tuple[Unit, ...]:
+        if self.units is None:
+            return self.qualification.units
+        return tuple(self.qualification.unit(unit_id) for unit_id in self.units)
+
+    @property
+    def effective_scope(self) -> str:
+        if self.scope.strip():
+            return self.scope.strip()
+        units = "; ".join(f"{unit.id} {unit.title}" for unit in self.awarded_units)
+        if self.is_full:
+            return f"{self.qualification.title}, full certification ({units})"
+        return f"{self.qualification.title}, unit credential ({units})"
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
+def _as_tuple(value: object, name: str) -> tuple[object, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise CredentialError(f"{name} must be a tuple, got {type(value).__name__}")
+    return tuple(value)
