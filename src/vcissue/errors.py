@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only for an annotation: errors.py imports nothing of vcissue
-    from .verify import VerificationResult
+    from .verify.result import VerificationResult
 
 
 class VcissueError(Exception):

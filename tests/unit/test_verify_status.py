@@ -14,7 +14,7 @@ from vcissue.errors import StatusListError
 from vcissue.keys import SigningKey
 from vcissue.model import Award, Holder
 from vcissue.status import Bitstring, StatusPurpose, status_entry, status_list_credential
-from vcissue.verify import Outcome, verify_credential
+from vcissue.verify import Outcome, Verdict, verify_credential
 
 NOW = AWARDED + timedelta(days=10)
 REVOCATION = "https://certification.example/status/r1"
@@ -99,3 +99,57 @@ def test_without_a_source_status_is_not_checked() -> None:
     result = verify_credential(credential(body), trust=body.trust, now=NOW)
     assert result.verified
     assert result.check("status").outcome is Outcome.SKIPPED
+
+
+def test_status_is_not_run_for_a_forged_or_untrusted_credential() -> None:
+    """A forged credential must not make the verifier fetch the URLs it names."""
+    body = Body()
+    fetched: list[str] = []
+
+    def source(url: str) -> dict[str, Any]:
+        fetched.append(url)
+        raise StatusListError("no network here")
+
+    vc = credential(body)
+    forged = dict(vc, validUntil="2099-01-01T00:00:00Z")
+    result = verify_credential(forged, trust=body.trust, now=NOW, status_lists=source)
+    assert result.verdict is Verdict.FORGED
+    assert result.check("status").outcome is Outcome.SKIPPED
+    other = Body(did="did:web:other.example")
+    untrusted = verify_credential(vc, trust=other.trust, now=NOW, status_lists=source)
+    assert untrusted.verdict is Verdict.NOT_TRUSTED
+    assert fetched == []
+    genuine = verify_credential(vc, trust=body.trust, now=NOW, status_lists=source)
+    assert genuine.verdict is Verdict.STATUS_UNKNOWN  # could not check is never VALID
+    assert sorted(fetched) == [REVOCATION, SUSPENSION]
+
+
+@pytest.mark.parametrize(
+    ("revoked", "suspended", "now", "verdict"),
+    [
+        (set(), set(), NOW, Verdict.VALID),
+        ({42}, {7}, NOW, Verdict.REVOKED),
+        (set(), {7}, NOW, Verdict.SUSPENDED),
+        ({42}, set(), NOW + timedelta(days=6 * 365), Verdict.REVOKED),
+        (set(), set(), NOW + timedelta(days=6 * 365), Verdict.EXPIRED),
+        (set(), set(), AWARDED - timedelta(days=1), Verdict.NOT_YET_VALID),
+    ],
+)
+def test_one_verdict_with_the_page_precedence(
+    revoked: set[int], suspended: set[int], now: Any, verdict: Verdict
+) -> None:
+    body = Body()
+    lists = {
+        REVOCATION: signed_list(body, REVOCATION, StatusPurpose.REVOCATION, revoked),
+        SUSPENSION: signed_list(body, SUSPENSION, StatusPurpose.SUSPENSION, suspended),
+    }
+    result = verify_credential(credential(body), trust=body.trust, now=now, status_lists=lists.get)
+    assert result.verdict is verdict
+    assert result.to_json()["verdict"] == verdict.value
+
+
+def test_status_not_checked_is_status_unknown_not_valid() -> None:
+    body = Body()
+    result = verify_credential(credential(body), trust=body.trust, now=NOW)
+    assert result.verified  # nothing failed...
+    assert result.verdict is Verdict.STATUS_UNKNOWN  # ...but it is not an unqualified VALID

@@ -9,7 +9,7 @@ arguments. Spec: https://www.w3.org/TR/vc-bitstring-status-list/ (W3C Recommenda
 list credential, reading a bit), ``allocation`` (choosing indices).
 """
 
-from .allocation import PROBES, AllocationMap, RandomSource, allocate_index
+from .allocation import PROBES, AllocationMap, allocate_index
 from .bitstring import DEFAULT_MAX_BITS, MIN_BITS, Bitstring, compression_level_for
 from .list_credential import (
     MAX_STATUS_ENTRIES,
@@ -31,7 +31,6 @@ __all__ = [
     "PROBES",
     "AllocationMap",
     "Bitstring",
-    "RandomSource",
     "StatusEntry",
     "StatusList",
     "StatusPurpose",

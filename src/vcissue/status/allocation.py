@@ -20,21 +20,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Container
-from typing import Protocol
 
 from ..errors import StatusListError
+from ..ports import RandomSource
 from .bitstring import MIN_BITS, Bitstring
 
-__all__ = ["PROBES", "AllocationMap", "RandomSource", "allocate_index"]
+__all__ = ["PROBES", "AllocationMap", "allocate_index"]
 
 PROBES = 64
 """Random probes before ``allocate_index`` falls back to a counting pass (0.9**64 < 0.2 %)."""
-
-
-class RandomSource(Protocol):
-    """What allocation needs of a random source: ``random.Random`` or ``SystemRandom``."""
-
-    def randrange(self, start: int, stop: int, /) -> int: ...
 
 
 UsedIndices = Callable[[int], bool] | Container[int]

@@ -1,0 +1,280 @@
+"""The verification pipeline: untrusted bytes -> one ``VerificationResult``.
+
+Parse, then verify (``vcissue.strictjson`` is the only way untrusted input gets in).
+Each check adds one entry to the report; checks never raise for a bad credential.
+
+Check ids (stable; the CLI, service and web page show them): ``parse``, ``context``,
+``structure``, ``schema``, ``proof``, ``issuer.binding``, ``issuer.trusted``,
+``validity.not_before``, ``validity.expiry``, ``status`` / ``status.<purpose>``.
+
+The status is checked only when the proof, the issuer binding and the issuer's trust
+all passed: a forged or untrusted credential must not make the verifier fetch the URLs
+it names, and its status would mean nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from .. import proofs
+from ..credential import schema_errors
+from ..errors import (
+    CanonicalizationError,
+    ContextError,
+    CredentialError,
+    DidError,
+    MalformedInput,
+    ProofError,
+    VcissueError,
+)
+from ..jsonld import VC_V2, ContextSet, check_contexts, expand
+from ..ports import StatusListSource
+from ..status import parse_status_entries
+from ..strictjson import MAX_BYTES, MAX_DEPTH, parse_object
+from .lists import status_bit
+from .result import Check, Outcome, Report, Verdict, VerificationResult
+from .trust import TrustList
+
+__all__ = ["ALL_CHECKS", "DEFAULT_CLOCK_SKEW", "parse_credential", "verify_credential"]
+
+MAX_CREDENTIAL_BYTES = MAX_BYTES
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
+OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+ALL_CHECKS = (
+    "context",
+    "structure",
+    "schema",
+    "proof",
+    "issuer.binding",
+    "issuer.trusted",
+    "validity.not_before",
+    "validity.expiry",
+    "status",
+)
+
+
+def parse_credential(
+    data: bytes | str | Mapping[str, Any],
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+) -> dict[str, Any]:
+    """Untrusted input -> a JSON object, or MalformedInput saying why not."""
+    return parse_object(data, max_bytes=max_bytes, max_depth=max_depth)
+
+
+def verify_credential(
+    data: bytes | str | Mapping[str, Any],
+    *,
+    trust: TrustList,
+    now: datetime,
+    contexts: ContextSet | None = None,
+    max_clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
+    status_lists: StatusListSource | None = None,
+) -> VerificationResult:
+    """Run every check; a bad credential gives failed checks, never an exception.
+
+    Without ``status_lists`` the status is reported as not checked (verdict
+    STATUS_UNKNOWN when the credential carries status entries).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    contexts = contexts or ContextSet.bundled()
+    report = Report()
+    try:
+        vc = parse_credential(data)
+    except MalformedInput as error:
+        report.failed("parse", str(error), Verdict.FORGED)
+        for check_id in ALL_CHECKS:
+            report.skipped(check_id, "not run: the input is not a credential")
+        return report.result()
+
+    _check_context(vc, contexts, report)
+    _check_structure(vc, report)
+    check = _check_proof(vc, trust, contexts, report)
+    _check_issuer(vc, check, trust, report)
+    _check_validity(vc, now, max_clock_skew, report)
+    _check_status(vc, report, status_lists, trust, contexts, now)
+    return report.result(vc)
+
+
+def _check_context(vc: Mapping[str, Any], contexts: ContextSet, report: Report) -> None:
+    try:
+        urls = check_contexts(vc.get("@context"), contexts)
+        if urls[0] != VC_V2:
+            raise ContextError(f"the first @context must be {VC_V2}")
+        proof = vc.get("proof")
+        if not (isinstance(proof, Mapping) and proof.get("cryptosuite") == "eddsa-rdfc-2022"):
+            # eddsa-rdfc-2022 expands while canonicalising; other suites need it here.
+            expand({k: v for k, v in vc.items() if k != "proof"}, contexts)
+    except (ContextError, CanonicalizationError) as error:
+        report.failed("context", str(error), Verdict.FORGED)
+        return
+    report.passed("context", "all contexts bundled and every term defined")
+
+
+def _check_structure(vc: Mapping[str, Any], report: Report) -> None:
+    problems = _vc_structure_problems(vc)
+    if problems:
+        report.failed("structure", "; ".join(problems), Verdict.FORGED)
+    else:
+        report.passed("structure", "VC Data Model 2.0 structure")
+    types = vc.get("type")
+    if isinstance(types, list) and OB_TYPES.intersection(t for t in types if isinstance(t, str)):
+        errors = schema_errors(vc)
+        if errors:
+            report.failed("schema", "; ".join(errors), Verdict.FORGED)
+        else:
+            report.passed("schema", "Open Badges 3.0 AchievementCredential schema")
+    else:
+        report.skipped("schema", "not an Open Badges credential; no schema to apply")
+
+
+def _vc_structure_problems(vc: Mapping[str, Any]) -> list[str]:
+    problems = []
+    types = vc.get("type")
+    if not (isinstance(types, list) and "VerifiableCredential" in types):
+        problems.append("type must be a list containing VerifiableCredential")
+    if "id" in vc and not isinstance(vc["id"], str):
+        problems.append("id must be a string")
+    if issuer_id(vc) is None:
+        problems.append("issuer must be a DID or an object with a DID id")
+    subject = vc.get("credentialSubject")
+    if not isinstance(subject, Mapping | list) or not subject:
+        problems.append("credentialSubject must be a non-empty object")
+    for name in ("validFrom", "validUntil"):
+        if name in vc:
+            try:
+                proofs.parse_datetime(vc[name])
+            except ProofError:
+                problems.append(f"{name} must be an XSD dateTime")
+    if "issuanceDate" in vc or "expirationDate" in vc:
+        problems.append("VC 1.1 dates (issuanceDate/expirationDate) are not VC 2.0")
+    return problems
+
+
+def issuer_id(vc: Mapping[str, Any]) -> str | None:
+    issuer = vc.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) and issuer.startswith("did:") else None
+
+
+def _check_proof(
+    vc: Mapping[str, Any], trust: TrustList, contexts: ContextSet, report: Report
+) -> proofs.ProofCheck | None:
+    if report.outcome("context") is Outcome.FAILED:
+        report.skipped("proof", "not run: the contexts are not acceptable")
+        return None
+    try:
+        found = proofs.verify_proof(vc, trust.resolve_key, contexts=contexts)
+    except ContextError as error:
+        report.replace(Check("context", Outcome.FAILED, str(error), True, Verdict.FORGED))
+        report.skipped("proof", "not run: the document is not well-formed JSON-LD")
+        return None
+    except DidError as error:
+        # a key nobody on the trust list vouches for: forged if it claims a trusted issuer
+        issuer = issuer_id(vc)
+        verdict = Verdict.FORGED if issuer in trust.issuers else Verdict.NOT_TRUSTED
+        report.failed("proof", str(error), verdict)
+        return None
+    except (ProofError, CanonicalizationError, CredentialError) as error:
+        report.failed("proof", str(error), Verdict.FORGED)
+        return None
+    report.passed("proof", f"{found.cryptosuite} signature valid, key {found.verification_method}")
+    return found
+
+
+def _check_issuer(
+    vc: Mapping[str, Any], check: proofs.ProofCheck | None, trust: TrustList, report: Report
+) -> None:
+    issuer = issuer_id(vc)
+    if check is None:
+        report.skipped("issuer.binding", "not run: no valid proof")
+    elif check.controller != issuer:
+        report.failed(
+            "issuer.binding",
+            f"issuer {issuer!r} is not the controller {check.controller!r} of the signing key",
+            Verdict.FORGED,
+        )
+    else:
+        report.passed("issuer.binding", "the issuer controls the signing key")
+    if issuer is None:
+        report.failed("issuer.trusted", "no issuer DID", Verdict.NOT_TRUSTED)
+    elif issuer not in trust.issuers:
+        report.failed(
+            "issuer.trusted", f"issuer {issuer} is not on the trust list", Verdict.NOT_TRUSTED
+        )
+    else:
+        name = trust.issuers[issuer].name
+        report.passed(
+            "issuer.trusted", f"issuer {issuer} is trusted" + (f" ({name})" if name else "")
+        )
+
+
+def _check_validity(vc: Mapping[str, Any], now: datetime, skew: timedelta, report: Report) -> None:
+    for check_id, name in (("validity.not_before", "validFrom"), ("validity.expiry", "validUntil")):
+        if name not in vc:
+            report.passed(check_id, f"no {name}: no limit")
+            continue
+        try:
+            moment = proofs.parse_datetime(vc[name])
+        except ProofError:
+            report.failed(check_id, f"{name} is not a dateTime", Verdict.FORGED)
+            continue
+        if name == "validFrom" and now + skew < moment:
+            report.failed(check_id, f"not yet valid: valid from {vc[name]}", Verdict.NOT_YET_VALID)
+        elif name == "validUntil" and now - skew > moment:
+            report.failed(check_id, f"expired on {vc[name]}", Verdict.EXPIRED)
+        else:
+            report.passed(check_id, f"{name} {vc[name]} ok at {proofs.format_datetime(now)}")
+
+
+def _check_status(
+    vc: Mapping[str, Any],
+    report: Report,
+    source: StatusListSource | None,
+    trust: TrustList,
+    contexts: ContextSet,
+    now: datetime,
+) -> None:
+    if "credentialStatus" not in vc:
+        report.skipped("status", "not needed: the credential carries no credentialStatus")
+        return
+    if any(
+        report.outcome(check_id) is not Outcome.PASSED
+        for check_id in ("proof", "issuer.binding", "issuer.trusted")
+    ):
+        report.skipped(
+            "status", "not run: only a genuine credential from a trusted issuer has a status"
+        )
+        return
+    if source is None:
+        report.skipped("status", "not checked: no status list source given", Verdict.STATUS_UNKNOWN)
+        return
+    try:
+        entries = parse_status_entries(vc["credentialStatus"])
+    except VcissueError as error:
+        report.failed("status", f"credentialStatus: {error}", Verdict.STATUS_UNKNOWN)
+        return
+    for entry in entries:
+        check_id = f"status.{entry.purpose.value}"
+        state = "revoked" if entry.purpose.value == "revocation" else "suspended"
+        try:
+            set_bit, origin = status_bit(entry, issuer_id(vc), source, trust, contexts, now)
+        except (VcissueError, OSError) as error:
+            report.failed(
+                check_id,
+                f"could not check (which is not 'not {state}'): {error}",
+                Verdict.STATUS_UNKNOWN,
+            )
+            continue
+        if set_bit:
+            verdict = Verdict.REVOKED if state == "revoked" else Verdict.SUSPENDED
+            report.failed(
+                check_id, f"{state} (list {entry.list_url}, index {entry.index}{origin})", verdict
+            )
+        else:
+            report.passed(check_id, f"not {state} (list {entry.list_url}{origin})")
