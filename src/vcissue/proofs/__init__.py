@@ -137,7 +137,7 @@ def verify_proof(
     try:
         public_key, controller, assertion = resolve_key(vm_id)
     except (DidError, KeyMaterialError) as error:
-        raise ProofError(f"cannot resolve verificationMethod: {error}") from None
+        raise DidError(f"cannot resolve verificationMethod: {error}") from None
     if expected_purpose == ASSERTION and not assertion:
         raise ProofError(f"{vm_id} is not authorised for assertionMethod")
     data = hash_data(cryptosuite, unsecured, proof, contexts or ContextSet.bundled())
