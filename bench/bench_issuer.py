@@ -32,9 +32,11 @@ from tests.factories import Body, ecomentor  # noqa: E402
 from vcissue import proofs  # noqa: E402
 from vcissue.batch import parse_batch_csv  # noqa: E402
 from vcissue.credential import build, new_credential_id  # noqa: E402
+from vcissue.files import DirectoryPublisher  # noqa: E402
 from vcissue.issuer import Issuer, IssuerSettings  # noqa: E402
 from vcissue.model import Award, Holder  # noqa: E402
 from vcissue.store import open_store  # noqa: E402
+from vcissue.system import system_clock, system_random  # noqa: E402
 
 BASE = "https://certification.example/status-lists"
 
@@ -49,9 +51,16 @@ def per_second(fn: object, n: int) -> float:
 
 
 def batch_rate(url: str, n: int, body: Body, tmp: Path, pg_schema: str | None = None) -> float:
-    store = open_store(url, pg_schema=pg_schema)
+    store = open_store(url, pg_schema=pg_schema, create=True)
     issuer = Issuer(
-        store, body.key, body.profile, [ecomentor()], IssuerSettings(BASE, publish_dir=tmp / "pub")
+        store,
+        body.key,
+        body.profile,
+        [ecomentor()],
+        IssuerSettings(BASE),
+        clock=system_clock,
+        rng=system_random,
+        publisher=DirectoryPublisher(tmp / "pub", BASE),
     )
     csv = "holder_name,qualification,reference\n" + "".join(
         f"Holder {i},ecomentor,R{i}\n" for i in range(n + 1)

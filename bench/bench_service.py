@@ -36,10 +36,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from vcissue.governance.principals import create_api_key  # noqa: E402
 from vcissue.keystore import KeyStore  # noqa: E402
 from vcissue.model import Award, Holder  # noqa: E402
-from vcissue.service.auth import create_api_key  # noqa: E402
-from vcissue.settings import build_issuer, load_settings  # noqa: E402
+from vcissue.settings import load_settings  # noqa: E402
+from vcissue.system import system_clock, system_random  # noqa: E402
+from vcissue.wiring import build_issuer, open_deployment_store  # noqa: E402
 
 PASSPHRASE = "bench-passphrase"
 QUALIFICATION = ROOT / "examples" / "ecomentor" / "qualification.json"
@@ -133,10 +135,15 @@ def run_backend(name: str, store_url: str, args: argparse.Namespace, tmp: Path) 
         f"[qualifications]\nfiles = [{json.dumps(str(QUALIFICATION))}]\n"
     )
     settings = load_settings(config, env={})
-    issuer = build_issuer(settings, PASSPHRASE.encode(), now=datetime.now(UTC))
-    key = create_api_key(issuer.store, role="issuer", name="bench", now=datetime.now(UTC))
+    open_deployment_store(settings, create=True).close()
+    issuer = build_issuer(settings, PASSPHRASE.encode(), clock=system_clock, rng=system_random)
+    key = create_api_key(
+        issuer.store, role="issuer", name="bench", now=datetime.now(UTC), rng=system_random
+    )
     qualification = issuer.qualification("ecomentor")
-    first = issuer.issue(Award(Holder("Bench Holder"), qualification, awarded=now), actor="b")
+    first = issuer.issue(
+        Award.from_request(qualification, holder_name="Bench Holder", awarded=now), actor="b"
+    )
     credential_id = first.record.id
     list_id = first.record.revocation_list
 

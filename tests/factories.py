@@ -12,6 +12,7 @@ from vcissue.credential import IssuerProfile, build, new_credential_id
 from vcissue.dids import did_web_document
 from vcissue.keys import KeyRecord, SigningKey
 from vcissue.model import Award, Holder, Qualification, load_qualification
+from vcissue.system import system_random
 from vcissue.verify import TrustedIssuer, TrustList
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,7 @@ class Body:
     def __init__(self, did: str = BODY_DID, name: str = "EcoMentor Certification Body") -> None:
         self.did = did
         self.name = name
-        self.key = SigningKey.generate(f"{did}#key-1")
+        self.key = SigningKey.generate(f"{did}#key-1", rng=system_random)
         self.records = [KeyRecord("key-1", self.key.public.multibase, AWARDED)]
 
     @property

@@ -25,6 +25,7 @@ problem types and the CLI for messages. The tree (pinned by
     |   +-- SchemaVersionError    store-schema-version
     +-- UnknownCredentialError    credential-unknown
     +-- PolicyError               policy-violation
+    +-- SettingsError             settings
     +-- VerificationFailed        verification-failed
 """
 
@@ -179,6 +180,12 @@ class PolicyError(VcissueError):
     """An operation the rules forbid (e.g. reinstating a revoked credential)."""
 
     code = "policy-violation"
+
+
+class SettingsError(VcissueError):
+    """No settings file where the rule looks, or one that cannot be used."""
+
+    code = "settings"
 
 
 class VerificationFailed(VcissueError):

@@ -4,10 +4,11 @@ reduce scope, recertify; status lists kept signed and published after every chan
 Every operation is one store transaction holding the credential change, the status bits,
 the re-signed status list credential and the audit entry, so a crash leaves either all
 of it or none (``Store.run`` re-runs the transaction when a concurrent writer got in the
-way, so the transaction functions here have no effect outside it). After the commit the
-signed lists that changed are written to ``publish_dir`` (atomically: temporary file and
-rename); ``publish()`` rewrites every list from the store, so a crash between commit and
-file write is repaired by the next change or by ``vcissue lifecycle run``.
+way, so the transaction functions here have no effect outside it). Each transaction
+returns the list changes it made; after the commit the ``ListPublisher`` makes them public
+(``DirectoryPublisher`` writes files atomically); ``publish()`` republishes every list
+from the store, so a crash between commit and publication is repaired by the next change
+or by ``vcissue lifecycle run``. Time, randomness and publication are injected.
 
 States (ISO/IEC 17024 9.5; seed 001 sections 4.46, 4.63-4.64)::
 
@@ -33,26 +34,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import secrets
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from . import proofs
 from .batch import BatchRow, RowError
 from .credential import IssuerProfile, build, new_credential_id
 from .errors import (
+    ConflictError,
     CredentialError,
+    DuplicateError,
+    KeyMaterialError,
     PolicyError,
     StoreError,
     UnknownCredentialError,
     VcissueError,
 )
 from .keys import SigningKey
-from .model import Award, Holder, Qualification
+from .model import Award, Qualification
+from .ports import Clock, ListPublisher, RandomSource
 from .status import (
     MIN_BITS,
     PROBES,
@@ -62,16 +65,10 @@ from .status import (
     status_entry,
     status_list_credential,
 )
-from .store import (
-    ConflictError,
-    CredentialRecord,
-    DuplicateError,
-    StatusListRecord,
-    Store,
-    Tx,
-)
+from .store.records import AuditEntry, CredentialRecord, StatusListRecord, Store, Tx
 
 __all__ = [
+    "AuditCheck",
     "BatchReport",
     "IssuedCredential",
     "Issuer",
@@ -79,9 +76,10 @@ __all__ = [
     "PublicStatus",
     "RevocationOutcome",
     "RevocationPolicy",
+    "StateCounts",
 ]
 
-Clock = Callable[[], datetime]
+Changes = dict[str, str]  # status list URL -> its newly signed credential (JSON text)
 REVOCATION = StatusPurpose.REVOCATION.value
 SUSPENSION = StatusPurpose.SUSPENSION.value
 _CHANGEABLE = ("active", "suspended")
@@ -94,7 +92,7 @@ class RevocationPolicy:
     ``per_qualification`` overrides ``approvers`` for the qualifications it names.
     """
 
-    approvers: int = 1
+    approvers: int = 2
     per_qualification: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -109,7 +107,6 @@ class RevocationPolicy:
 @dataclass(frozen=True)
 class IssuerSettings:
     status_base_url: str  # lists live at {status_base_url}/{purpose}-{n}
-    publish_dir: Path | None = None  # where signed lists are written (None: store only)
     list_size: int = MIN_BITS
     suite: str = proofs.DEFAULT_SUITE
     revocation: RevocationPolicy = field(default_factory=RevocationPolicy)
@@ -188,21 +185,55 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class StateCounts:
+    """Credentials by (qualification, state), and active ones past their expiry."""
+
+    by_state: Mapping[tuple[str, str], int]
+    expired: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    entries: int
+    head: str
+    problems: tuple[str, ...]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+class _Work:
+    """One attempt of one transaction: the store's tx, its time, the lists it re-signed."""
+
+    def __init__(self, tx: Tx, now: datetime) -> None:
+        self.tx = tx
+        self.now = now
+        self.changes: Changes = {}
+
+
 class Issuer:
-    """One certification body's issuing desk over ``store``."""
+    """One certification body's issuing desk over ``store``.
+
+    ``key`` None opens the desk read-only: queries work, anything that signs raises
+    ``KeyMaterialError``.
+    """
 
     def __init__(
         self,
         store: Store,
-        key: SigningKey,
+        key: SigningKey | None,
         profile: IssuerProfile,
         qualifications: Iterable[Qualification],
         settings: IssuerSettings,
         *,
-        clock: Clock | None = None,
+        clock: Clock,
+        rng: RandomSource,
+        publisher: ListPublisher,
     ) -> None:
         self.store = store
-        self.key = key
+        self._key = key
         self.profile = profile
         self.settings = settings
         self.qualifications: dict[str, Qualification] = {}
@@ -210,8 +241,15 @@ class Issuer:
             if qualification.id in self.qualifications:
                 raise PolicyError(f"qualification {qualification.id!r} is configured twice")
             self.qualifications[qualification.id] = qualification
-        self._clock = clock or (lambda: datetime.now(UTC))
-        self._rng = secrets.SystemRandom()
+        self._clock = clock
+        self._rng = rng
+        self.publisher = publisher
+
+    @property
+    def key(self) -> SigningKey:
+        if self._key is None:
+            raise KeyMaterialError("this issuer was opened without its key (read-only)")
+        return self._key
 
     # --- queries ----------------------------------------------------------------------
 
@@ -245,7 +283,44 @@ class Issuer:
             current=record.state == "active" and self.now() < record.expires,
         )
 
+    def counts(self) -> StateCounts:
+        now = self.now()
+
+        def read(tx: Tx) -> StateCounts:
+            expired = Counter(
+                record.qualification_id
+                for record in tx.list_credentials(state="active", expiring_before=now)
+            )
+            return StateCounts(tx.count_by_qualification_and_state(), dict(expired))
+
+        return self.store.read(read)
+
+    def expiring(self, within: timedelta) -> list[CredentialRecord]:
+        """Active credentials expiring between now and ``now + within``, soonest first."""
+        now = self.now()
+        records = self.store.read(
+            lambda tx: tx.list_credentials(state="active", expiring_before=now + within)
+        )
+        return sorted((r for r in records if r.expires >= now), key=lambda r: r.expires)
+
+    def audit_check(self) -> AuditCheck:
+        def read(tx: Tx) -> AuditCheck:
+            seq, head = tx.audit_head()
+            return AuditCheck(seq, head, tuple(tx.verify_audit()))
+
+        return self.store.read(read)
+
+    def audit_entries(self) -> list[AuditEntry]:
+        return self.store.read(lambda tx: tx.audit_entries())
+
+    def status_list(self, list_id: str) -> StatusListRecord | None:
+        """The stored list (its signed credential in ``published_json``), if there is one."""
+        return self.store.read(lambda tx: tx.get_list(list_id))
+
     # --- issuing ----------------------------------------------------------------------
+
+    def _new_credential_id(self) -> str:
+        return new_credential_id(self._rng.randbytes(16))
 
     def issue(self, award: Award, *, actor: str, batch_key: str | None = None) -> IssuedCredential:
         """Sign and store ``award`` with fresh status indices; one transaction.
@@ -254,31 +329,30 @@ class Issuer:
         (``created=False``) instead of issuing a duplicate.
         """
         self.qualification(award.qualification.id)  # only configured schemes are issued
-        credential_id = new_credential_id(secrets.token_bytes(16))
-        issued, published = self.store.run(
-            lambda tx: self._issue_tx(tx, award, credential_id, actor, batch_key)
+        self.key  # noqa: B018 - fail before the transaction when read-only
+        credential_id = self._new_credential_id()
+        issued: IssuedCredential = self._change(
+            lambda work: self._issue_tx(work, award, credential_id, actor, batch_key)
         )
-        self._write(published)
         return issued
 
     def _issue_tx(
         self,
-        tx: Tx,
+        work: _Work,
         award: Award,
         credential_id: str,
         actor: str,
         batch_key: str | None,
         *,
         previous: CredentialRecord | None = None,
-    ) -> tuple[IssuedCredential, dict[str, str]]:
+    ) -> IssuedCredential:
+        tx, now = work.tx, work.now
         if batch_key is not None:
             existing = tx.get_by_batch_key(batch_key)
             if existing is not None:
-                return IssuedCredential(existing, created=False), {}
-        now = self.now()
-        published: dict[str, str] = {}
-        revocation = self._allocate(tx, REVOCATION, credential_id, now, published)
-        suspension = self._allocate(tx, SUSPENSION, credential_id, now, published)
+                return IssuedCredential(existing, created=False)
+        revocation = self._allocate(work, REVOCATION, credential_id)
+        suspension = self._allocate(work, SUSPENSION, credential_id)
         unsigned = build(
             award,
             self.profile,
@@ -330,16 +404,15 @@ class Issuer:
             },
             at=now,
         )
-        return IssuedCredential(record, created=True), published
+        return IssuedCredential(record, created=True)
 
-    def _allocate(
-        self, tx: Tx, purpose: str, credential_id: str, now: datetime, published: dict[str, str]
-    ) -> tuple[str, int]:
+    def _allocate(self, work: _Work, purpose: str, credential_id: str) -> tuple[str, int]:
         """An unused index of the open list of ``purpose``, rolling over when it is full."""
+        tx = work.tx
         for _ in range(2):
             current = tx.open_list(purpose)  # locked until commit
             if current is None:
-                current = self._create_list(tx, purpose, now, published)
+                current = self._create_list(work, purpose)
             index = self._draw(tx, current, credential_id)
             if index is not None:
                 return current.id, index
@@ -366,9 +439,8 @@ class Issuer:
             raise StoreError(f"index {drawn} of {current.id} was taken during allocation")
         return drawn
 
-    def _create_list(
-        self, tx: Tx, purpose: str, now: datetime, published: dict[str, str]
-    ) -> StatusListRecord:
+    def _create_list(self, work: _Work, purpose: str) -> StatusListRecord:
+        tx, now = work.tx, work.now
         number = 1 + sum(1 for existing in tx.lists() if existing.purpose == purpose)
         list_id = f"{self.settings.status_base_url}/{purpose}-{number}"
         bits = Bitstring(self.settings.list_size)
@@ -389,7 +461,7 @@ class Issuer:
         except DuplicateError:
             # another writer opened this list first (PostgreSQL lets both look): start over
             raise ConflictError(f"status list {list_id} was created concurrently") from None
-        published[list_id] = signed
+        work.changes[list_id] = signed
         return record
 
     def _sign_list(self, list_id: str, purpose: str, bits: Bitstring, now: datetime) -> str:
@@ -399,16 +471,9 @@ class Issuer:
         signed = proofs.sign(unsigned, self.key, created=now, suite=self.settings.suite)
         return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
 
-    def _set_bit(
-        self,
-        tx: Tx,
-        list_id: str,
-        index: int,
-        value: bool,
-        now: datetime,
-        published: dict[str, str],
-    ) -> None:
+    def _set_bit(self, work: _Work, list_id: str, index: int, value: bool) -> None:
         """Flip one bit of a locked list and re-sign it (same transaction)."""
+        tx = work.tx
         current = tx.get_list(list_id, for_update=True)
         if current is None:
             raise StoreError(f"status list {list_id!r} is missing")
@@ -416,16 +481,16 @@ class Issuer:
         if bits.get(index) == value:
             return
         bits.set(index, value)
-        signed = self._sign_list(list_id, current.purpose, bits, now)
+        signed = self._sign_list(list_id, current.purpose, bits, work.now)
         tx.save_list(
             list_id,
             bits=bits.to_bytes(),
             version=current.version + 1,
             full=current.full,
             published_json=signed,
-            published_at=now,
+            published_at=work.now,
         )
-        published[list_id] = signed
+        work.changes[list_id] = signed
 
     def issue_batch(
         self,
@@ -461,13 +526,16 @@ class Issuer:
             raise UnknownCredentialError(f"no credential {credential_id!r}")
         return record
 
-    def _change(self, fn: Callable[[Tx, datetime, dict[str, str]], Any]) -> Any:
-        def body(tx: Tx) -> tuple[Any, dict[str, str]]:
-            published: dict[str, str] = {}
-            return fn(tx, self.now(), published), published
+    def _change(self, fn: Callable[[_Work], Any]) -> Any:
+        """Run ``fn`` as one transaction; publish the lists it re-signed once committed."""
 
-        result, published = self.store.run(body)
-        self._write(published)
+        def attempt(tx: Tx) -> tuple[Any, Changes]:
+            work = _Work(tx, self.now())  # fresh per attempt: Store.run may retry
+            return fn(work), work.changes
+
+        result, changes = self.store.run(attempt)
+        if changes:
+            self.publisher.publish(changes)
         return result
 
     def suspend(
@@ -476,13 +544,14 @@ class Issuer:
         """Set the suspension bit until ``until``; past it, ``run_lifecycle`` withdraws."""
         _reason(reason)
 
-        def fn(tx: Tx, now: datetime, published: dict[str, str]) -> CredentialRecord:
+        def fn(work: _Work) -> CredentialRecord:
+            tx, now = work.tx, work.now
             record = self._locked(tx, credential_id)
             if record.state != "active":
                 raise PolicyError(f"only an active credential can be suspended ({record.state})")
             if until.tzinfo is None or until <= now:
                 raise PolicyError("the suspension deadline must be a future, timezone-aware time")
-            self._set_bit(tx, record.suspension_list, record.suspension_index, True, now, published)
+            self._set_bit(work, record.suspension_list, record.suspension_index, True)
             tx.update_credential(
                 credential_id, state="suspended", state_reason=reason, suspended_until=until
             )
@@ -499,22 +568,21 @@ class Issuer:
         return result
 
     def reinstate(self, credential_id: str, *, actor: str, reason: str = "") -> CredentialRecord:
-        def fn(tx: Tx, now: datetime, published: dict[str, str]) -> CredentialRecord:
+        def fn(work: _Work) -> CredentialRecord:
+            tx = work.tx
             record = self._locked(tx, credential_id)
             if record.state != "suspended":
                 raise PolicyError(
                     f"only a suspended credential can be reinstated; this one is {record.state}"
                 )
-            self._set_bit(
-                tx, record.suspension_list, record.suspension_index, False, now, published
-            )
+            self._set_bit(work, record.suspension_list, record.suspension_index, False)
             tx.update_credential(credential_id, state="active")
             tx.append_audit(
                 actor=actor,
                 action="reinstate",
                 credential_id=credential_id,
                 details={"reason": reason},
-                at=now,
+                at=work.now,
             )
             return self._locked(tx, credential_id)
 
@@ -526,7 +594,8 @@ class Issuer:
         is reached. The same approver twice is a ``PolicyError``."""
         _reason(reason)
 
-        def fn(tx: Tx, now: datetime, published: dict[str, str]) -> RevocationOutcome:
+        def fn(work: _Work) -> RevocationOutcome:
+            tx, now = work.tx, work.now
             record = self._locked(tx, credential_id)
             if record.state not in _CHANGEABLE:
                 raise PolicyError(f"credential is {record.state}; it cannot be revoked")
@@ -545,7 +614,7 @@ class Issuer:
                     at=now,
                 )
                 return RevocationOutcome("pending", tuple(approvers), required)
-            self._finalise(tx, record, "revoked", reason, now, published)
+            self._finalise(work, record, "revoked", reason)
             tx.clear_approvals(credential_id, "revoke")
             tx.append_audit(
                 actor=actor,
@@ -559,37 +628,30 @@ class Issuer:
         result: RevocationOutcome = self._change(fn)
         return result
 
-    def _finalise(
-        self,
-        tx: Tx,
-        record: CredentialRecord,
-        state: str,
-        reason: str,
-        now: datetime,
-        published: dict[str, str],
-    ) -> None:
+    def _finalise(self, work: _Work, record: CredentialRecord, state: str, reason: str) -> None:
         """Revoked or withdrawn: the revocation bit is set for good."""
-        self._set_bit(tx, record.revocation_list, record.revocation_index, True, now, published)
-        tx.update_credential(record.id, state=state, state_reason=reason)
+        self._set_bit(work, record.revocation_list, record.revocation_index, True)
+        work.tx.update_credential(record.id, state=state, state_reason=reason)
 
     def run_lifecycle(self, *, actor: str = "lifecycle") -> list[str]:
         """Withdraw every suspension whose deadline has passed (ISO/IEC 17024 9.5.2), and
         republish every list. Idempotent: a second run finds nothing due."""
 
-        def fn(tx: Tx, now: datetime, published: dict[str, str]) -> list[str]:
-            due = tx.list_credentials(state="suspended", suspended_before=now)
+        def fn(work: _Work) -> list[str]:
+            due = work.tx.list_credentials(state="suspended", suspended_before=work.now)
             for record in due:
                 reason = "suspension deadline passed without reinstatement"
-                self._finalise(tx, record, "withdrawn", reason, now, published)
-                tx.append_audit(
+                deadline = record.suspended_until or work.now
+                self._finalise(work, record, "withdrawn", reason)
+                work.tx.append_audit(
                     actor=actor,
                     action="withdraw",
                     credential_id=record.id,
                     details={
                         "reason": reason,
-                        "suspendedUntil": proofs.format_datetime(record.suspended_until or now),
+                        "suspendedUntil": proofs.format_datetime(deadline),
                     },
-                    at=now,
+                    at=work.now,
                 )
             return [record.id for record in due]
 
@@ -602,10 +664,10 @@ class Issuer:
     ) -> IssuedCredential:
         """Withdraw the credential and issue one for ``units`` only (ISO/IEC 17024 8.3.e)."""
         _reason(reason)
-        new_id = new_credential_id(secrets.token_bytes(16))
+        new_id = self._new_credential_id()
 
-        def fn(tx: Tx, now: datetime, published: dict[str, str]) -> IssuedCredential:
-            record = self._locked(tx, credential_id)
+        def fn(work: _Work) -> IssuedCredential:
+            record = self._locked(work.tx, credential_id)
             if record.state not in _CHANGEABLE:
                 raise PolicyError(f"credential is {record.state}; its scope cannot change")
             qualification = self.qualification(record.qualification_id)
@@ -616,44 +678,42 @@ class Issuer:
                     f"the reduced scope must be a non-empty proper subset of {list(held)}"
                 )
             award = self._award_from(record, qualification, units=kept, awarded=record.awarded)
-            self._finalise(tx, record, "withdrawn", reason, now, published)
-            tx.append_audit(
+            self._finalise(work, record, "withdrawn", reason)
+            work.tx.append_audit(
                 actor=actor,
                 action="reduce-scope",
                 credential_id=record.id,
                 details={"reason": reason, "kept": list(kept), "replacement": new_id},
-                at=now,
+                at=work.now,
             )
-            issued, more = self._issue_tx(tx, award, new_id, actor, None, previous=record)
-            published.update(more)
-            return issued
+            return self._issue_tx(work, award, new_id, actor, None, previous=record)
 
         result: IssuedCredential = self._change(fn)
         return result
 
     def recertify(self, credential_id: str, *, actor: str) -> IssuedCredential:
         """A new credential with new dates referencing the old one, which is superseded."""
-        new_id = new_credential_id(secrets.token_bytes(16))
+        new_id = self._new_credential_id()
 
-        def fn(tx: Tx, now: datetime, published: dict[str, str]) -> IssuedCredential:
-            record = self._locked(tx, credential_id)
+        def fn(work: _Work) -> IssuedCredential:
+            record = self._locked(work.tx, credential_id)
             if record.state != "active":
                 raise PolicyError(f"only an active credential can be recertified ({record.state})")
             qualification = self.qualification(record.qualification_id)
-            award = self._award_from(record, qualification, units=record.units or None, awarded=now)
-            tx.update_credential(
+            award = self._award_from(
+                record, qualification, units=record.units or None, awarded=work.now
+            )
+            work.tx.update_credential(
                 record.id, state="superseded", state_reason=f"recertified as {new_id}"
             )
-            tx.append_audit(
+            work.tx.append_audit(
                 actor=actor,
                 action="recertify",
                 credential_id=record.id,
                 details={"replacement": new_id},
-                at=now,
+                at=work.now,
             )
-            issued, more = self._issue_tx(tx, award, new_id, actor, None, previous=record)
-            published.update(more)
-            return issued
+            return self._issue_tx(work, award, new_id, actor, None, previous=record)
 
         result: IssuedCredential = self._change(fn)
         return result
@@ -667,9 +727,10 @@ class Issuer:
         awarded: datetime,
     ) -> Award:
         terms = record.terms
-        return Award(
-            holder=Holder(record.holder_name, record.holder_id, qualification.subject_kind),
-            qualification=qualification,
+        return Award.from_request(
+            qualification,
+            holder_name=record.holder_name,
+            holder_id=record.holder_id,
             awarded=awarded,
             units=units,
             # a custom scope statement described the old units; a reduced scope is derived
@@ -681,27 +742,12 @@ class Issuer:
 
     # --- publishing -------------------------------------------------------------------
 
-    def publish(self) -> list[Path]:
-        """Write every list's signed credential from the store to ``publish_dir``."""
+    def publish(self) -> int:
+        """Republish every list's signed credential from the store; returns how many."""
         lists = self.store.read(lambda tx: tx.lists())
-        return self._write({item.id: item.published_json for item in lists if item.published_json})
-
-    def _write(self, published: Mapping[str, str]) -> list[Path]:
-        directory = self.settings.publish_dir
-        if directory is None or not published:
-            return []
-        directory.mkdir(parents=True, exist_ok=True)
-        written = []
-        prefix = self.settings.status_base_url + "/"
-        for list_id, signed in sorted(published.items()):
-            if not list_id.startswith(prefix):
-                continue  # a list made under another base URL is served from elsewhere
-            target = directory / list_id[len(prefix) :]
-            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            temporary.write_text(signed, encoding="utf-8")
-            os.replace(temporary, target)  # readers see the old or the new file, never half
-            written.append(target)
-        return written
+        changes = {item.id: item.published_json for item in lists if item.published_json}
+        self.publisher.publish(changes)
+        return len(changes)
 
 
 def _reason(reason: object) -> None:

@@ -7,7 +7,6 @@ public key, ``0x8026`` for an Ed25519 private key (seed).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .errors import KeyMaterialError
+from .ports import RandomSource
 
 ED25519_PUB_HEADER = b"\xed\x01"
 ED25519_PRIV_HEADER = b"\x80\x26"
@@ -102,8 +102,10 @@ class SigningKey:
         self.verification_method = verification_method or did_key_verification_method(self.public)
 
     @classmethod
-    def generate(cls, verification_method: str | None = None) -> SigningKey:
-        return cls(os.urandom(32), verification_method)
+    def generate(cls, verification_method: str | None = None, *, rng: RandomSource) -> SigningKey:
+        """A new key from 32 bytes of ``rng`` (use a cryptographic source, e.g.
+        ``vcissue.system.system_random``)."""
+        return cls(rng.randbytes(32), verification_method)
 
     @classmethod
     def from_multibase(cls, value: str, verification_method: str | None = None) -> SigningKey:

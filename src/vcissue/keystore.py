@@ -28,6 +28,7 @@ from .dids import did_web_document, did_web_url
 from .errors import KeyMaterialError
 from .keys import KeyRecord, SigningKey, did_key, did_key_verification_method
 from .proofs import format_datetime, parse_datetime
+from .system import system_random
 from .verify import TrustedIssuer
 
 KEYRING = "keyring.json"
@@ -188,7 +189,7 @@ class KeyStore:
         return record
 
     def _new_key(self, passphrase: bytes, fragment: str, now: datetime) -> KeyRecord:
-        key = SigningKey.generate()
+        key = SigningKey.generate(rng=system_random)
         write_key_file(key, self.directory / f"{fragment}.pem", passphrase)
         return KeyRecord(fragment, key.public.multibase, now)
 

@@ -1,7 +1,9 @@
-"""Deployment settings (adapter: reads a TOML file and the environment) and the wiring
-that turns them into an ``Issuer``.
+"""Deployment settings (adapter: reads a TOML file and the environment).
 
-A TOML file (``vcissue.toml``; ``--config`` or ``$VCISSUE_CONFIG``)::
+Where the settings are (the rule every store-backed command and the service follow):
+``--config FILE``, else ``$VCISSUE_CONFIG``, else ``./vcissue.toml``; with none of them
+there is no deployment and the command stops with a ``SettingsError`` naming the rule
+(``vcissue init`` writes one). A TOML file::
 
     [store]
     url = "sqlite:///vcissue.db"          # or postgresql://user@host/db
@@ -14,13 +16,16 @@ A TOML file (``vcissue.toml``; ``--config`` or ``$VCISSUE_CONFIG``)::
     [qualifications]
     files = ["qualifications/ecomentor.json"]
     [policy]
-    revocation_approvers = 1
+    revocation_approvers = 2              # the default: two distinct approvers
     [policy.revocation_approvers_per_qualification]
-    ecomentor = 2
+    kcs-level1 = 3
     [service]
     base_url = "https://certs.example"    # public URL of the HTTP service
 
-Relative paths are taken from the file's directory. Environment variables override the
+Relative paths are taken from the file's directory. ``status.publish_dir`` defaults to
+``public/status-lists`` beside the file: every status change republishes the signed lists
+there (a deployment that serves them only through ``vcissue serve`` sets
+``publish_dir = ""``). Environment variables override the
 file: ``VCISSUE_STORE_URL``, ``VCISSUE_KEYS_DIR``, ``VCISSUE_KEY_PASSPHRASE_FILE``,
 ``VCISSUE_STATUS_BASE_URL``, ``VCISSUE_PUBLISH_DIR``, ``VCISSUE_QUALIFICATIONS``
 (paths separated by ``os.pathsep``), ``VCISSUE_BASE_URL``, ``VCISSUE_SUITE``,
@@ -34,21 +39,28 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from . import proofs
-from .errors import MalformedInput, VcissueError
-from .issuer import Issuer, IssuerSettings, RevocationPolicy
-from .keystore import KeyStore
+from .errors import KeyMaterialError, SettingsError, VcissueError
+from .issuer import IssuerSettings, RevocationPolicy
 from .model import Qualification, load_qualification
-from .store import Store, open_store
 
-__all__ = ["PASSPHRASE_ENV", "Settings", "build_issuer", "load_settings", "read_passphrase"]
+__all__ = [
+    "CONFIG_ENV",
+    "CONFIG_FILE",
+    "PASSPHRASE_ENV",
+    "Settings",
+    "find_config",
+    "load_settings",
+    "read_passphrase",
+]
 
 PASSPHRASE_ENV = "VCISSUE_KEY_PASSPHRASE"  # noqa: S105 - a variable name, not a secret
 CONFIG_ENV = "VCISSUE_CONFIG"
+CONFIG_FILE = "vcissue.toml"
+RULE = f"--config FILE, else ${CONFIG_ENV}, else ./{CONFIG_FILE}"
 _SECTIONS: dict[str, set[str]] = {
     "store": {"url"},
     "keys": {"dir", "passphrase_file"},
@@ -68,7 +80,7 @@ class Settings:
     status_base_url: str = "https://certification.example/status-lists"
     publish_dir: Path | None = None
     qualification_files: tuple[Path, ...] = ()
-    revocation_approvers: int = 1
+    revocation_approvers: int = 2
     revocation_approvers_per_qualification: Mapping[str, int] = field(default_factory=dict)
     base_url: str | None = None
     suite: str = proofs.DEFAULT_SUITE
@@ -79,7 +91,6 @@ class Settings:
     def issuer_settings(self) -> IssuerSettings:
         return IssuerSettings(
             self.status_base_url,
-            publish_dir=self.publish_dir,
             suite=self.suite,
             revocation=RevocationPolicy(
                 self.revocation_approvers, dict(self.revocation_approvers_per_qualification)
@@ -87,8 +98,8 @@ class Settings:
         )
 
 
-def _config_error(path: Path | None, message: str) -> MalformedInput:
-    return MalformedInput(f"{path or 'settings'}: {message}")
+def _config_error(path: Path | None, message: str) -> SettingsError:
+    return SettingsError(f"{path or 'settings'}: {message}")
 
 
 def _text(value: object, path: Path | None, name: str) -> str:
@@ -105,13 +116,35 @@ def _count(value: object, path: Path | None, name: str) -> int:
     return value
 
 
-def load_settings(
-    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
-) -> Settings:
-    """Settings from ``path`` (or ``$VCISSUE_CONFIG``), then the environment on top."""
+def find_config(
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Path:
+    """The settings file by the rule: ``path``, else ``$VCISSUE_CONFIG``, else ./vcissue.toml."""
     env = os.environ if env is None else env
-    chosen = path if path is not None else env.get(CONFIG_ENV)
-    config_path = Path(chosen) if chosen else None
+    if path is not None:
+        return Path(path)
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    local = (cwd or Path.cwd()) / CONFIG_FILE
+    if local.is_file():
+        return local
+    raise SettingsError(
+        f"no settings: looked for {RULE} and found none. Create a deployment with "
+        "`vcissue init` (or point --config at its vcissue.toml)"
+    )
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    cwd: Path | None = None,
+) -> Settings:
+    """Settings from the file the rule finds (``find_config``), then the environment."""
+    env = os.environ if env is None else env
+    config_path: Path | None = find_config(path, env, cwd)
     data: dict[str, Any] = {}
     base = Path.cwd()
     if config_path is not None:
@@ -154,8 +187,11 @@ def load_settings(
         )
     if get("status", "base_url") is not None:
         values["status_base_url"] = _text(get("status", "base_url"), config_path, "status.base_url")
-    if get("status", "publish_dir") is not None:
-        values["publish_dir"] = file_path(get("status", "publish_dir"), "status.publish_dir")
+    publish_dir = get("status", "publish_dir")
+    if publish_dir is None:
+        values["publish_dir"] = base / "public" / "status-lists"
+    elif publish_dir != "":
+        values["publish_dir"] = file_path(publish_dir, "status.publish_dir")
     files = get("qualifications", "files")
     if files is not None:
         if not isinstance(files, list):
@@ -215,22 +251,7 @@ def read_passphrase(settings: Settings, env: Mapping[str, str] | None = None) ->
         try:
             return settings.passphrase_file.read_bytes().rstrip(b"\r\n")
         except OSError as error:
-            raise VcissueError(f"cannot read the passphrase file: {error.strerror}") from None
+            raise KeyMaterialError(f"cannot read the passphrase file: {error.strerror}") from None
     if env.get(PASSPHRASE_ENV):
         return env[PASSPHRASE_ENV].encode()
     return None
-
-
-def build_issuer(
-    settings: Settings, passphrase: bytes, *, now: datetime, store: Store | None = None
-) -> Issuer:
-    """Open the store and the body's active key and put an ``Issuer`` over them."""
-    keys = KeyStore(settings.keys_dir)
-    key = keys.signing_key(passphrase, now=now)
-    return Issuer(
-        store or open_store(settings.store_url),
-        key,
-        keys.issuer_profile(),
-        settings.qualifications(),
-        settings.issuer_settings(),
-    )

@@ -24,6 +24,7 @@ from vcissue.keys import SigningKey
 from vcissue.model import Award, Holder
 from vcissue.qr import encode_payload
 from vcissue.status import Bitstring, status_entry, status_list_credential
+from vcissue.system import system_random
 from vcissue.webapp.bundle import embed, verifier_page, write_bundle
 
 STATUS_BASE = "https://certification.example/status"
@@ -162,7 +163,7 @@ class World:
 
     def untrusted_certificate(self, *, suite: str = "eddsa-rdfc-2022") -> dict[str, Any]:
         """Genuinely signed, by a did:key body that is not on the trust list."""
-        key = SigningKey.generate()
+        key = SigningKey.generate(rng=system_random)
         unsigned = build(
             Award(Holder("Ana Novak"), ecomentor(), awarded=AWARDED),
             IssuerProfile(key.controller, "Diploma Mill Ltd"),

@@ -23,6 +23,7 @@ from tests.browser.scenarios import (
 )
 from vcissue.keys import SigningKey
 from vcissue.status import Bitstring
+from vcissue.system import system_random
 
 pytestmark = pytest.mark.usefixtures("browser_stack")
 LIST_URLS = sorted([REVOCATION_URL, SUSPENSION_URL])
@@ -105,7 +106,7 @@ def test_a_live_list_that_fails_its_checks_is_not_believed(
     """Forged, foreign, misplaced or missing live lists: the snapshot decides, and the
     reason the live list was refused is shown."""
     genuine = world.status_list(REVOCATION_URL, "revocation", REVOKED)
-    stranger = SigningKey.generate()
+    stranger = SigningKey.generate(rng=system_random)
     foreign = world.status_list(REVOCATION_URL, "revocation", {INDEX["valid"]}, key=stranger)
     cases = {
         "tampered-live-list": (

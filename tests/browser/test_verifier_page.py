@@ -31,6 +31,7 @@ from vcissue.credential import IssuerProfile, build, new_credential_id
 from vcissue.keys import SigningKey
 from vcissue.model import Award, Holder
 from vcissue.qr import decode_payload, encode_payload, register_url
+from vcissue.system import system_random
 
 pytestmark = pytest.mark.usefixtures("browser_stack")
 
@@ -154,7 +155,7 @@ def precedence_cases(world: World) -> dict[str, tuple[str, set[str], dict[str, A
     """name -> (verdict, other verdicts that also apply, credential)."""
     forged_revoked = world.certificate("revoked")
     forged_revoked["name"] = "Altered after signing"
-    mill = SigningKey.generate()
+    mill = SigningKey.generate(rng=system_random)
     forged_untrusted = proofs.sign(
         build(
             Award(Holder("Ana Novak"), ecomentor(), awarded=AWARDED),
@@ -336,7 +337,7 @@ def test_unknown_context_is_refused_without_a_fetch(
 def test_signature_by_another_key_than_the_named_issuer_is_forged(
     world: World, page: Path, artefacts: Path, tmp_path: Path
 ) -> None:
-    impostor = SigningKey.generate()
+    impostor = SigningKey.generate(rng=system_random)
     # Names the trusted body as issuer, but is signed with the impostor's did:key.
     unsigned = build(
         Award(Holder("Ana Novak"), ecomentor(), awarded=AWARDED),

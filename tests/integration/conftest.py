@@ -46,7 +46,7 @@ class Backend:
     opened: list[Store] = field(default_factory=list)
 
     def open(self) -> Store:
-        store = open_store(self.url, pg_schema=self.pg_schema)
+        store = open_store(self.url, pg_schema=self.pg_schema, create=True)
         self.opened.append(store)
         return store
 
@@ -56,11 +56,13 @@ class Backend:
             from vcissue.store.sqlite import SqliteStore
 
             assert self.path is not None
-            store: Store = SqliteStore(str(self.path), migrations=migrations)
+            store: Store = SqliteStore(str(self.path), migrations=migrations, create=True)
         else:
             from vcissue.store.postgres import PostgresStore
 
-            store = PostgresStore(self.url, schema=self.pg_schema, migrations=migrations)
+            store = PostgresStore(
+                self.url, schema=self.pg_schema, migrations=migrations, create=True
+            )
         self.opened.append(store)
         return store
 

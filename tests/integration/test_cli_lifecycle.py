@@ -1,5 +1,5 @@
-"""Store-backed commands as an operator runs them: a settings file, a SQLite store,
-subprocesses, exit codes."""
+"""Store-backed commands as an operator runs them: a deployment made by ``vcissue init``,
+its SQLite store, the published lists a verifier reads, exit codes."""
 
 from __future__ import annotations
 
@@ -9,29 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_cli import QUALIFICATION, vcissue
-
-STATUS = "https://certs.example/status-lists"
+from tests.cli import vcissue
+from tests.integration.test_cli import STATUS, init
 
 
 @pytest.fixture
 def deployment(tmp_path: Path) -> Path:
-    out = vcissue(
-        "keys",
-        "generate",
-        "--dir",
-        str(tmp_path / "keys"),
-        "--name",
-        "Body",
-        "--did",
-        "did:web:certs.example",
-        cwd=tmp_path,
-    )
-    assert out.returncode == 0, out.stderr
-    (tmp_path / "vcissue.toml").write_text(
-        '[store]\nurl = "sqlite:///store.db"\n[keys]\ndir = "keys"\n'
-        f'[status]\nbase_url = "{STATUS}"\npublish_dir = "public"\n'
-        f"[qualifications]\nfiles = [{json.dumps(str(QUALIFICATION))}]\n"
+    init(tmp_path)
+    assert (
+        vcissue("keys", "trust-list", "--dir", "keys", "-o", "trust.json", cwd=tmp_path).returncode
+        == 0
     )
     return tmp_path
 
@@ -41,10 +28,25 @@ def run(deployment: Path, *args: str) -> tuple[int, str, str]:
     return out.returncode, out.stdout, out.stderr
 
 
-def test_award_suspend_status_reinstate_revoke(deployment: Path) -> None:
+def verdict(deployment: Path, credential: str) -> tuple[int, str]:
+    out = vcissue(
+        "verify",
+        credential,
+        "--trust",
+        "trust.json",
+        "--status-dir",
+        "public/status-lists",
+        "--status-base",
+        STATUS,
+        cwd=deployment,
+    )
+    return out.returncode, out.stdout.splitlines()[-1]
+
+
+def test_issue_suspend_status_reinstate_revoke(deployment: Path) -> None:
     code, out, err = run(
         deployment,
-        "award",
+        "issue",
         "--qualification",
         "ecomentor",
         "--holder-name",
@@ -57,6 +59,7 @@ def test_award_suspend_status_reinstate_revoke(deployment: Path) -> None:
     assert code == 0, err
     credential_id = out.split()[1]
     assert json.loads((deployment / "ana.json").read_text())["id"] == credential_id
+    assert verdict(deployment, "ana.json") == (0, "VALID")
 
     code, out, _ = run(deployment, "status", credential_id)
     assert code == 0 and "holds a current, valid certification" in out
@@ -76,42 +79,24 @@ def test_award_suspend_status_reinstate_revoke(deployment: Path) -> None:
     code, out, _ = run(deployment, "status", credential_id, "--json")
     answer = json.loads(out)
     assert code == 1 and answer["current"] is False and "complaint" not in out
-
-    # A verifier reading the published directory sees the suspension.
-    vcissue("keys", "trust-list", "--dir", "keys", "-o", "trust.json", cwd=deployment)
-    verify = vcissue(
-        "verify",
-        "ana.json",
-        "--trust",
-        "trust.json",
-        "--status-dir",
-        "public",
-        "--status-base",
-        STATUS,
-        cwd=deployment,
-    )
-    assert verify.returncode == 1 and "suspended" in verify.stdout
+    # every status change republishes: a verifier reading the directory sees it at once
+    assert verdict(deployment, "ana.json") == (1, "SUSPENDED (NOT VALID)")
 
     assert run(deployment, "reinstate", credential_id, "--actor", "op")[0] == 0
-    verify = vcissue(
-        "verify",
-        "ana.json",
-        "--trust",
-        "trust.json",
-        "--status-dir",
-        "public",
-        "--status-base",
-        STATUS,
-        cwd=deployment,
-    )
-    assert verify.returncode == 0, verify.stdout
+    assert verdict(deployment, "ana.json") == (0, "VALID")
 
-    assert run(deployment, "revoke", credential_id, "--reason", "fraud", "--actor", "d1")[0] == 0
+    # revocation needs two distinct approvers by default
+    code, out, _ = run(deployment, "revoke", credential_id, "--reason", "fraud", "--actor", "d1")
+    assert code == 0 and "pending: 1 of 2 approvals" in out
+    assert verdict(deployment, "ana.json") == (0, "VALID")
+    code, out, _ = run(deployment, "revoke", credential_id, "--reason", "fraud", "--actor", "d2")
+    assert code == 0 and "revoked" in out
+    assert verdict(deployment, "ana.json") == (1, "REVOKED (NOT VALID)")
     code, _, err = run(deployment, "reinstate", credential_id, "--actor", "op")
     assert code == 3 and "policy-violation" in err
 
     code, out, _ = run(deployment, "audit", "verify")
-    assert code == 0 and "intact: 4 entries" in out
+    assert code == 0 and "intact: 5 entries" in out  # issue, suspend, reinstate, 2 approvals
 
 
 def test_batch_report_and_audit_tamper(deployment: Path) -> None:
@@ -134,7 +119,7 @@ def test_batch_report_and_audit_tamper(deployment: Path) -> None:
     code, out, _ = run(deployment, "report", "counts")
     assert code == 0 and "ecomentor" in out and out.splitlines()[1].split()[1] == "2"
 
-    conn = sqlite3.connect(deployment / "store.db")
+    conn = sqlite3.connect(deployment / "vcissue.db")
     conn.execute("DROP TRIGGER audit_log_no_update")
     conn.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1")
     conn.commit()
@@ -143,20 +128,28 @@ def test_batch_report_and_audit_tamper(deployment: Path) -> None:
     assert code == 1 and "entry 1: hash mismatch" in out
 
 
-def test_missing_settings_are_reported_not_crashed(tmp_path: Path) -> None:
-    out = vcissue("report", "counts", "--config", str(tmp_path / "absent.toml"), cwd=tmp_path)
-    assert out.returncode == 3 and "cannot read" in out.stderr
-    out = vcissue(
-        "suspend",
-        "urn:uuid:x",
-        "--reason",
-        "r",
-        "--days",
-        "1",
-        "--actor",
-        "a",
-        "--config",
-        str(tmp_path / "absent.toml"),
-        cwd=tmp_path,
+def test_batch_csv_in_utf16_with_a_bom_is_read(deployment: Path) -> None:
+    csv = deployment / "holders.csv"
+    csv.write_bytes("holder_name,qualification\nŽana Ćorić,ecomentor\n".encode("utf-16"))
+    code, out, err = run(deployment, "batch", str(csv), "--actor", "registrar")
+    assert code == 0 and "1 issued" in out, err
+
+
+def test_api_keys_are_listed_revoked_and_expire(deployment: Path) -> None:
+    code, out, err = run(deployment, "apikey", "create", "--role", "operator", "--name", "ops desk")
+    assert code == 0 and out.startswith("vci_"), err
+    key_id = out.split("_")[1]
+    code, out, err = run(
+        deployment, "apikey", "create", "--role", "auditor", "--name", "temp", "--expires-days", "7"
     )
-    assert out.returncode == 3 and "Traceback" not in out.stderr
+    assert code == 0 and "expires" in err
+    code, out, _ = run(deployment, "apikey", "list")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 3 and all("active" in line for line in lines[1:])
+    assert run(deployment, "apikey", "revoke", key_id)[0] == 0
+    code, out, _ = run(deployment, "apikey", "list")
+    assert any(line.split()[:3] == [key_id, "operator", "revoked"] for line in out.splitlines())
+    code, _, err = run(deployment, "apikey", "revoke", key_id)
+    assert code == 3 and "[store-not-found]" in err
+    code, out, _ = run(deployment, "audit", "verify")
+    assert code == 0 and "intact: 3 entries" in out  # create, create, revoke

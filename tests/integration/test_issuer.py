@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import random
 import signal
 import threading
 import time
@@ -21,10 +22,12 @@ from tests.factories import Body, ecomentor
 from tests.integration.conftest import Backend
 from vcissue.batch import RowError, parse_batch_csv
 from vcissue.errors import CredentialError, PolicyError, UnknownCredentialError
-from vcissue.issuer import Issuer, IssuerSettings, RevocationPolicy
+from vcissue.files import DirectoryPublisher
+from vcissue.issuer import Issuer, IssuerSettings, RevocationPolicy, _Work
 from vcissue.keys import SigningKey
 from vcissue.model import Award, Holder
 from vcissue.store import Store, open_store
+from vcissue.system import system_clock, system_random
 from vcissue.verify import VerificationResult, verify_credential
 
 BASE = "https://certification.example/status"
@@ -60,13 +63,10 @@ class Desk:
             self.body.key,
             self.body.profile,
             [ecomentor()],
-            IssuerSettings(
-                BASE,
-                publish_dir=self.publish_dir,
-                suite=suite,
-                revocation=RevocationPolicy(approvers),
-            ),
+            IssuerSettings(BASE, suite=suite, revocation=RevocationPolicy(approvers)),
             clock=self.clock,
+            rng=random.Random(0xC0FFEE),
+            publisher=DirectoryPublisher(self.publish_dir, BASE),
         )
 
     def source(self, url: str) -> Any:
@@ -360,7 +360,7 @@ def test_first_lists_created_concurrently_retry_instead_of_failing(
     second = Desk(backend.open(), tmp_path / "b", body=body)
     issued: list[str] = []
     with first.issuer.store.transaction() as tx:  # creation held open, not committed
-        first.issuer._create_list(tx, "revocation", START, {})
+        first.issuer._create_list(_Work(tx, START), "revocation")
         worker = threading.Thread(
             target=lambda: issued.append(second.issuer.issue(second.award(), actor="b").record.id)
         )
@@ -389,8 +389,8 @@ def test_publish_repairs_a_lost_file(desk: Desk) -> None:
     vc = desk.issuer.issue(desk.award(), actor="alice").credential
     desk.issuer.suspend(vc["id"], reason="r", until=START + timedelta(days=3), actor="op")
     (desk.publish_dir / "suspension-1").unlink()
-    written = desk.issuer.publish()
-    assert sorted(p.name for p in written) == ["revocation-1", "suspension-1"]
+    assert desk.issuer.publish() == 2
+    assert sorted(p.name for p in desk.publish_dir.iterdir()) == ["revocation-1", "suspension-1"]
     assert desk.outcome(vc) == ("passed", "failed")
 
 
@@ -410,7 +410,7 @@ PER_WORKER = 500
 
 def _issuer_for(spec: tuple[str, str | None, str, str], tmp: str) -> Issuer:
     url, schema, seed_hex, did = spec
-    store = open_store(url, pg_schema=schema)
+    store = open_store(url, pg_schema=schema, create=True)
     body = Body(did)
     body.key = SigningKey(bytes.fromhex(seed_hex), f"{did}#key-1")
     return Issuer(
@@ -418,7 +418,10 @@ def _issuer_for(spec: tuple[str, str | None, str, str], tmp: str) -> Issuer:
         body.key,
         body.profile,
         [ecomentor()],
-        IssuerSettings(BASE, publish_dir=Path(tmp)),
+        IssuerSettings(BASE),
+        clock=system_clock,
+        rng=system_random,  # eight processes: each its own system randomness
+        publisher=DirectoryPublisher(Path(tmp), BASE),
     )
 
 

@@ -1,11 +1,9 @@
-"""``vcissue qr`` as a user runs it: a subprocess writes the file, a real decoder reads it."""
+"""``vcissue qr`` as a user runs it: the command writes the file, a real decoder reads it."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.cli import vcissue
 from tests.factories import AWARDED, Body
 from tests.qrscan import scan, scan_file
 from vcissue.qr import decode_payload, parse_register_url
@@ -20,17 +19,6 @@ from vcissue.verify import verify_credential
 
 ROOT = Path(__file__).resolve().parents[2]
 HOLDER = "Zoë Ørsted-Łukasiewicz"
-
-
-def vcissue(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vcissue.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _write(path: Path, vc: dict[str, Any]) -> Path:

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from tests.cli import vcissue
 from tests.factories import AWARDED, Body
 from tests.qrscan import scan
 from vcissue.qr import decode_payload
@@ -37,17 +37,6 @@ def _need(tool: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return found
-
-
-def vcissue(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vcissue.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _run(*command: str) -> str:

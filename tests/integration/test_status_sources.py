@@ -10,8 +10,6 @@ import json
 import os
 import socket
 import ssl
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -25,6 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.cli import Ran
+from tests.cli import vcissue as run_cli
 from tests.factories import AWARDED, Body, ecomentor
 from vcissue import proofs
 from vcissue.credential import build, new_credential_id
@@ -40,6 +40,7 @@ from vcissue.status_sources import (
     HttpSource,
     address_problem,
 )
+from vcissue.system import system_random
 from vcissue.verify import Outcome, StatusListCopy, verify_credential
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -943,7 +944,7 @@ def test_a_corrupted_cache_file_is_refetched_or_a_typed_error(
 
 def test_a_cached_list_still_has_its_proof_checked(server: Server, tmp_path: Path) -> None:
     revocation, suspension = server.url("/status/r1"), server.url("/status/s1")
-    forged = signed_list(revocation, key=SigningKey.generate())
+    forged = signed_list(revocation, key=SigningKey.generate(rng=system_random))
     server.routes["/status/r1"] = serving(as_bytes(forged))
     server.routes["/status/s1"] = serving(
         as_bytes(signed_list(suspension, StatusPurpose.SUSPENSION))
@@ -1090,18 +1091,12 @@ def test_directory_source_verifies_what_the_issuer_published(tmp_path: Path) -> 
 # ------------------------------------------------------------------------------ CLI
 
 
-def vcissue(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vcissue.cli", "verify", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def vcissue(*args: str, cwd: Path) -> Ran:
+    """``vcissue verify ARGS``, with the default status cache kept under ``cwd``."""
+    return run_cli("verify", *args, cwd=cwd, env={"XDG_CACHE_HOME": str(cwd / "xdg-cache")})
 
 
-def checks(out: subprocess.CompletedProcess[str]) -> dict[str, dict[str, Any]]:
+def checks(out: Ran) -> dict[str, dict[str, Any]]:
     return {c["id"]: c for c in json.loads(out.stdout)["checks"]}
 
 
@@ -1112,12 +1107,17 @@ def test_cli_verify_status_options(server: Server, tmp_path: Path) -> None:
     (tmp_path / "trust.json").write_text(json.dumps(BODY.trust.to_json()))
     common = ("vc.json", "--trust", "trust.json", "--json")
 
+    by_default = vcissue(*common, cwd=tmp_path)  # live over https is the default
+    assert by_default.returncode == 4
+    assert "plain http is refused" in checks(by_default)["status.revocation"]["message"]
+    assert json.loads(by_default.stdout)["verdict"] == "STATUS_UNKNOWN"
+
     live = vcissue(*common, "--status-http", "--allow-insecure-loopback", cwd=tmp_path)
     assert live.returncode == 0, live.stdout + live.stderr
     assert checks(live)["status.revocation"]["outcome"] == "passed"
 
-    production = vcissue(*common, "--status-http", cwd=tmp_path)
-    assert production.returncode == 1
+    production = vcissue(*common, "--status-http", "--no-status-cache", cwd=tmp_path)
+    assert production.returncode == 4  # genuine, but its status could not be checked
     assert "plain http is refused" in checks(production)["status.revocation"]["message"]
 
     base = server.url("/status/")
@@ -1152,12 +1152,10 @@ def test_cli_verify_status_options(server: Server, tmp_path: Path) -> None:
     [
         ("--status-dir", "www"),
         ("--status-base", "https://x.example/"),
-        ("--allow-insecure-loopback",),
-        ("--max-age", "5m"),
-        ("--status-cache", "cache"),
-        ("--status-http", "--max-age", "5m"),
         ("--status-http", "--status-dir", "www", "--status-base", "https://x.example/"),
+        ("--no-status", "--status-http"),
         ("--status-http", "--status-cache", "c", "--max-age", "soon"),
+        ("--max-age", "1h", "--max-stale", "5m"),
     ],
 )
 def test_cli_inconsistent_status_options_are_usage_errors(

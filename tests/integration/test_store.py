@@ -40,6 +40,7 @@ from vcissue.store.migrations import (
     Migration,
     pending_migrations,
 )
+from vcissue.store.records import PrincipalRecord
 
 from .conftest import Backend
 
@@ -140,11 +141,39 @@ def test_sqlite_url_options(tmp_path: Any) -> None:
         open_store(f"sqlite:///{tmp_path}/a.db?synchronous=sometimes")
     with pytest.raises(StoreError):
         open_store(f"sqlite:///{tmp_path}/missing-dir/a.db")
-    store = open_store(f"sqlite:///{tmp_path}/a.db?synchronous=normal&busy_timeout_ms=500")
+    store = open_store(
+        f"sqlite:///{tmp_path}/a.db?synchronous=normal&busy_timeout_ms=500", create=True
+    )
     store.close()
     memory = open_store("sqlite:///:memory:")
     assert memory.schema_version() == SQLITE_MIGRATIONS[-1].version
     memory.close()
+
+
+def test_a_store_is_never_created_implicitly(backend: Backend, tmp_path: Any) -> None:
+    """Only create=True (``vcissue init``) makes a store; otherwise nothing is left behind."""
+    if backend.name == "sqlite":
+        missing = tmp_path / "typo.db"
+        with pytest.raises(StoreError, match="vcissue init"):
+            open_store(f"sqlite:///{missing}")
+        assert not missing.exists()
+        missing.touch()  # an empty file is no store either
+        with pytest.raises(StoreError, match="vcissue init"):
+            open_store(f"sqlite:///{missing}")
+        assert missing.stat().st_size == 0
+    else:
+        empty_schema = f"{backend.pg_schema}_absent"
+        with pytest.raises(StoreError, match="vcissue init"):
+            open_store(backend.url, pg_schema=empty_schema)
+        store = open_store(backend.url, pg_schema=empty_schema, create=True)  # then it exists
+        store.close()
+        reopened = open_store(backend.url, pg_schema=empty_schema)
+        assert reopened.schema_version() >= 1
+        reopened.close()
+        import psycopg
+
+        with psycopg.connect(backend.url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{empty_schema}" CASCADE')
 
 
 def test_postgres_schema_name_is_checked() -> None:
@@ -198,7 +227,7 @@ def test_round_trip_of_every_record_type(with_lists: Store) -> None:
             tx.insert_credential(record)
         tx.add_approval(full.id, "revoke", "alice", "fraud", NOW)
         tx.add_approval(full.id, "revoke", "bob", "confirmed", NOW + timedelta(minutes=1))
-        tx.add_principal("key-1", "sha256:abcd", "issuer", "Registry system", NOW)
+        tx.add_principal(PrincipalRecord("key-1", "sha256:abcd", "issuer", "Registry system", NOW))
 
     store.run(write)
 
@@ -216,7 +245,10 @@ def test_round_trip_of_every_record_type(with_lists: Store) -> None:
             ("bob", "confirmed", NOW + timedelta(minutes=1)),
         ]
         assert tx.approvals(full.id, "suspend") == []
-        assert tx.get_principal("key-1") == ("sha256:abcd", "issuer", "Registry system")
+        assert tx.get_principal("key-1") == PrincipalRecord(
+            "key-1", "sha256:abcd", "issuer", "Registry system", NOW
+        )
+        assert [p.key_id for p in tx.principals()] == ["key-1"]
         assert tx.get_principal("key-2") is None
         assert tx.lists() == [status_list(), status_list(SUS, "suspension")]
         assert tx.get_list(REV) == status_list()
@@ -292,6 +324,15 @@ def test_queries_filter_and_count(with_lists: Store) -> None:
 # ----------------------------------------------------------------------------- uniqueness
 
 
+def test_a_revoked_principal_keeps_its_record(store: Store) -> None:
+    store.run(lambda tx: tx.add_principal(PrincipalRecord("k", "h", "issuer", "n", NOW)))
+    store.run(lambda tx: tx.revoke_principal("k", NOW + timedelta(hours=1)))
+    found = store.read(lambda tx: tx.get_principal("k"))
+    assert found is not None and found.revoked_at == NOW + timedelta(hours=1)
+    with pytest.raises(StoreError, match="no unrevoked API key"):
+        store.run(lambda tx: tx.revoke_principal("k", NOW))
+
+
 def test_duplicate_id_or_batch_key_is_refused_and_the_transaction_goes_on(
     with_lists: Store,
 ) -> None:
@@ -307,8 +348,8 @@ def test_duplicate_id_or_batch_key_is_refused_and_the_transaction_goes_on(
         with pytest.raises(DuplicateError):
             tx.create_list(status_list())
         with pytest.raises(DuplicateError):
-            tx.add_principal("k", "h", "r", "n", NOW)
-            tx.add_principal("k", "h2", "r", "n", NOW)
+            tx.add_principal(PrincipalRecord("k", "h", "r", "n", NOW))
+            tx.add_principal(PrincipalRecord("k", "h2", "r", "n", NOW))
         tx.add_approval("urn:one", "revoke", "alice", "x", NOW)
         with pytest.raises(DuplicateError):
             tx.add_approval("urn:one", "revoke", "alice", "again", NOW)
@@ -461,7 +502,7 @@ def test_rollback_on_exception_leaves_nothing(with_lists: Store) -> None:
     def doomed(tx: Tx) -> None:
         issue(tx, "urn:doomed", 5, 6, batch_key="b")
         tx.create_list(status_list("https://other", "revocation", full=True))
-        tx.add_principal("k", "h", "r", "n", NOW)
+        tx.add_principal(PrincipalRecord("k", "h", "r", "n", NOW))
         tx.add_approval("urn:doomed", "revoke", "alice", "x", NOW)
         append(tx, 2)
         tx.save_list(
@@ -696,7 +737,9 @@ def test_pending_migrations_apply_in_order_and_newer_code_is_required(backend: B
 def test_pending_migrations_logic() -> None:
     for known in (SQLITE_MIGRATIONS, POSTGRES_MIGRATIONS):
         assert [m.version for m in known] == list(range(1, len(known) + 1))
-        assert pending_migrations([], known) == list(known)
+        assert pending_migrations([], known, create=True) == list(known)
+        with pytest.raises(StoreError, match="vcissue init"):
+            pending_migrations([], known)  # an empty database is not silently made a store
         assert pending_migrations([m.version for m in known], known) == []
     assert [m.version for m in SQLITE_MIGRATIONS] == [m.version for m in POSTGRES_MIGRATIONS]
     with pytest.raises(SchemaVersionError):
@@ -715,7 +758,7 @@ PER_WORKER = 200
 
 def _open(spec: tuple[str, str | None]) -> Store:
     url, schema = spec
-    return open_store(url, pg_schema=schema)
+    return open_store(url, pg_schema=schema, create=True)
 
 
 def _writer(spec: tuple[str, str | None], worker: int, barrier: Any, results: Any) -> None:

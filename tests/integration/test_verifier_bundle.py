@@ -1,4 +1,4 @@
-"""``vcissue verifier-bundle`` and ``vcissue.webapp.bundle``: real files, a subprocess CLI.
+"""``vcissue verifier-bundle`` and ``vcissue.webapp.bundle``: real files, the CLI in-process.
 
 What the page does with the bundle is tested in real Chromium (tests/browser); here: the
 data element holds exactly what was given, nothing in it can close the element, and every
@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import html.parser
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,11 +16,13 @@ from typing import Any
 import pytest
 
 from tests.browser.scenarios import REVOCATION_URL, SUSPENSION_URL, World
+from tests.cli import vcissue
 from tests.factories import Body
 from vcissue import proofs
 from vcissue.errors import MalformedInput, StatusListError, VcissueError
 from vcissue.keys import SigningKey
 from vcissue.status import Bitstring, status_list_credential
+from vcissue.system import system_random
 from vcissue.webapp.bundle import (
     BUNDLE_FORMAT,
     EMPTY_DATA_ELEMENT,
@@ -35,18 +34,6 @@ from vcissue.webapp.bundle import (
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-def vcissue(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vcissue.cli", *args],
-        cwd=cwd,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 class _Scripts(html.parser.HTMLParser):
@@ -193,7 +180,7 @@ def bad_lists(world: World) -> dict[str, tuple[dict[str, Any], str]]:
     altered["validFrom"] = "2020-01-01T00:00:00Z"
     stranger = Body("did:web:stranger.example", "Stranger")
     by_stranger = world.status_list(REVOCATION_URL, "revocation", set(), key=stranger.key)
-    did_key = SigningKey.generate()
+    did_key = SigningKey.generate(rng=system_random)
     from_untrusted = world.status_list(REVOCATION_URL, "revocation", set(), key=did_key)
     ended = status_list_credential(
         REVOCATION_URL,
@@ -257,7 +244,7 @@ def test_status_list_file_that_is_not_json_is_a_status_list_error(
         cwd=tmp_path,
     )
     assert out.returncode == 3
-    assert "[status-list]" in out.stderr and "revocation-1: not JSON" in out.stderr
+    assert "[status-list]" in out.stderr and "revocation-1 is not JSON" in out.stderr
 
 
 def test_the_latest_snapshot_of_a_list_wins(world: World) -> None:

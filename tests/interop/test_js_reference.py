@@ -18,6 +18,7 @@ import pytest
 
 from tests.factories import AWARDED, Body
 from vcissue.keys import SigningKey
+from vcissue.system import system_random
 from vcissue.verify import TrustedIssuer, TrustList, verify_credential
 
 pytestmark = pytest.mark.interop
@@ -60,7 +61,7 @@ def test_js_verifies_our_credentials(tmp_path: Path, units: tuple[str, ...] | No
 
 
 def test_we_verify_js_signed_credentials(tmp_path: Path) -> None:
-    key = SigningKey.generate()
+    key = SigningKey.generate(rng=system_random)
     body = Body(did=key.controller)  # a did:key issuer, resolvable by both stacks
     unsigned = body.unsigned("Marko Horvat")
     (tmp_path / "unsigned.json").write_text(json.dumps(unsigned))

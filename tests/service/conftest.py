@@ -24,10 +24,11 @@ from fastapi import FastAPI
 
 from tests.factories import ROOT
 from tests.integration.conftest import Backend, backend, pg_schemas, store  # noqa: F401
+from vcissue.governance.principals import create_api_key
 from vcissue.keystore import KeyStore
 from vcissue.service import create_app
-from vcissue.service.auth import create_api_key
 from vcissue.settings import Settings
+from vcissue.system import system_random
 
 PASSPHRASE = b"service-test"
 QUALIFICATION = ROOT / "examples" / "ecomentor" / "qualification.json"
@@ -125,7 +126,7 @@ def running_service(
         extend(app)
     now = datetime.now(UTC)
     keys = {
-        name: create_api_key(opened, role=name.split("-")[0], name=name, now=now)
+        name: create_api_key(opened, role=name.split("-")[0], name=name, now=now, rng=system_random)
         for name in PRINCIPALS
     }
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import Ran, vcissue
 from tests.integration.conftest import Backend, backend, pg_schemas  # noqa: F401
-from tests.integration.test_cli import QUALIFICATION, vcissue
+from tests.integration.test_cli import QUALIFICATION
 from tests.service.conftest import free_port, http
-from vcissue.cli import EXIT_ERROR
+from vcissue.cli.common import EXIT_ERROR
 
 PASSPHRASE = "serve-s3cret"
 
@@ -33,27 +34,27 @@ def _store_url(backend: Backend) -> str:  # noqa: F811
 def deployment(backend: Backend, tmp_path: Path) -> tuple[Path, int]:  # noqa: F811
     port = free_port()
     out = vcissue(
-        "keys",
-        "generate",
+        "init",
         "--dir",
-        "keys",
+        str(tmp_path),
         "--name",
         "Body",
         "--did",
         "did:web:certs.example",
+        "--status-base-url",
+        f"http://127.0.0.1:{port}/status-lists",
+        "--store-url",
+        _store_url(backend),
+        "--qualification",
+        str(QUALIFICATION),
         cwd=tmp_path,
         passphrase=PASSPHRASE,
     )
     assert out.returncode == 0, out.stderr
-    (tmp_path / "vcissue.toml").write_text(
-        f'[store]\nurl = "{_store_url(backend)}"\n[keys]\ndir = "keys"\n'
-        f'[status]\nbase_url = "http://127.0.0.1:{port}/status-lists"\n'
-        f"[qualifications]\nfiles = [{json.dumps(str(QUALIFICATION))}]\n"
-    )
     return tmp_path, port
 
 
-def apikey(where: Path, role: str, name: str) -> subprocess.CompletedProcess[str]:
+def apikey(where: Path, role: str, name: str) -> Ran:
     config = str(where / "vcissue.toml")
     return vcissue(
         "apikey", "create", "--config", config, "--role", role, "--name", name, cwd=where
@@ -137,7 +138,9 @@ def test_serve_with_two_workers_issues_with_a_created_key(served: tuple[Path, st
     entries = audit.json()["entries"]
     assert audit.json()["intact"] is True
     assert [(e["action"], e["actor"], e["credentialId"]) for e in entries] == [
-        ("issue", "registrar", credential_id) for credential_id in ids
+        ("apikey-create", "cli", None),
+        ("apikey-create", "cli", None),
+        *(("issue", "registrar", credential_id) for credential_id in ids),
     ]
     public = http("GET", f"{base}/register/{ids[0]}").json()
     assert public["current"] is True and public["holderName"] == "Ana"
@@ -148,7 +151,7 @@ def test_serve_with_two_workers_issues_with_a_created_key(served: tuple[Path, st
     [
         ("vcissue.toml", "wrong", "[key-material]: cannot decrypt"),
         ("vcissue.toml", "", "[key-material]: the service needs the key passphrase"),
-        ("missing.toml", PASSPHRASE, "[malformed-input]: "),
+        ("missing.toml", PASSPHRASE, "[settings]: "),
     ],
 )
 def test_serve_refuses_to_start_on_a_wrong_passphrase_or_settings(
@@ -158,6 +161,6 @@ def test_serve_refuses_to_start_on_a_wrong_passphrase_or_settings(
     out = vcissue(
         *("serve", "--config", str(where / config), "--port", str(port)),
         cwd=where,
-        passphrase=passphrase,
+        passphrase=passphrase or None,
     )
     assert out.returncode == EXIT_ERROR and f"vcissue: error {error}" in out.stderr, out.stderr

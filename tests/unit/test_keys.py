@@ -27,6 +27,7 @@ from vcissue.keys import (
     encode_public_multikey,
 )
 from vcissue.keystore import KeyStore
+from vcissue.system import system_random
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -54,17 +55,17 @@ def test_public_multikey_refuses_a_private_key() -> None:
 
 
 def test_sign_and_verify() -> None:
-    key = SigningKey.generate()
+    key = SigningKey.generate(rng=system_random)
     signature = key.sign(b"message")
     assert key.public.verify(signature, b"message")
     assert not key.public.verify(signature, b"messagE")
     assert not key.public.verify(signature[:-1], b"message")
-    assert not SigningKey.generate().public.verify(signature, b"message")
+    assert not SigningKey.generate(rng=system_random).public.verify(signature, b"message")
     assert "seed" not in repr(key) and key.private_multibase not in repr(key)
 
 
 def test_did_key_document_and_resolution() -> None:
-    key = SigningKey.generate()
+    key = SigningKey.generate(rng=system_random)
     method = resolve_verification_method(key.verification_method)
     assert method.public_key == key.public
     assert method.controller == key.controller
@@ -87,7 +88,7 @@ def test_did_web_url() -> None:
 
 
 def test_did_web_resolution_needs_the_document() -> None:
-    key = SigningKey.generate()
+    key = SigningKey.generate(rng=system_random)
     record = KeyRecord("key-1", key.public.multibase, NOW)
     document = did_web_document("did:web:body.example", [record])
     vm = "did:web:body.example#key-1"

@@ -1,4 +1,5 @@
-"""Settings: TOML file plus environment, paths relative to the file, typos refused."""
+"""Settings: found by the rule, TOML file plus environment, paths relative to the file,
+safe defaults, typos refused."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vcissue.errors import MalformedInput
-from vcissue.settings import load_settings, read_passphrase
+from vcissue.errors import SettingsError
+from vcissue.settings import find_config, load_settings, read_passphrase
 
 GOOD = """
 [store]
@@ -52,8 +53,33 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     assert settings.revocation_approvers == 3
     (tmp_path / "secret").write_text("from-file\n")
     assert read_passphrase(settings, env) == b"from-file"  # the configured file wins
-    assert read_passphrase(load_settings(None, env=env), env) == b"from-env"
-    assert read_passphrase(load_settings(None, env={}), {}) is None
+    bare = tmp_path / "bare.toml"
+    bare.write_text("")
+    assert read_passphrase(load_settings(bare, env=env), env) == b"from-env"
+    assert read_passphrase(load_settings(bare, env={}), {}) is None
+
+
+def test_the_rule_config_then_environment_then_the_working_directory(tmp_path: Path) -> None:
+    named, from_env, local = (tmp_path / n for n in ("named.toml", "env.toml", "vcissue.toml"))
+    for path in (named, from_env, local):
+        path.write_text("")
+    env = {"VCISSUE_CONFIG": str(from_env)}
+    assert find_config(named, env, tmp_path) == named
+    assert find_config(None, env, tmp_path) == from_env
+    assert find_config(None, {}, tmp_path) == local
+    local.unlink()
+    with pytest.raises(SettingsError, match=r"--config FILE, else \$VCISSUE_CONFIG, else"):
+        find_config(None, {}, tmp_path)
+
+
+def test_defaults_are_the_safe_ones(tmp_path: Path) -> None:
+    config = tmp_path / "vcissue.toml"
+    config.write_text("")
+    settings = load_settings(config, env={})
+    assert settings.revocation_approvers == 2  # revocation is final: two people decide
+    assert settings.publish_dir == tmp_path / "public" / "status-lists"  # changes republish
+    config.write_text('[status]\npublish_dir = ""\n')
+    assert load_settings(config, env={}).publish_dir is None  # served from the store only
 
 
 @pytest.mark.parametrize(
@@ -70,10 +96,10 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
 def test_bad_settings_are_typed_errors(tmp_path: Path, text: str, message: str) -> None:
     config = tmp_path / "vcissue.toml"
     config.write_text(text)
-    with pytest.raises(MalformedInput, match=message):
+    with pytest.raises(SettingsError, match=message):
         load_settings(config, env={})
 
 
 def test_missing_file_is_a_typed_error(tmp_path: Path) -> None:
-    with pytest.raises(MalformedInput, match="cannot read"):
+    with pytest.raises(SettingsError, match="cannot read"):
         load_settings(tmp_path / "absent.toml", env={})

@@ -47,6 +47,7 @@ from vcissue.status import (
     status_list_credential,
     status_of,
 )
+from vcissue.system import system_random
 
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 
@@ -723,7 +724,7 @@ def test_credential_round_trip(set_bits: set[int], purpose: StatusPurpose) -> No
 
 @pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
 def test_status_list_credential_signs_and_verifies(suite: str) -> None:
-    key = SigningKey.generate()
+    key = SigningKey.generate(rng=system_random)
 
     def resolve(vm_id: str) -> tuple[PublicKey, str, bool]:
         assert vm_id == key.verification_method

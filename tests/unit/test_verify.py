@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tests.factories import AWARDED, Body
 from vcissue import proofs
 from vcissue.keys import KeyRecord, SigningKey
+from vcissue.system import system_random
 from vcissue.verify import (
     MAX_CREDENTIAL_BYTES,
     Outcome,
@@ -133,13 +134,14 @@ def test_missing_or_malformed_proof_fails(signed: dict[str, Any], body: Body) ->
 
 
 def test_a_different_key_is_caught(body: Body) -> None:
-    impostor = SigningKey.generate(f"{body.did}#key-1")  # claims the body's key id
+    # claims the body's key id
+    impostor = SigningKey.generate(f"{body.did}#key-1", rng=system_random)
     forged = proofs.sign(body.unsigned(), impostor, created=AWARDED)
     assert "proof" in failed_ids(forged, body.trust)
 
 
 def test_issuer_must_control_the_key(body: Body) -> None:
-    own_key = SigningKey.generate()  # a did:key, not the body's DID
+    own_key = SigningKey.generate(rng=system_random)  # a did:key, not the body's DID
     forged = proofs.sign(body.unsigned(), own_key, created=AWARDED)
     result = verify_credential(forged, trust=body.trust, now=NOW)
     assert result.check("proof").outcome is Outcome.PASSED
@@ -173,7 +175,7 @@ def test_dates_fail_separately_from_the_signature(signed: dict[str, Any], body: 
 def test_rotated_key_still_verifies_while_listed(body: Body) -> None:
     old_vc = body.issue()
     rotated = Body(did=body.did, name=body.name)
-    rotated.key = SigningKey.generate(f"{body.did}#key-2")
+    rotated.key = SigningKey.generate(f"{body.did}#key-2", rng=system_random)
     rotated.records = [
         KeyRecord("key-1", body.key.public.multibase, AWARDED, AWARDED + timedelta(days=1)),
         KeyRecord("key-2", rotated.key.public.multibase, AWARDED + timedelta(days=1)),

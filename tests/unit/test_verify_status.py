@@ -14,6 +14,7 @@ from vcissue.errors import StatusListError
 from vcissue.keys import SigningKey
 from vcissue.model import Award, Holder
 from vcissue.status import Bitstring, StatusPurpose, status_entry, status_list_credential
+from vcissue.system import system_random
 from vcissue.verify import Outcome, Verdict, verify_credential
 
 NOW = AWARDED + timedelta(days=10)
@@ -82,7 +83,7 @@ def test_unreachable_list_is_could_not_check_never_not_revoked() -> None:
 
 def test_list_signed_by_someone_else_is_refused() -> None:
     body = Body()
-    forger = SigningKey.generate()
+    forger = SigningKey.generate(rng=system_random)
     lists = {
         REVOCATION: signed_list(body, REVOCATION, StatusPurpose.REVOCATION, set(), forger),
         SUSPENSION: signed_list(body, SUSPENSION, StatusPurpose.SUSPENSION, set()),

@@ -1,46 +1,54 @@
 """``vcissue demo``: the main job end to end on the embedded default store (SQLite).
 
-A fresh directory gets a body's keys, a settings file, a SQLite store and a publish
-directory; the demo issues, batch-issues, suspends, reinstates, revokes, withdraws an
-overdue suspension, recertifies, and verifies every result the way a verifier would:
-signature, issuer trust, dates, and status through the signed lists it published.
-The clock is the real one, moved forward where the story needs time to pass.
+A fresh directory gets what ``vcissue init`` makes (settings, keys, store, publish
+directory) and the story of a certification body's first three weeks: certificates, a
+unit credential and a CSV batch issued into the store, a suspension lifted, a revocation
+under the two-approver policy, an overdue suspension withdrawn, a recertification. The
+story's clock starts three weeks ago and ends now, so every file the demo leaves is true
+as of now: the closing table lists the verdicts ``vcissue verify`` gives for them, with
+the command that shows it. Needs nothing but the installed package (the EcoMentor
+example ships inside it). A demo that fails leaves no directory behind.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..batch import parse_batch_csv
-from ..errors import PolicyError, VcissueError
-from ..issuer import Issuer
+from ..errors import PolicyError, SettingsError
 from ..keystore import KeyStore
-from ..model import Award, Holder
+from ..model import Award
 from ..qr import encode_payload, make_qr
-from ..settings import load_settings
-from ..store import open_store
-from ..verify import TrustList, VerificationResult, verify_credential
-from . import DEMO_PASSPHRASE, _now, _write_json
+from ..settings import CONFIG_FILE, load_settings
+from ..status_sources import DirectorySource
+from ..system import system_random
+from ..verify import TrustList, verify_credential
+from ..wiring import build_issuer, open_deployment_store
+from .common import DEMO_PASSPHRASE, EXIT_INVALID, now, write_json
+from .deployment import settings_text
 
 __all__ = ["register"]
 
 BODY_DID = "did:web:certification.example"
 STATUS_BASE = "https://certification.example/status-lists"
+STORY_DAYS = 21
 
 
-def _find_example(relative: str) -> Path:
-    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
-        candidate = base / "examples" / relative
-        if candidate.exists():
-            return candidate
-    raise VcissueError(f"cannot find examples/{relative}; run from the vcissue source tree")
+@contextmanager
+def example(relative: str) -> Iterator[Path]:
+    """A file of the EcoMentor example shipped in the package."""
+    with resources.as_file(resources.files("vcissue") / "examples" / relative) as path:
+        yield path
 
 
 class _Clock:
@@ -51,63 +59,65 @@ class _Clock:
         return self.at
 
 
-def _verdict(result: VerificationResult) -> str:
-    if result.verified:
-        return "VALID"
-    for check_id, word in (
-        ("proof", "FORGED"),
-        ("issuer.trusted", "NOT TRUSTED"),
-        ("status.revocation", "REVOKED"),
-        ("status.suspension", "SUSPENDED"),
-        ("validity.expiry", "EXPIRED"),
-    ):
-        if any(check.id == check_id for check in result.failures):
-            return word
-    return "NOT VALID: " + ", ".join(check.id for check in result.failures)
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
-    root = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="vcissue-demo-"))
-    if root.exists() and any(root.iterdir()):
-        raise VcissueError(f"{root} is not empty; the demo needs a fresh directory")
-    root.mkdir(parents=True, exist_ok=True)
-    clock = _Clock(_now())
-    print(f"vcissue {__version__} demo in {root}\n")
+    target = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="vcissue-demo-"))
+    if target.exists() and any(target.iterdir()):
+        raise SettingsError(f"{target} is not empty; the demo needs a fresh directory")
+    # Built beside the target and renamed at the end: a failed run leaves nothing behind.
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        ok, closing = _run(work, target)
+        if target.exists():
+            target.rmdir()
+        work.rename(target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    print(closing)
+    print("\ndemo " + ("succeeded" if ok else "FAILED") + f"; files in {target}")
+    return 0 if ok else EXIT_INVALID
 
-    keys = KeyStore(root / "keys")
-    keys.generate(
-        DEMO_PASSPHRASE, now=clock.at, name="EcoMentor Certification Body (demo)", did=BODY_DID
-    )
-    qualification_file = _find_example("ecomentor/qualification.json")
-    (root / "vcissue.toml").write_text(
-        '[store]\nurl = "sqlite:///vcissue.db"\n'
-        '[keys]\ndir = "keys"\n'
-        f'[status]\nbase_url = "{STATUS_BASE}"\npublish_dir = "public/status-lists"\n'
-        f"[qualifications]\nfiles = [{json.dumps(str(qualification_file))}]\n"
-        "[policy]\nrevocation_approvers = 2\n",
-        "utf-8",
-    )
-    settings = load_settings(root / "vcissue.toml", env={})
-    store = open_store(settings.store_url)
-    issuer = Issuer(
-        store,
-        keys.signing_key(DEMO_PASSPHRASE, now=clock.at),
-        keys.issuer_profile(),
-        settings.qualifications(),
-        settings.issuer_settings(),
-        clock=clock,
-    )
+
+def _run(root: Path, target: Path) -> tuple[bool, str]:
+    today = now()
+    clock = _Clock(today - timedelta(days=STORY_DAYS))
+    print(f"vcissue {__version__} demo in {target}; the story starts {clock.at.date()}\n")
+
+    with example("ecomentor/qualification.json") as qualification_file:
+        (root / CONFIG_FILE).write_text(
+            settings_text(
+                store_url="sqlite:///vcissue.db",
+                status_base_url=STATUS_BASE,
+                qualification_files=[str(qualification_file)],
+                passphrase_file=None,
+            ),
+            "utf-8",
+        )
+        settings = load_settings(root / CONFIG_FILE, env={})
+        keys = KeyStore(root / "keys")
+        keys.generate(
+            DEMO_PASSPHRASE, now=clock.at, name="EcoMentor Certification Body (demo)", did=BODY_DID
+        )
+        open_deployment_store(settings, create=True).close()
+        issuer = build_issuer(settings, DEMO_PASSPHRASE, clock=clock, rng=system_random)
+    try:
+        return _story(root, target, issuer, keys, clock, today)
+    finally:
+        issuer.store.close()
+
+
+def _story(
+    root: Path, target: Path, issuer: Any, keys: KeyStore, clock: _Clock, today: datetime
+) -> tuple[bool, str]:
     qualification = issuer.qualification("ecomentor")
-    print(f"1. body {keys.did}; settings {root / 'vcissue.toml'}; store {settings.store_url}")
+    publish_dir = root / "public" / "status-lists"
+    print(f"1. body {keys.did}; settings {target / CONFIG_FILE}; store sqlite (vcissue.db)")
     print(
         f"   qualification {qualification.title}: {len(qualification.units)} units, "
         f"valid {qualification.validity}; revocation needs 2 approvers"
     )
-
     trust = TrustList.of(keys.trusted_issuer())
-    _write_json(root / "trust.json", trust.to_json())
-    publish_dir = settings.publish_dir
-    assert publish_dir is not None
+    write_json(root / "trust.json", trust.to_json())
 
     def published(url: str) -> Mapping[str, Any]:
         document: Mapping[str, Any] = json.loads(
@@ -116,44 +126,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return document
 
     def check(vc: Mapping[str, Any], at: datetime | None = None) -> str:
-        return _verdict(
-            verify_credential(vc, trust=trust, now=at or clock.at, status_lists=published)
-        )
+        result = verify_credential(vc, trust=trust, now=at or clock.at, status_lists=published)
+        return result.verdict.label
+
+    def award(name: str, **extra: Any) -> Award:
+        return Award.from_request(qualification, holder_name=name, awarded=clock.at, **extra)
 
     names = ["Ana Novak", "Marko Horvat", "Lea Kovač"]
-    certificates = {
-        name: issuer.issue(
-            Award(Holder(name), qualification, awarded=clock.at), actor="registrar"
-        ).credential
-        for name in names
-    }
+    certificates = {name: issuer.issue(award(name), actor="registrar").credential for name in names}
     unit = issuer.issue(
-        Award(
-            Holder("Ivan Jurić"),
-            qualification,
-            awarded=clock.at,
-            units=(qualification.units[0].id,),
-        ),
-        actor="registrar",
+        award("Ivan Jurić", units=[qualification.units[0].id]), actor="registrar"
     ).credential
     print(
-        f"2. issued {len(certificates)} certificates and 1 unit credential "
-        f"(status lists published to {publish_dir})"
+        f"2. {clock.at.date()}: issued {len(certificates)} certificates and 1 unit credential "
+        "(status lists published to public/status-lists)"
     )
 
-    csv_file = _find_example("ecomentor/holders.csv")
-    rows = list(parse_batch_csv(csv_file.read_text("utf-8"), issuer.qualifications, now=clock.at))
+    with example("ecomentor/holders.csv") as csv_file:
+        csv_name = csv_file.name
+        rows = list(
+            parse_batch_csv(csv_file.read_text("utf-8"), issuer.qualifications, now=clock.at)
+        )
     report = issuer.issue_batch(rows, actor="registrar")
     again = issuer.issue_batch(rows, actor="registrar")
     print(
-        f"3. batch {csv_file.name}: {len(report.issued)} issued, {len(report.errors)} rows "
+        f"3. batch {csv_name}: {len(report.issued)} issued, {len(report.errors)} rows "
         f"skipped ({'; '.join(f'line {e.line}: {e.message}' for e in report.errors)}); "
         f"re-run issued {len(again.issued)} more"
     )
-
-    results: dict[str, str] = {}
-    for name, vc in certificates.items():
-        results[name] = check(vc)
+    results = {name: check(vc) for name, vc in certificates.items()}
     results["Ivan Jurić (unit)"] = check(unit)
     print(
         "4. verification with status: "
@@ -196,8 +197,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     clock.at += timedelta(days=15)
     withdrawn = issuer.run_lifecycle()
     print(
-        f"7. 15 days later, `lifecycle run` withdrew {len(withdrawn)} overdue suspension "
-        f"(Ana Novak): {check(ana)}; a second run withdrew {len(issuer.run_lifecycle())}"
+        f"7. {clock.at.date()}, 15 days later: `lifecycle run` withdrew {len(withdrawn)} overdue "
+        f"suspension (Ana Novak): {check(ana)}; a second run withdrew {len(issuer.run_lifecycle())}"
     )
     ok &= withdrawn == [ana["id"]] and check(ana) == "REVOKED"
 
@@ -209,41 +210,54 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"8. tampered copy of Marko's certificate: {forged}; Marko's in {later.year}: {expired}")
     ok &= (forged, expired) == ("FORGED", "EXPIRED")
 
-    clock.at += timedelta(days=5 * 365 - 60)
+    clock.at = today
     renewed = issuer.recertify(marko["id"], actor="registrar").credential
+    issuer.run_lifecycle()  # today's run: republishes every list as of now
     print(
-        f"9. recertified Marko Horvat in {clock.at.year}: new certificate {check(renewed)} "
-        f"until {renewed['validUntil'][:10]}, referencing {marko['id']}"
+        f"9. {today.date()}: recertified Marko Horvat after a new assessment: new certificate "
+        f"{check(renewed)} until {renewed['validUntil'][:10]}, referencing {marko['id']}"
     )
     ok &= check(renewed) == "VALID"
 
-    for label, vc in [
-        *certificates.items(),
-        ("unit", unit),
-        ("tampered", tampered),
-        ("recertified", renewed),
-    ]:
-        _write_json(root / "credentials" / f"{label.split()[0].lower()}.json", vc)
+    files: dict[str, Mapping[str, Any]] = {
+        **{name.split()[0].lower(): vc for name, vc in certificates.items()},
+        "ivan-unit": unit,
+        "marko-tampered": tampered,
+        "marko-recertified": renewed,
+    }
+    for label, vc in files.items():
+        write_json(root / "credentials" / f"{label}.json", vc)
     symbol = make_qr(encode_payload(unit))
-    symbol.save(str(root / "credentials" / "unit-qr.svg"), scale=4)
+    symbol.save(str(root / "credentials" / "ivan-unit-qr.svg"), scale=4)
     print(
         f"10. Ivan Jurić's unit credential as one QR code: version {symbol.designator}, "
-        f"credentials/unit-qr.svg (try `vcissue render` and `vcissue verifier-bundle`)"
+        "credentials/ivan-unit-qr.svg (try `vcissue render` and `vcissue verifier-bundle`)"
     )
 
-    problems = store.read(lambda tx: tx.verify_audit())
-    entries = len(store.read(lambda tx: tx.audit_entries()))
-    counts = store.read(lambda tx: tx.count_by_qualification_and_state())
+    audit = issuer.audit_check()
+    counts = issuer.counts()
     print(
-        f"11. audit log: {entries} hash-chained entries, "
-        f"{'intact' if not problems else 'BROKEN'}; states: "
-        + ", ".join(f"{state} {n}" for (_, state), n in sorted(counts.items()))
+        f"11. audit log: {audit.entries} hash-chained entries, "
+        f"{'intact' if audit.intact else 'BROKEN'}; states: "
+        + ", ".join(f"{state} {n}" for (_, state), n in sorted(counts.by_state.items()))
     )
-    ok &= not problems
-    store.close()
-    print(f"\nTry: vcissue report counts --config {root / 'vcissue.toml'}")
-    print("\ndemo " + ("succeeded" if ok else "FAILED") + f"; files in {root}")
-    return 0 if ok else 1
+    ok &= audit.intact
+
+    # What a verifier gets now, from the files and the lists as published.
+    source = DirectorySource(publish_dir, STATUS_BASE)
+    lines = [
+        f"\nAs of now ({today.isoformat()}), verifying the files with the published lists:",
+    ]
+    for label, vc in files.items():
+        verdict = verify_credential(vc, trust=trust, now=now(), status_lists=source).verdict
+        lines.append(f"  credentials/{label}.json: {verdict.label}")
+    lines.append(
+        "Check one yourself:\n"
+        f"  vcissue verify {target / 'credentials' / 'ana.json'} --trust {target / 'trust.json'} "
+        f"--status-dir {target / 'public' / 'status-lists'} --status-base {STATUS_BASE}\n"
+        f"Try: vcissue report counts --config {target / CONFIG_FILE}"
+    )
+    return ok, "\n".join(lines)
 
 
 def register(commands: Any) -> None:

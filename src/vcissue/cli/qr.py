@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..errors import VcissueError
+from ..errors import MalformedInput
 from ..qr import encode_payload, make_qr, register_url
-from ..verify import parse_credential
+from ..strictjson import parse_object
 
 # 0.5 mm a module: a phone reads it from an A4 sheet at arm's length (docs/qr.md).
 SVG_MODULE_MM = 0.5
@@ -19,7 +19,7 @@ QUIET_ZONE = 4  # modules of white border the QR standard requires
 
 def load_credential(path: str) -> dict[str, Any]:
     """A credential file through the one strict parser (size, depth, duplicate keys)."""
-    return parse_credential(Path(path).read_bytes())
+    return parse_object(Path(path).read_bytes())
 
 
 def payload_for(vc: dict[str, Any], base_url: str | None) -> str:
@@ -27,7 +27,7 @@ def payload_for(vc: dict[str, Any], base_url: str | None) -> str:
         return encode_payload(vc)
     credential_id = vc.get("id")
     if not isinstance(credential_id, str):
-        raise VcissueError("the credential has no string 'id' to link to")
+        raise MalformedInput("the credential has no string 'id' to link to")
     return register_url(base_url, credential_id)
 
 
@@ -35,7 +35,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
     output = Path(args.output)
     kind = output.suffix.lower().lstrip(".")
     if kind not in ("svg", "png"):
-        raise VcissueError(f"output must end in .svg or .png, not {output.name!r}")
+        raise MalformedInput(f"output must end in .svg or .png, not {output.name!r}")
     payload = payload_for(load_credential(args.credential), args.url)
     symbol = make_qr(payload)
     output.parent.mkdir(parents=True, exist_ok=True)

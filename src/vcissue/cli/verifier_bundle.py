@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from ..webapp.bundle import load_status_lists, load_trust_list, status_list_files, write_bundle
-from . import _now, _parse_moment
+from .common import now as _now
+from .common import parse_moment as _parse_moment
 
 
 def cmd_verifier_bundle(args: argparse.Namespace) -> int:

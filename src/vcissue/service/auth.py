@@ -1,63 +1,47 @@
-"""API keys bound to roles.
+"""Who is calling: the bearer API key -> a ``Principal`` with a role (FastAPI dependencies).
 
-A key is ``vci_<key id>_<secret>``: 8 random bytes of id (hex) and 32 of secret
-(base64url). The store keeps the id, the role, a name (the actor written to the audit log)
-and SHA-256 of the secret. A plain hash is enough because the secret is 256 random bits,
-not a password: there is nothing to guess, so a slow salted hash would buy nothing and
-cost every request. Comparison is constant-time.
+The keys themselves (create, list, revoke, check) live in ``vcissue.governance.principals``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import secrets
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from typing import Annotated
 
-from ..errors import PolicyError
-from ..store import Store
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-__all__ = ["ROLES", "Principal", "authenticate", "create_api_key"]
+from ..governance.principals import Principal, authenticate
 
-ROLES = ("issuer", "operator", "approver", "auditor")
-_KEY = re.compile(r"vci_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
+__all__ = ["principal", "role"]
+
+_bearer = HTTPBearer(auto_error=False, description="an API key from `vcissue apikey create`")
 
 
-@dataclass(frozen=True)
-class Principal:
-    key_id: str
-    role: str
-    name: str
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("ascii")).hexdigest()
-
-
-def create_api_key(store: Store, *, role: str, name: str, now: datetime) -> str:
-    """Store a new principal and return its key (shown once, never stored)."""
-    if role not in ROLES:
-        raise PolicyError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if not name.strip():
-        raise PolicyError("an API key needs a name (it is the actor in the audit log)")
-    key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-    store.run(lambda tx: tx.add_principal(key_id, _digest(secret), role, name, now))
-    return f"vci_{key_id}_{secret}"
-
-
-def authenticate(store: Store, token: str | None) -> Principal | None:
-    """The principal a bearer token names, or ``None`` when it names none."""
-    match = _KEY.fullmatch(token.strip()) if token else None
-    if match is None:
-        return None
-    key_id, secret = match.groups()
-    found = store.read(lambda tx: tx.get_principal(key_id))
+def principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    token = credentials.credentials if credentials is not None else None
+    state = request.app.state
+    found = authenticate(state.issuer.store, token, now=state.issuer.now())
     if found is None:
-        hmac.compare_digest(_digest(secret), _digest(secret))  # same work either way
-        return None
-    key_hash, role, name = found
-    if not hmac.compare_digest(key_hash, _digest(secret)):
-        return None
-    return Principal(key_id, role, name)
+        raise HTTPException(
+            401,
+            "a valid API key is required (Authorization: Bearer ...)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return found
+
+
+def role(*allowed: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting principals with one of the ``allowed`` roles."""
+
+    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if who.role not in allowed:
+            raise HTTPException(
+                403, f"role {who.role!r} may not do this; needs {' or '.join(allowed)}"
+            )
+        return who
+
+    return check

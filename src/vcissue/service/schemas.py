@@ -95,15 +95,29 @@ class Issued(_Strict):
     created: bool  # false: this ``reference`` was issued before; that credential is returned
 
 
+Verdicts = Literal[
+    "FORGED",
+    "NOT_TRUSTED",
+    "REVOKED",
+    "SUSPENDED",
+    "EXPIRED",
+    "NOT_YET_VALID",
+    "STATUS_UNKNOWN",
+    "VALID",
+]
+
+
 class CheckOut(_Strict):
     id: str
     outcome: Literal["passed", "failed", "skipped"]
     message: str
     fatal: bool
+    verdict: Verdicts | None = None  # what this check's failure implies
 
 
 class VerificationReport(_Strict):
-    verified: bool
+    verified: bool  # no fatal check failed
+    verdict: Verdicts  # one verdict, the strongest any check implies (VALID only if all held)
     checks: list[CheckOut]
 
 

@@ -58,7 +58,7 @@ _SQLITE = "sqlite:///"
 _POSTGRES = ("postgresql://", "postgres://")
 
 
-def _open_sqlite(url: str) -> Store:
+def _open_sqlite(url: str, create: bool) -> Store:
     from .sqlite import SqliteStore
 
     rest = url[len(_SQLITE) :]
@@ -73,26 +73,36 @@ def _open_sqlite(url: str) -> Store:
         busy = int(options.get("busy_timeout_ms", "10000"))
     except ValueError:
         raise StoreError("busy_timeout_ms must be an integer") from None
-    return SqliteStore(path, busy_timeout_ms=busy, synchronous=options.get("synchronous", "FULL"))
+    return SqliteStore(
+        path,
+        busy_timeout_ms=busy,
+        synchronous=options.get("synchronous", "FULL"),
+        create=create,
+    )
 
 
-def _open_postgres(url: str, pg_schema: str | None) -> Store:
+def _open_postgres(url: str, pg_schema: str | None, create: bool) -> Store:
     try:
         from .postgres import PostgresStore
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise StoreError("PostgreSQL needs psycopg 3: pip install 'vcissue[postgres]'") from exc
-    return PostgresStore(url, schema=pg_schema)
+    return PostgresStore(url, schema=pg_schema, create=create)
 
 
-def open_store(url: str, *, pg_schema: str | None = None) -> Store:
-    """Open the store at ``url``, creating and migrating its schema as needed."""
+def open_store(url: str, *, pg_schema: str | None = None, create: bool = False) -> Store:
+    """Open the store at ``url`` and migrate its schema forward.
+
+    A store that does not exist yet (no SQLite file, no vcissue schema) is a
+    ``StoreError`` unless ``create``: only ``vcissue init`` and callers that mean it create
+    one, so a mistyped URL never answers from a fresh, empty store.
+    """
     if not isinstance(url, str):
         raise StoreError("the store URL must be a string")
     if url.startswith(_SQLITE):
         if pg_schema is not None:
             raise StoreError("pg_schema applies to PostgreSQL URLs only")
-        return _open_sqlite(url)
+        return _open_sqlite(url, create)
     if url.startswith(_POSTGRES):
-        return _open_postgres(url, pg_schema)
+        return _open_postgres(url, pg_schema, create)
     scheme = url.partition(":")[0] if ":" in url else url[:20]
     raise StoreError(f"unsupported store URL scheme {scheme!r} (use sqlite:/// or postgresql://)")

@@ -32,7 +32,8 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
 ``approvals``
     ``(credential_id, action, approver)`` primary key: one approver counts once.
 ``principals``
-    API keys by ``key_id``; only a hash of the key is stored.
+    API keys by ``key_id``; only a hash of the key is stored; ``expires_at`` and
+    ``revoked_at`` (migration 2) end a key's use.
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -44,8 +45,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import SchemaVersionError
+from ..errors import SchemaVersionError, StoreError
 from .audit import GENESIS_HASH
+
+NO_STORE = "no vcissue store here (an empty database): create one with `vcissue init`"
 
 __all__ = ["POSTGRES_MIGRATIONS", "SQLITE_MIGRATIONS", "Migration", "pending_migrations"]
 
@@ -159,6 +162,14 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             _SEED_AUDIT_HEAD,
         ),
     ),
+    Migration(
+        2,
+        "api key expiry and revocation",
+        (
+            "ALTER TABLE principals ADD COLUMN expires_at TEXT",
+            "ALTER TABLE principals ADD COLUMN revoked_at TEXT",
+        ),
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -265,15 +276,28 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             _SEED_AUDIT_HEAD,
         ),
     ),
+    Migration(
+        2,
+        "api key expiry and revocation",
+        (
+            "ALTER TABLE principals ADD COLUMN expires_at timestamptz",
+            "ALTER TABLE principals ADD COLUMN revoked_at timestamptz",
+        ),
+    ),
 )
 
 
-def pending_migrations(applied: Sequence[int], known: Sequence[Migration]) -> list[Migration]:
+def pending_migrations(
+    applied: Sequence[int], known: Sequence[Migration], *, create: bool = False
+) -> list[Migration]:
     """The migrations still to apply, given the versions recorded in ``schema_migrations``.
 
     Raises ``SchemaVersionError`` when the database is newer than ``known`` or its
-    recorded versions are not 1..n without gaps (a damaged or foreign schema).
+    recorded versions are not 1..n without gaps (a damaged or foreign schema), and
+    ``StoreError`` for a database with no vcissue schema at all unless ``create``.
     """
+    if not applied and not create:
+        raise StoreError(NO_STORE)
     latest_known = known[-1].version if known else 0
     versions = sorted(applied)
     current = versions[-1] if versions else 0

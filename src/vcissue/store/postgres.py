@@ -129,8 +129,10 @@ class PostgresStore(SqlStore):
         schema: str | None = None,
         lock_timeout: str = "30s",
         migrations: Sequence[Migration] = POSTGRES_MIGRATIONS,
+        create: bool = False,
     ) -> None:
         super().__init__()
+        self._create = create
         self._conninfo, self.schema = split_url(url, schema)
         self._lock_timeout = lock_timeout
         self._conn = self._connect()
@@ -170,7 +172,7 @@ class PostgresStore(SqlStore):
                 "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
             )
             applied = [int(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")]
-            for migration in pending_migrations(applied, migrations):
+            for migration in pending_migrations(applied, migrations, create=self._create):
                 for statement in migration.statements:
                     conn.execute(statement.encode())
                 conn.execute(

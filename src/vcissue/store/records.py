@@ -39,6 +39,7 @@ __all__ = [
     "LIST_PURPOSES",
     "AuditEntry",
     "CredentialRecord",
+    "PrincipalRecord",
     "StatusListRecord",
     "Store",
     "Tx",
@@ -84,6 +85,19 @@ class StatusListRecord:
     published_json: str | None
     published_at: datetime | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class PrincipalRecord:
+    """An API key of the service: only a hash of its secret is kept."""
+
+    key_id: str
+    key_hash: str
+    role: str
+    name: str  # who uses it: the actor written to the audit log
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -156,10 +170,10 @@ class Tx(Protocol):
     def clear_approvals(self, credential_id: str, action: str) -> None: ...
 
     # API principals
-    def add_principal(
-        self, key_id: str, key_hash: str, role: str, name: str, created_at: datetime
-    ) -> None: ...
-    def get_principal(self, key_id: str) -> tuple[str, str, str] | None: ...
+    def add_principal(self, record: PrincipalRecord) -> None: ...
+    def get_principal(self, key_id: str) -> PrincipalRecord | None: ...
+    def principals(self) -> list[PrincipalRecord]: ...
+    def revoke_principal(self, key_id: str, at: datetime) -> None: ...
 
     # audit log
     def append_audit(

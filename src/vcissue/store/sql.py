@@ -24,6 +24,7 @@ from .records import (
     LIST_PURPOSES,
     AuditEntry,
     CredentialRecord,
+    PrincipalRecord,
     StatusListRecord,
     Tx,
 )
@@ -507,26 +508,60 @@ class SqlTx:
 
     # -- principals ------------------------------------------------------------------------
 
-    def add_principal(
-        self, key_id: str, key_hash: str, role: str, name: str, created_at: datetime
-    ) -> None:
+    def add_principal(self, record: PrincipalRecord) -> None:
         """Store an API principal; pass a hash of the key, never the key."""
         self._check_write()
-        _text("key_id", key_id)
-        _text("key_hash", key_hash)
-        _text("role", role)
-        _text("name", name)
+        for name in ("key_id", "key_hash", "role", "name"):
+            _text(name, getattr(record, name))
         inserted = self._change(
-            "INSERT INTO principals (key_id, key_hash, role, name, created_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (key_id, key_hash, role, name, self._enc_dt(_utc(created_at))),
+            "INSERT INTO principals (key_id, key_hash, role, name, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                record.key_id,
+                record.key_hash,
+                record.role,
+                record.name,
+                self._enc_dt(_utc(record.created_at)),
+                self._opt_dt(record.expires_at),
+            ),
         )
         if not inserted:
-            raise DuplicateError(f"principal {key_id!r} already exists")
+            raise DuplicateError(f"principal {record.key_id!r} already exists")
 
-    def get_principal(self, key_id: str) -> tuple[str, str, str] | None:
-        row = self._one("SELECT key_hash, role, name FROM principals WHERE key_id = ?", (key_id,))
-        return None if row is None else (row[0], row[1], row[2])
+    def _principal(self, row: Row) -> PrincipalRecord:
+        return PrincipalRecord(
+            key_id=row[0],
+            key_hash=row[1],
+            role=row[2],
+            name=row[3],
+            created_at=self._dec_dt(row[4]),
+            expires_at=self._dec_opt_dt(row[5]),
+            revoked_at=self._dec_opt_dt(row[6]),
+        )
+
+    _PRINCIPAL = "key_id, key_hash, role, name, created_at, expires_at, revoked_at"
+
+    def get_principal(self, key_id: str) -> PrincipalRecord | None:
+        row = self._one(
+            f"SELECT {self._PRINCIPAL} FROM principals WHERE key_id = ?",  # noqa: S608
+            (key_id,),
+        )
+        return None if row is None else self._principal(row)
+
+    def principals(self) -> list[PrincipalRecord]:
+        rows = self._all(
+            f"SELECT {self._PRINCIPAL} FROM principals ORDER BY created_at, key_id"  # noqa: S608
+        )
+        return [self._principal(row) for row in rows]
+
+    def revoke_principal(self, key_id: str, at: datetime) -> None:
+        self._check_write()
+        changed = self._change(
+            "UPDATE principals SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+            (self._enc_dt(_utc(at)), key_id),
+        )
+        if not changed:
+            raise NotFoundError(f"no unrevoked API key {key_id!r}")
 
     # -- audit -----------------------------------------------------------------------------
 

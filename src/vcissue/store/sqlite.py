@@ -28,6 +28,7 @@ Storage
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -86,6 +87,7 @@ class SqliteStore(SqlStore):
         busy_timeout_ms: int = 10_000,
         synchronous: str = "FULL",
         migrations: Sequence[Migration] = SQLITE_MIGRATIONS,
+        create: bool = False,
     ) -> None:
         super().__init__()
         sync = synchronous.upper()
@@ -95,6 +97,9 @@ class SqliteStore(SqlStore):
             raise StoreError("busy_timeout_ms must not be negative")
         self.path = path
         self._reading = False
+        self._create = create or path == ":memory:"  # a memory database is always new
+        if not self._create and (not os.path.exists(path) or os.path.getsize(path) == 0):
+            raise StoreError(f"no store at {path}: create one with `vcissue init`")
         try:
             self._conn = sqlite3.connect(
                 path,
@@ -153,7 +158,7 @@ class SqliteStore(SqlStore):
                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
             applied = [int(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")]
-            for migration in pending_migrations(applied, migrations):
+            for migration in pending_migrations(applied, migrations, create=self._create):
                 for statement in migration.statements:
                     conn.execute(statement)
                 conn.execute(

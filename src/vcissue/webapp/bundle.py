@@ -34,7 +34,8 @@ from .. import __version__, proofs
 from ..errors import MalformedInput, StatusListError, VcissueError
 from ..jsonld import ContextSet
 from ..status import read_status_list_credential
-from ..verify import TrustedIssuer, TrustList, parse_credential
+from ..strictjson import parse_object
+from ..verify import TrustedIssuer, TrustList
 
 BUNDLE_FORMAT = "vcissue-verifier-bundle/1"
 PAGE_RESOURCE = "verifier.html"
@@ -59,11 +60,8 @@ def _read_json_object(path: Path, what: str) -> dict[str, Any]:
         data = path.read_bytes()
     except OSError as error:
         raise MalformedInput(f"cannot read {what} {path}: {error.strerror or error}") from None
-    try:
-        # The credential parser: size and depth caps, no duplicate keys, JSON types only.
-        return parse_credential(data, max_bytes=MAX_STATUS_FILE_BYTES)
-    except MalformedInput as error:
-        raise MalformedInput(f"{what} {path}: {error}") from None
+    # The one strict parser: size and depth caps, no duplicate keys, JSON types only.
+    return parse_object(data, max_bytes=MAX_STATUS_FILE_BYTES, what=f"{what} {path}")
 
 
 def load_trust_list(paths: Sequence[Path]) -> TrustList:

@@ -1,0 +1,91 @@
+"""``create_app``: the service over a deployment (wiring only; the routes are in ``routes``)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
+
+from .. import __version__
+from ..errors import KeyMaterialError
+from ..keystore import KeyStore
+from ..ports import Clock, RandomSource
+from ..settings import Settings, load_settings, read_passphrase
+from ..system import system_clock, system_random
+from ..verify import TrustList
+from ..wiring import build_issuer
+from . import __doc__ as SERVICE_DOC
+from . import problems
+from .middleware import BodyLimit
+from .problems import documented
+from .routes import audit, credentials, public
+
+if TYPE_CHECKING:  # a face names the store's type, never imports the store
+    from ..store import Store
+
+__all__ = ["MAX_BODY_BYTES", "app_from_env", "create_app"]
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock = system_clock,
+    rng: RandomSource = system_random,
+    passphrase: bytes | None = None,
+) -> FastAPI:
+    """The service over ``settings``; ``store``/``clock``/``rng`` replace the configured ones."""
+    secret = passphrase if passphrase is not None else read_passphrase(settings)
+    if secret is None:
+        raise KeyMaterialError(
+            "the service needs the key passphrase (keys.passphrase_file or $VCISSUE_KEY_PASSPHRASE)"
+        )
+    issuer = build_issuer(settings, secret, clock=clock, rng=rng, store=store)
+    keys = KeyStore(settings.keys_dir)
+
+    # Swagger UI (/docs) and ReDoc (/redoc) from assets packaged with fastapi-offline, so
+    # the documentation works without a CDN (an offline intranet, a strict CSP).
+    app = FastAPIOffline(
+        title="vcissue issuer service", version=__version__, description=SERVICE_DOC
+    )
+    problems.install(app)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    for routes in (public, credentials, audit):
+        app.include_router(routes.router)
+    app.state.issuer = issuer
+    app.state.store = issuer.store
+    app.state.keys = keys
+    app.state.trust = TrustList.of(keys.trusted_issuer())
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            # FastAPI's own 422 (HTTPValidationError) is answered as a problem here
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    if "422" in operation.get("responses", {}):
+                        operation["responses"].update(documented(422))
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
+            schemas.update(problems.openapi_components())
+            # the qualifications this body awards are the only ones an award may name
+            award = schemas["IssueRequest"]["properties"]["qualification"]
+            award["enum"] = sorted(issuer.qualifications)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory: settings by the rule ($VCISSUE_CONFIG, ./vcissue.toml)."""
+    return create_app(load_settings(os.environ.get("VCISSUE_CONFIG")))

@@ -1,0 +1,40 @@
+"""The audit log, for the auditor role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from ...governance.principals import Principal
+from ..auth import role
+from ..problems import documented
+from ..schemas import AuditLog
+from . import AUTH, STORE, Desk, text
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/audit", operation_id="getAuditLog", responses=documented(*AUTH, *STORE))
+def audit(issuer: Desk, who: Annotated[Principal, Depends(role("auditor"))]) -> AuditLog:
+    check = issuer.audit_check()
+    return AuditLog.model_validate(
+        {
+            "intact": check.intact,
+            "problems": list(check.problems),
+            "entries": [
+                {
+                    "seq": e.seq,
+                    "at": text(e.at),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "credentialId": e.credential_id,
+                    "details": e.details,
+                    "hash": e.hash,
+                }
+                for e in issuer.audit_entries()
+            ],
+        }
+    )

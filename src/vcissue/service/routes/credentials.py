@@ -1,0 +1,181 @@
+"""Issue, verify, change the status of, and look up credentials (VC-API route shapes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from pydantic import Discriminator, Tag
+
+from ...errors import StatusListError
+from ...governance.principals import Principal
+from ...model import Award
+from ...verify import verify_credential
+from .. import problems
+from ..auth import role
+from ..problems import documented
+from ..schemas import (
+    CredentialView,
+    Issued,
+    IssueRequest,
+    StatusChanged,
+    StatusRequest,
+    UnsignedCredentialRequest,
+    VerificationReport,
+    VerifyRequest,
+)
+from . import AUTH, BODY, STORE, Desk, aware, text
+
+__all__ = ["router"]
+
+STAFF = ("issuer", "operator", "approver", "auditor")
+router = APIRouter()
+
+
+def _issue_body_kind(body: Any) -> str:
+    return "unsigned-credential" if isinstance(body, dict) and "credential" in body else "award"
+
+
+# The issue route's body: an award request, or VC-API's unsigned credential (refused by name).
+IssueBody = Annotated[
+    Annotated[IssueRequest, Tag("award")]
+    | Annotated[UnsignedCredentialRequest, Tag("unsigned-credential")],
+    Discriminator(_issue_body_kind),
+]
+
+_CREDENTIAL_ID = "$response.body#/verifiableCredential/id"
+ISSUED_LINKS = {
+    "getCredential": {
+        "operationId": "getCredential",
+        "parameters": {"credential_id": _CREDENTIAL_ID},
+    },
+    "getPublicStatus": {
+        "operationId": "getPublicStatus",
+        "parameters": {"credential_id": _CREDENTIAL_ID},
+    },
+    "suspendCredential": {
+        "operationId": "updateCredentialStatus",
+        "requestBody": {
+            "credentialId": _CREDENTIAL_ID,
+            "action": "suspend",
+            "reason": "linked",
+            "until": "2099-01-01T00:00:00Z",
+        },
+    },
+}
+
+
+@router.post(
+    "/credentials/issue",
+    status_code=201,
+    operation_id="issueCredential",
+    responses={
+        "201": {"description": "the signed credential", "links": ISSUED_LINKS},
+        **documented(*AUTH, 404, 409, *BODY, *STORE),
+    },
+)
+def issue(
+    body: IssueBody, issuer: Desk, who: Annotated[Principal, Depends(role("issuer"))]
+) -> Issued:
+    if isinstance(body, UnsignedCredentialRequest):
+        raise problems.Refused(
+            422,
+            "this service signs only what it can check: send an award request "
+            "({qualification, holder, units?, ...}), not an unsigned credential",
+            kind="unsigned-credential-refused",
+        )
+    award = Award.from_request(
+        issuer.qualification(body.qualification),
+        holder_name=body.holder.name,
+        holder_id=body.holder.id,
+        awarded=aware(body.awarded) if body.awarded else issuer.now(),
+        units=body.units,
+        scope=body.scope,
+        limitations=body.limitations,
+    )
+    issued = issuer.issue(award, actor=who.name, batch_key=body.reference)
+    return Issued(verifiableCredential=issued.credential, created=issued.created)
+
+
+@router.post(
+    "/credentials/verify", operation_id="verifyCredential", responses=documented(*BODY, *STORE)
+)
+def verify(request: VerifyRequest, http: Request, issuer: Desk) -> VerificationReport:
+    prefix = issuer.settings.status_base_url + "/"
+
+    def local_list(url: str) -> Mapping[str, Any]:
+        record = issuer.status_list(url) if url.startswith(prefix) else None
+        if record is None or record.published_json is None:
+            raise StatusListError(f"{url} is not a status list of this service")
+        document: Mapping[str, Any] = json.loads(record.published_json)
+        return document
+
+    result = verify_credential(
+        request.verifiableCredential,
+        trust=http.app.state.trust,
+        now=issuer.now(),
+        status_lists=local_list if request.options.checkStatus else None,
+    )
+    return VerificationReport.model_validate(result.to_json())
+
+
+@router.post(
+    "/credentials/status",
+    operation_id="updateCredentialStatus",
+    responses={
+        202: {"description": "revocation pending: more approvers needed"},
+        **documented(*AUTH, 404, 409, *BODY, *STORE),
+    },
+)
+def change_status(
+    request: StatusRequest,
+    response: Response,
+    issuer: Desk,
+    who: Annotated[Principal, Depends(role("operator", "approver"))],
+) -> StatusChanged:
+    if request.action == "revoke":
+        outcome = issuer.revoke(request.credentialId, reason=request.reason, actor=who.name)
+        if outcome.state == "pending":
+            response.status_code = 202
+        return StatusChanged(
+            credentialId=request.credentialId,
+            state=outcome.state,
+            approvals=list(outcome.approvals),
+            required=outcome.required,
+        )
+    if who.role != "operator":
+        raise HTTPException(403, f"role {who.role!r} may not {request.action}; needs operator")
+    if request.action == "suspend":
+        if request.until is None:
+            raise problems.Refused(
+                422, "until: a suspension needs a deadline", kind="invalid-request"
+            )
+        record = issuer.suspend(
+            request.credentialId, reason=request.reason, until=aware(request.until), actor=who.name
+        )
+    else:
+        record = issuer.reinstate(request.credentialId, actor=who.name, reason=request.reason)
+    return StatusChanged(credentialId=record.id, state=record.state)
+
+
+@router.get(
+    "/credentials/{credential_id}",
+    operation_id="getCredential",
+    responses=documented(*AUTH, 404, *STORE),
+)
+def get_credential(
+    credential_id: str, issuer: Desk, who: Annotated[Principal, Depends(role(*STAFF))]
+) -> CredentialView:
+    record = issuer.get(credential_id)
+    return CredentialView(
+        credentialId=record.id,
+        state=record.state,
+        stateReason=record.state_reason,
+        suspendedUntil=text(record.suspended_until),
+        qualification=record.qualification_id,
+        units=list(record.units),
+        previous=record.previous_id,
+        verifiableCredential=json.loads(record.signed_json),
+    )

@@ -1,0 +1,127 @@
+"""What anyone may read: status lists, the DID document, qualifications, the register."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+
+from ... import __version__
+from ...errors import UnknownCredentialError
+from ...model import qualification_to_dict
+from ..problems import documented
+from ..schemas import Health, PublicAnswer, QualificationInfo, QualificationSummary
+from . import STORE, Desk
+
+__all__ = ["router"]
+
+STATUS_LIST_MAX_AGE = 300  # seconds verifiers may cache a list (the spec's default ttl)
+router = APIRouter()
+
+
+@router.get("/health", operation_id="health", responses=documented(*STORE))
+def health(issuer: Desk) -> Health:
+    store = issuer.store
+    return Health(
+        status="ok", version=__version__, store=store.backend, schemaVersion=store.schema_version()
+    )
+
+
+@router.get(
+    "/status-lists/{name}",
+    operation_id="getStatusList",
+    response_model=None,
+    responses={
+        200: {
+            "description": "the signed Bitstring Status List credential",
+            "content": {"application/vc+ld+json": {"schema": {"type": "object"}}},
+        },
+        304: {"description": "not modified since the ETag given in If-None-Match"},
+        **documented(404, *STORE),
+    },
+)
+def status_list(
+    name: str, issuer: Desk, if_none_match: Annotated[str | None, Header()] = None
+) -> Response:
+    record = issuer.status_list(f"{issuer.settings.status_base_url}/{name}")
+    if record is None or record.published_json is None:
+        raise HTTPException(404, f"no status list {name!r}")
+    etag = f'"{record.version}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={STATUS_LIST_MAX_AGE}",
+        # public signed documents: the offline verifier page fetches them cross-origin
+        "Access-Control-Allow-Origin": "*",
+    }
+    if if_none_match is not None and etag in [t.strip() for t in if_none_match.split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(record.published_json, media_type="application/vc+ld+json", headers=headers)
+
+
+@router.get(
+    "/.well-known/did.json",
+    operation_id="getDidDocument",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "the body's did:web DID document",
+            "content": {"application/did+json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def did_document(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.state.keys.did_document(), media_type="application/did+json")
+
+
+@router.get("/qualifications", operation_id="listQualifications")
+def qualifications(issuer: Desk) -> list[QualificationSummary]:
+    return [
+        QualificationSummary(
+            id=q.id,
+            title=q.title,
+            validity=q.validity,
+            units=len(q.units),
+            href=f"/qualifications/{q.id}",
+        )
+        for q in issuer.qualifications.values()
+    ]
+
+
+@router.get(
+    "/qualifications/{qualification_id}",
+    operation_id="getQualification",
+    responses=documented(404),
+)
+def qualification(qualification_id: str, issuer: Desk) -> QualificationInfo:
+    found = issuer.qualifications.get(qualification_id)
+    if found is None:
+        raise HTTPException(404, f"no qualification {qualification_id!r}")
+    required = issuer.settings.revocation.required(found.id)
+    return QualificationInfo(
+        scheme=qualification_to_dict(found),
+        policies={
+            "validity": found.validity,
+            "suspension": "A certification may be suspended with a deadline; if the "
+            "cause is not resolved by then it is withdrawn (ISO/IEC 17024 9.5).",
+            "revocation": f"A revocation takes effect when {required} distinct "
+            "approver(s) have confirmed it; revoked and withdrawn certifications are final.",
+            "recertification": "Renewal by recertification before expiry; the new "
+            "certificate references the previous one.",
+            "appeals": "Decisions may be appealed to the certification body in writing.",
+            "publicStatus": "Anyone may ask whether a certificate is current and for which "
+            "scope at /register/{credential id}.",
+        },
+    )
+
+
+@router.get(
+    "/register/{credential_id}",
+    operation_id="getPublicStatus",
+    responses=documented(404, *STORE),
+)
+def register(credential_id: str, issuer: Desk) -> PublicAnswer:
+    try:
+        return PublicAnswer.model_validate(issuer.public_status(credential_id).to_json())
+    except UnknownCredentialError:
+        raise HTTPException(404, "no certificate with this id was issued by this body") from None

@@ -1,0 +1,62 @@
+"""The one place a deployment is put together: settings -> store, keys, publisher -> Issuer.
+
+The CLI, the service, the demo and the benchmarks all call ``build_issuer``; time and
+randomness come in as arguments (``vcissue.system`` has the real ones).
+"""
+
+from __future__ import annotations
+
+from .files import DirectoryPublisher, NoPublisher
+from .issuer import Issuer
+from .keystore import KeyStore
+from .ports import Clock, ListPublisher, RandomSource
+from .settings import Settings
+from .store import Store, open_store
+
+__all__ = ["build_issuer", "open_deployment_store", "publisher_for"]
+
+
+def open_deployment_store(settings: Settings, *, create: bool = False) -> Store:
+    """The deployment's store. Only ``vcissue init`` (``create=True``) makes a new one:
+    a mistyped path or a command run in the wrong directory must not answer from an
+    empty store it has just created."""
+    return open_store(settings.store_url, create=create)
+
+
+def publisher_for(settings: Settings) -> ListPublisher:
+    if settings.publish_dir is None:
+        return NoPublisher()
+    return DirectoryPublisher(settings.publish_dir, settings.status_base_url)
+
+
+def build_issuer(
+    settings: Settings,
+    passphrase: bytes | None,
+    *,
+    clock: Clock,
+    rng: RandomSource,
+    store: Store | None = None,
+    publisher: ListPublisher | None = None,
+) -> Issuer:
+    """An ``Issuer`` over the deployment; ``passphrase`` None opens it read-only.
+
+    ``store``/``publisher`` replace the configured ones (tests, the service).
+    """
+    keys = KeyStore(settings.keys_dir)
+    key = None if passphrase is None else keys.signing_key(passphrase, now=clock())
+    opened = store if store is not None else open_deployment_store(settings)
+    try:
+        return Issuer(
+            opened,
+            key,
+            keys.issuer_profile(),
+            settings.qualifications(),
+            settings.issuer_settings(),
+            clock=clock,
+            rng=rng,
+            publisher=publisher if publisher is not None else publisher_for(settings),
+        )
+    except BaseException:
+        if store is None:
+            opened.close()
+        raise

@@ -1,0 +1,170 @@
+"""Every mistake a user can make gets one line naming the error code and a documented exit
+code, never a traceback. One row per mistake; the exit codes are the README's table:
+
+    0 valid / done   1 not valid (or skipped rows, a broken audit chain)   2 usage error or a
+    missing extra   3 vcissue error, [code] in the message   4 status unknown
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.cli import vcissue
+from tests.integration.test_cli import STATUS, init
+
+
+@dataclass(frozen=True)
+class Mistake:
+    argv: tuple[str, ...]
+    code: int
+    says: str  # in stderr (or stdout for verification verdicts)
+    setup: Callable[[Path], None] = lambda root: None
+    passphrase: str | None = "s3cret"
+
+
+def write(name: str, data: bytes) -> Callable[[Path], None]:
+    return lambda root: (root / name).write_bytes(data)
+
+
+def remove(name: str) -> Callable[[Path], None]:
+    def act(root: Path) -> None:
+        target = root / name
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+
+    return act
+
+
+def settings_line(text: str) -> Callable[[Path], None]:
+    def act(root: Path) -> None:
+        with (root / "vcissue.toml").open("a") as handle:
+            handle.write(text)
+
+    return act
+
+
+def awards_also(root: Path, document: str) -> None:
+    """Add a qualification file holding ``document`` to the deployment's settings."""
+    (root / "q.json").write_text(document)
+    config = root / "vcissue.toml"
+    listed = json.dumps(str(root / "q.json"))
+    config.write_text(config.read_text().replace("files = [", f"files = [{listed}, "))
+
+
+ISSUE = ("issue", "--qualification", "ecomentor", "--holder-name", "Ana", "--actor", "me")
+VERIFY = ("verify", "ana.json", "--no-status", "--trust")
+
+MISTAKES = {
+    "trust list not JSON": Mistake(
+        (*VERIFY, "bad.json"), 3, "[malformed-input]", write("bad.json", b"{not json")
+    ),
+    "trust list empty": Mistake(
+        (*VERIFY, "bad.json"), 3, "[malformed-input]", write("bad.json", b"")
+    ),
+    "trust list not UTF-8": Mistake(
+        (*VERIFY, "bad.json"), 3, "[malformed-input]", write("bad.json", b'{"issuers": "\xff"}')
+    ),
+    "trust list of the wrong shape": Mistake(
+        (*VERIFY, "bad.json"), 3, "[malformed-input]", write("bad.json", b"[1, 2]")
+    ),
+    "trust list missing": Mistake((*VERIFY, "absent.json"), 3, "[io]"),
+    "credential file missing": Mistake(("verify", "absent.json", "--no-status"), 3, "[io]"),
+    "credential not JSON": Mistake(
+        ("verify", "junk.json", "--no-status"), 1, "FORGED", write("junk.json", b"\x00\xff junk")
+    ),
+    "batch CSV in cp1250": Mistake(
+        ("batch", "holders.csv", "--actor", "me"),
+        3,
+        "[malformed-input]",
+        write("holders.csv", "holder_name,qualification\nŽana Čorić,ecomentor\n".encode("cp1250")),
+    ),
+    "batch CSV with a bad header": Mistake(
+        ("batch", "holders.csv", "--actor", "me"),
+        3,
+        "[malformed-input]",
+        write("holders.csv", b"name,qual\nA,B\n"),
+    ),
+    "batch file missing": Mistake(("batch", "absent.csv", "--actor", "me"), 3, "[io]"),
+    "wrong passphrase": Mistake(ISSUE, 3, "[key-material]", passphrase="wrong"),
+    "no passphrase at all": Mistake(ISSUE, 3, "[key-material]", passphrase=None),
+    "no settings anywhere": Mistake(ISSUE, 3, "[settings]", remove("vcissue.toml")),
+    "--config names a missing file": Mistake((*ISSUE, "--config", "absent.toml"), 3, "[settings]"),
+    "unknown key in the settings": Mistake(
+        ISSUE, 3, "[settings]", settings_line("[store]\nurll = 'x'\n")
+    ),
+    "the store was deleted": Mistake(("report", "counts"), 3, "[store]", remove("vcissue.db")),
+    "unknown qualification": Mistake(
+        ("issue", "--qualification", "nope", "--holder-name", "Ana", "--actor", "me"),
+        3,
+        "[credential-invalid]",
+    ),
+    "unknown unit": Mistake((*ISSUE, "--units", "U9"), 3, "[credential-invalid]"),
+    "a date that is no date": Mistake((*ISSUE, "--awarded", "yesterday"), 3, "[malformed-input]"),
+    "an empty actor": Mistake(
+        ("issue", "--qualification", "ecomentor", "--holder-name", "Ana", "--actor", " "),
+        3,
+        "[policy-violation]",
+    ),
+    "status of an unknown certificate": Mistake(
+        ("status", "urn:uuid:00000000-0000-4000-8000-000000000000"), 3, "[credential-unknown]"
+    ),
+    "init where a deployment exists": Mistake(
+        ("init", "--name", "X", "--status-base-url", STATUS), 3, "[settings]"
+    ),
+    "a qualification file that is not one": Mistake(
+        ISSUE, 3, "[qualification-invalid]", lambda root: awards_also(root, "{}")
+    ),
+    "unknown command": Mistake(("frobnicate",), 2, "invalid choice"),
+    "unknown option": Mistake((*ISSUE, "--colour", "red"), 2, "unrecognized arguments"),
+    "a missing required option": Mistake(("suspend", "urn:x", "--days", "3"), 2, "required"),
+    "verify with contradictory status options": Mistake(
+        ("verify", "ana.json", "--no-status", "--status-http"), 2, "not allowed with"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("deployment")
+    init(root)
+    assert vcissue(*ISSUE, "-o", "ana.json", cwd=root).returncode == 0
+    assert (
+        vcissue("keys", "trust-list", "--dir", "keys", "-o", "trust.json", cwd=root).returncode == 0
+    )
+    return root
+
+
+@pytest.mark.parametrize("name", sorted(MISTAKES))
+def test_every_mistake_gets_one_line_and_its_exit_code(
+    name: str, template: Path, tmp_path: Path
+) -> None:
+    mistake = MISTAKES[name]
+    root = tmp_path / "deployment"
+    shutil.copytree(template, root)
+    mistake.setup(root)
+    out = vcissue(*mistake.argv, cwd=root, passphrase=mistake.passphrase)
+    assert out.returncode == mistake.code, (out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr + out.stdout
+    assert mistake.says in (out.stderr if mistake.code in (2, 3) else out.stdout)
+    if mistake.code == 3:
+        assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_the_documented_exit_codes_are_the_ones_used() -> None:
+    from vcissue.cli import common
+
+    assert (
+        common.EXIT_OK,
+        common.EXIT_INVALID,
+        common.EXIT_USAGE,
+        common.EXIT_ERROR,
+        common.EXIT_STATUS_UNKNOWN,
+    ) == (0, 1, 2, 3, 4)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for code in range(5):
+        assert f"| {code} |" in readme
