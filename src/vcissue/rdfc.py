@@ -87,13 +87,13 @@ class Limits:
     times the room it uses on every bound.
     """
 
-    max_json_values: int = 10_000
+    max_json_values: int = 8_000
     max_values_per_property: int = 2_000
     max_contexts: int = 32
     max_context_work: int = 50_000
-    max_quads: int = 50_000
-    max_blank_nodes: int = 20_000
-    max_work: int = 100_000
+    max_quads: int = 20_000
+    max_blank_nodes: int = 10_000
+    max_work: int = 60_000
     max_recursion: int = 256
 
 
