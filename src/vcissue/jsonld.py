@@ -620,7 +620,8 @@ def bounds_usage(document: Mapping[str, Any], contexts: ContextSet | None = None
 
     Keys are the names of the ``Limits`` fields (plus ``deep_iterations``: rdf-canonize's
     count, whose limit is the number of blank nodes with shared first-degree hashes).
-    Contexts are processed as on a first call (no memo), the worst a caller can arrange.
+    Contexts are processed with an empty memo, as for a caller who evicted it (pyld's own
+    cache of the bundled context documents stays warm).
     Raises as ``canonize`` would for a document it refuses for another reason.
     """
     context_set = contexts or _BUNDLED

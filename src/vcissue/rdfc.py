@@ -93,7 +93,7 @@ class Limits:
     max_context_work: int = 50_000
     max_quads: int = 20_000
     max_blank_nodes: int = 10_000
-    max_work: int = 60_000
+    max_work: int = 40_000
     max_recursion: int = 256
 
 
