@@ -29,8 +29,8 @@ from frozendict import frozendict
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
-from .errors import CanonicalizationError, ContextError
-from .rdfc import DEFAULT_LIMITS, Limits, Quad, Term, canonicalize
+from .errors import CanonicalizationError, ContextError, WorkLimitError
+from .rdfc import DEFAULT_LIMITS, UNBOUNDED, Limits, Quad, Term, canonicalize
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -92,8 +92,8 @@ class ContextSet:
         del loaded["tag"]
         return loaded
 
-    def _processor(self, *, cached: bool) -> _SafeProcessor:
-        return _SafeProcessor(self._active if cached else None)
+    def _processor(self, *, cached: bool, limits: Limits = DEFAULT_LIMITS) -> _SafeProcessor:
+        return _SafeProcessor(self._active if cached else None, limits)
 
     def _options(self, *, cached: bool) -> dict[str, Any]:
         loader = self.load if cached else self.load_uncached
@@ -155,11 +155,21 @@ class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
     quietly. Dropped JSON is JSON nobody signed, so every drop is an error here.
     ``memo`` shares processed contexts between calls (the fast path); without it
     every context is processed afresh, as pyld does by default (the reference path).
+
+    Processing a context costs a few microseconds per term of the active context it
+    makes (pyld clones and freezes the whole context), and a caller picks how many get
+    processed: every distinct combination of types with scoped contexts on a node is
+    one more. Each processing the memo does not answer is charged its term count
+    against ``limits.max_context_work``.
     """
 
-    def __init__(self, memo: _ActiveContextMemo | None = None) -> None:
+    def __init__(
+        self, memo: _ActiveContextMemo | None = None, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         super().__init__(on_property_dropped=_raise_dropped)
         self._memo = memo
+        self._limits = limits
+        self._context_work = 0
 
     def _process_context(
         self,
@@ -181,6 +191,14 @@ class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         result = super()._process_context(
             active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
         )
+        entries = len(local_ctx) if isinstance(local_ctx, list) else 1
+        self._context_work += entries * (1 + len(result.get("mappings", ())))
+        if self._context_work > self._limits.max_context_work:
+            raise WorkLimitError(
+                "max_context_work",
+                f"processing this document's contexts costs more than "
+                f"{self._limits.max_context_work} term definitions",
+            )
         if cacheable and isinstance(result, frozendict):
             self._memo.put(active_ctx, local_ctx, flags, result)  # type: ignore[union-attr]
         return result
@@ -233,13 +251,175 @@ class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
 class _PreExpanded(_SafeProcessor):
     """pyld's own ``to_rdf`` over an already expanded document: ``expand`` is the identity.
 
-    The fast path skips only the second expansion; node map, graph selection and quad
-    generation stay pyld's code. (A hand-written tail once kept only IRI-named graphs and
-    dropped blank-node graphs: injected claims that still verified.)
+    The fast path skips only the second expansion; graph selection and quad generation
+    stay pyld's code. (A hand-written tail once kept only IRI-named graphs and dropped
+    blank-node graphs: injected claims that still verified.) The node map is pyld's
+    algorithm with one change: pyld drops a duplicate value by comparing it with every
+    value the property already has (``has_value``, quadratic: canonicalising 10,800
+    values of one property took 55 s), here by a set of keys that are equal exactly when
+    pyld's ``compare_values`` says the values are. The differential tests hold it to
+    pyld's own node map, quad for quad.
     """
+
+    def __init__(self, memo: _ActiveContextMemo | None, limits: Limits = DEFAULT_LIMITS) -> None:
+        super().__init__(memo, limits)
+        self._widest = 0  # the most values one node has of one property
+        # (id of a node-map node, property) -> keys of its values; the nodes outlive to_rdf
+        self._seen: dict[tuple[int, str], set[Any]] = {}
 
     def expand(self, input_: Any, options: Any) -> Any:
         return input_
+
+    def _add_value(self, node: dict[str, Any], prop: str, value: Any, *, unique: bool) -> None:
+        """pyld's ``add_value(node, prop, value, propertyIsArray=True, allowDuplicate=...)``."""
+        values = node.setdefault(prop, [])
+        key = _value_key(value) if unique else None
+        if key is not None:
+            seen = self._seen.setdefault((id(node), prop), set())
+            if key in seen:
+                return
+            seen.add(key)
+        values.append(value)
+        self._widest = max(self._widest, len(values))
+        if len(values) > self._limits.max_values_per_property:
+            raise WorkLimitError(
+                "max_values_per_property",
+                f"a node has more than {self._limits.max_values_per_property} values of "
+                f"{_describe(prop)}",
+            )
+
+    def _create_node_map(  # pyld's algorithm, kept in its shape
+        self,
+        input_: Any,
+        graph_map: dict[str, Any],
+        active_graph: str,
+        issuer: Any,
+        active_subject: Any = None,
+        active_property: Any = None,
+        list_: Any = None,
+    ) -> None:
+        # pyld 3.3's JsonLdProcessor._create_node_map, allowDuplicate=False by _add_value
+        if isinstance(input_, list):
+            for element in input_:
+                self._create_node_map(
+                    element, graph_map, active_graph, issuer, active_subject, active_property, list_
+                )
+            return
+        subject_node = (
+            graph_map.setdefault(active_graph, {}).get(active_subject)
+            if isinstance(active_subject, str)
+            else None
+        )
+        if "@type" in input_:  # the spec labels @type blank nodes first
+            for type_ in input_["@type"]:
+                if type_.startswith("_:"):
+                    issuer.get_id(type_)
+        if "@value" in input_:
+            if "@type" in input_ and input_["@type"].startswith("_:"):
+                input_["@type"] = issuer.get_id(input_["@type"])
+            if list_:
+                list_["@list"].append(input_)
+            elif subject_node:
+                self._add_value(subject_node, active_property, input_, unique=True)
+            return
+        if "@list" in input_:
+            inner: dict[str, Any] = {"@list": []}
+            self._create_node_map(
+                input_["@list"],
+                graph_map,
+                active_graph,
+                issuer,
+                active_subject,
+                active_property,
+                inner,
+            )
+            if list_:
+                list_["@list"].append(inner)
+            elif subject_node:
+                self._add_value(subject_node, active_property, inner, unique=False)
+            return
+        id_ = input_.get("@id")
+        if _pyld_is_bnode(input_):
+            id_ = issuer.get_id(id_)
+        node = graph_map.setdefault(active_graph, {}).setdefault(id_, {"@id": id_})
+        if isinstance(active_subject, Mapping):  # a reverse property
+            self._add_value(node, active_property, active_subject, unique=True)
+        elif active_property:
+            reference = {"@id": id_}
+            if list_:
+                list_["@list"].append(reference)
+            elif subject_node:
+                self._add_value(subject_node, active_property, reference, unique=True)
+        for prop, objects in sorted(input_.items()):
+            if prop == "@id":
+                continue
+            if prop == "@reverse":
+                referenced_node = {"@id": id_}
+                for reverse_property, items in input_["@reverse"].items():
+                    for item in items:
+                        self._create_node_map(
+                            item,
+                            graph_map,
+                            active_graph,
+                            issuer,
+                            referenced_node,
+                            reverse_property,
+                        )
+                continue
+            if prop == "@graph":
+                graph_map.setdefault(id_, {})
+                graph = active_graph if active_graph == "@merged" else id_
+                self._create_node_map(objects, graph_map, graph, issuer)
+                continue
+            if prop == "@included":
+                self._create_node_map(objects, graph_map, active_graph, issuer)
+                continue
+            if prop != "@type" and prop in _PYLD_KEYWORDS:
+                # @index and the like: refused by _check_expanded before any node map
+                raise ContextError(f"{prop} carries data that no signed quad covers")
+            if prop.startswith("_:"):
+                prop = issuer.get_id(prop)
+            if len(objects) == 0:
+                node.setdefault(prop, [])
+                continue
+            for item in objects:
+                if prop == "@type":
+                    type_ = issuer.get_id(item) if item.startswith("_:") else item
+                    self._add_value(node, prop, type_, unique=True)
+                else:
+                    self._create_node_map(item, graph_map, active_graph, issuer, id_, prop)
+
+
+_PYLD_KEYWORDS = frozenset(jsonld.KEYWORDS)
+_pyld_is_bnode = jsonld._is_bnode
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable form of a JSON value; two are equal exactly when Python's == says so."""
+    if isinstance(value, Mapping):
+        return frozenset((key, _frozen(inner)) for key, inner in value.items())
+    if isinstance(value, list):
+        return tuple(_frozen(inner) for inner in value)
+    return value
+
+
+def _value_key(value: Any) -> Any:
+    """The key under which pyld's ``compare_values`` finds ``value`` equal, or None if never.
+
+    Strings (``@type`` IRIs) by value; value objects by ``@type``, ``@language``, ``@index``
+    and ``@value`` (a boolean never equals a number, ``1`` equals ``1.0``, JSON literals
+    compare by ==); node references by ``@id``; anything else (a list object) equals
+    nothing but itself.
+    """
+    if isinstance(value, str):
+        return ("string", value)
+    if "@value" in value:
+        inner = value["@value"]
+        key = ("bool", inner) if isinstance(inner, bool) else ("json", _frozen(inner))
+        return ("value", value.get("@type"), value.get("@language"), value.get("@index"), key)
+    if value.get("@id") is not None:
+        return ("id", value["@id"])
+    return None
 
 
 def _describe(element: Any) -> str:
@@ -298,7 +478,7 @@ def _unwrap(error: BaseException) -> BaseException:
     """pyld wraps loader and hook errors in JsonLdError; find our own typed error if any."""
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, ContextError | _SafeModeViolation):
+        if isinstance(seen, ContextError | _SafeModeViolation | WorkLimitError):
             return seen
         seen = seen.__cause__ or getattr(seen, "cause", None)
     return error
@@ -320,6 +500,8 @@ def _pyld_call(call: Callable[[], Any], what: str) -> Any:
         raise ContextError(str(error)) from None
     except jsonld.JsonLdError as error:
         cause = _unwrap(error)
+        if isinstance(cause, WorkLimitError):
+            raise cause from None
         if isinstance(cause, ContextError | _SafeModeViolation):
             raise ContextError(str(cause)) from None
         raise CanonicalizationError(f"{what}: {error}") from None
@@ -328,23 +510,33 @@ def _pyld_call(call: Callable[[], Any], what: str) -> Any:
 
 
 def expand(
-    document: Mapping[str, Any], contexts: ContextSet | None = None, *, cached: bool = True
+    document: Mapping[str, Any],
+    contexts: ContextSet | None = None,
+    *,
+    cached: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Any]:
     """Expand ``document`` in safe mode with the offline loader.
 
     Refuses (ContextError) whatever would reach no signed quad or would be read
-    differently by another implementation: see ``_check_expanded``.
+    differently by another implementation: see ``_check_expanded``; and (WorkLimitError)
+    a document past the JSON bounds of ``limits``, before pyld sees it.
     """
+    check_json_bounds(document, limits)
     context_set = contexts or _BUNDLED
     options = context_set._options(cached=cached)
-    processor = context_set._processor(cached=cached)
+    processor = context_set._processor(cached=cached, limits=limits)
     expanded = _pyld_call(lambda: processor.expand(dict(document), options), "invalid JSON-LD")
     _check_expanded(expanded)
     return list(expanded)
 
 
 def to_quads(
-    document: Mapping[str, Any], contexts: ContextSet | None = None, *, cached: bool = True
+    document: Mapping[str, Any],
+    contexts: ContextSet | None = None,
+    *,
+    cached: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Quad]:
     """The RDF dataset of ``document``, as the eddsa-rdfc-2022 suite converts it.
 
@@ -352,13 +544,13 @@ def to_quads(
     processed afresh: the reference the fast path is tested against, quad for quad.
     """
     context_set = contexts or _BUNDLED
-    expanded = expand(document, context_set, cached=cached)
+    expanded = expand(document, context_set, cached=cached, limits=limits)
     options = {**context_set._options(cached=cached), "produceGeneralizedRdf": False}
     if cached:
-        processor: _SafeProcessor = _PreExpanded(context_set._active)
+        processor: _SafeProcessor = _PreExpanded(context_set._active, limits)
         source: Any = expanded
     else:
-        processor = _SafeProcessor(None)
+        processor = _SafeProcessor(None, limits)
         source = dict(document)
     dataset = _pyld_call(lambda: processor.to_rdf(source, options), "cannot convert to RDF")
     return _as_quads(dataset)
@@ -376,7 +568,90 @@ def canonize(
     Byte-identical with the JavaScript reference stack (jsonld.js + rdf-canonize) on
     every document both accept; refused (typed error) where they would disagree.
     """
-    return canonicalize(to_quads(document, contexts, cached=cached), limits)
+    return canonicalize(to_quads(document, contexts, cached=cached, limits=limits), limits)
+
+
+def check_json_bounds(
+    document: Any, limits: Limits = DEFAULT_LIMITS, *, usage: dict[str, int] | None = None
+) -> None:
+    """Refuse (WorkLimitError) a JSON document past the JSON bounds of ``limits``.
+
+    One pass over the JSON, a fraction of a microsecond a value, in front of pyld's
+    expansion (tens of microseconds a value, milliseconds a context entry) and of
+    everything after it: the number of values bounds the quads and blank nodes that
+    expansion can make (a JSON value yields at most two quads and one blank node).
+    ``usage``, if given, receives the counts.
+    """
+    max_values, max_per_property = limits.max_json_values, limits.max_values_per_property
+    values = contexts = widest = 0
+    stack: list[Any] = [document]
+    while stack:
+        item = stack.pop()
+        values += 1
+        if values > max_values:
+            raise WorkLimitError(
+                "max_json_values", f"the document holds more than {max_values} JSON values"
+            )
+        if isinstance(item, Mapping):
+            for key, inner in item.items():
+                if key == "@context":
+                    contexts += len(inner) if isinstance(inner, list) else 1
+                elif isinstance(inner, list):
+                    length = _flat_length(inner)
+                    if length > max_per_property:
+                        raise WorkLimitError(
+                            "max_values_per_property",
+                            f"{_describe(key)} has more than {max_per_property} values",
+                        )
+                    widest = max(widest, length)
+                stack.append(inner)
+        elif isinstance(item, list):
+            stack.extend(item)
+    if contexts > limits.max_contexts:
+        raise WorkLimitError(
+            "max_contexts",
+            f"the document names {contexts} @context entries, more than {limits.max_contexts}",
+        )
+    if usage is not None:
+        usage.update(max_json_values=values, max_values_per_property=widest, max_contexts=contexts)
+
+
+def bounds_usage(document: Mapping[str, Any], contexts: ContextSet | None = None) -> dict[str, int]:
+    """How much of each bound of :class:`Limits` canonicalising ``document`` takes.
+
+    Keys are the names of the ``Limits`` fields (plus ``deep_iterations``: rdf-canonize's
+    count, whose limit is the number of blank nodes with shared first-degree hashes).
+    Contexts are processed with an empty memo, as for a caller who evicted it (pyld's own
+    cache of the bundled context documents stays warm).
+    Raises as ``canonize`` would for a document it refuses for another reason.
+    """
+    context_set = contexts or _BUNDLED
+    usage: dict[str, int] = {}
+    check_json_bounds(document, UNBOUNDED, usage=usage)
+    processor = _SafeProcessor(_ActiveContextMemo(), UNBOUNDED)
+    options = context_set._options(cached=True)
+    expanded = _pyld_call(lambda: processor.expand(dict(document), options), "invalid JSON-LD")
+    _check_expanded(expanded)
+    usage["max_context_work"] = processor._context_work
+    to_rdf = _PreExpanded(_ActiveContextMemo(), UNBOUNDED)
+    options = {**options, "produceGeneralizedRdf": False}
+    dataset = _pyld_call(lambda: to_rdf.to_rdf(expanded, options), "cannot convert to RDF")
+    usage["max_values_per_property"] = max(usage["max_values_per_property"], to_rdf._widest)
+    canonicalize(_as_quads(dataset), UNBOUNDED, usage=usage)
+    return usage
+
+
+def _flat_length(items: list[Any]) -> int:
+    """How many values an array gives its property: JSON-LD flattens nested arrays."""
+    count = 0
+    stack = [items]
+    while stack:
+        for item in stack.pop():
+            if isinstance(item, list):
+                stack.append(item)
+            else:
+                count += 1
+    return count
 
 
 def _term(term: Mapping[str, Any]) -> Term:

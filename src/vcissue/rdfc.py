@@ -13,10 +13,12 @@ our offline page run) byte for byte, and the W3C spec where they agree:
   ``maxWorkFactor`` 1 does: at most as many as there are blank nodes with non-unique
   first-degree hashes. The JS stack refuses beyond that; so do we.
 
-On top, a real work budget (the spec's "mitigating poison graphs" note): every hash
-of a related blank node, every permutation step and every issuer copy costs work;
-past ``Limits.max_work`` canonicalisation stops with :class:`WorkLimitError`. Limits on
-quads and blank nodes are checked before any hashing.
+On top, a real work budget (the spec's "mitigating poison graphs" note): every
+first-degree serialisation, every hash of a related blank node, every Hash N-Degree
+Quads call and every permutation step (weighted by its length and its issuer copy)
+costs work; past ``Limits.max_work`` canonicalisation stops with :class:`WorkLimitError`,
+as it does past ``Limits.max_recursion`` levels of recursion. Limits on quads and blank
+nodes are checked before any hashing.
 
 Where implementations order strings differently (JavaScript sorts by UTF-16 code
 unit, the spec and Python by code point; the two differ only when astral characters
@@ -29,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from .errors import CanonicalizationError, WorkLimitError
 
@@ -59,14 +61,47 @@ class Quad:
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on one canonicalisation. The defaults keep any input under about a second."""
+    """Bounds on turning one JSON-LD document into canonical N-Quads (docs/bounds.md).
 
-    max_quads: int = 50_000
-    max_blank_nodes: int = 20_000
-    max_work: int = 400_000
+    Each is checked before or while doing the work it protects, and each refusal is a
+    :class:`WorkLimitError` whose ``limit`` is the field's name:
+
+    * on the JSON, before pyld expands it (:func:`vcissue.jsonld.check_json_bounds`):
+      ``max_json_values`` (objects, arrays and scalars), ``max_values_per_property``
+      (one key's array, nested arrays flattened; checked again in the node map, where
+      objects with one ``@id`` merge) and ``max_contexts`` (``@context`` entries in the
+      whole document);
+    * while expanding: ``max_context_work``, the term definitions of every context
+      processing the memo cannot answer (a distinct run of type-scoped contexts is one);
+    * on the dataset, before any hashing (here): ``max_quads``, ``max_blank_nodes``;
+    * while hashing: ``max_work``, in units of about one hash (a quad serialised for a
+      first-degree hash, a related hash, a Hash N-Degree Quads call, a permutation step,
+      plus a unit per four elements of the permutation and per 32 identifiers the step's
+      issuer copy holds), ``max_recursion`` (how deep Hash N-Degree Quads recurses: a
+      chain of indistinguishable blank nodes would otherwise exhaust the Python stack),
+      and rdf-canonize's deep-iteration limit, which is not a field: it is the number of
+      blank nodes whose first-degree hashes are shared, as the JavaScript stack counts it.
+
+    The defaults keep ``jsonld.canonize`` of any input of up to 1 MB of JSON well under a
+    second of CPU on the reference machine (2 cores; 0.55 s the worst measured by
+    bench/bench_hostile.py) and leave a credential with 80 learning outcomes ten times
+    the room it uses on every bound.
+    """
+
+    max_json_values: int = 8_000
+    max_values_per_property: int = 2_000
+    max_contexts: int = 32
+    max_context_work: int = 50_000
+    max_quads: int = 20_000
+    max_blank_nodes: int = 10_000
+    max_work: int = 40_000
+    max_recursion: int = 256
 
 
 DEFAULT_LIMITS = Limits()
+UNBOUNDED = Limits(*(2**62 for _ in range(len(fields(Limits)))))
+"""No bound at all: for measuring what a document uses (``jsonld.bounds_usage``), never
+for untrusted input."""
 
 _LITERAL_ESCAPES = {n: f"\\u{n:04X}" for n in [*range(0x20), 0x7F]} | {
     0x08: "\\b",
@@ -176,6 +211,7 @@ class _Canonicaliser:
         self.node_quads: dict[str, list[Quad]] = {}
         self.first_degree: dict[str, str] = {}
         self.check_order = False
+        self.deepest = 0  # the deepest Hash N-Degree Quads recursion so far
 
     def spend(self, units: int) -> None:
         self.work_left -= units
@@ -235,7 +271,7 @@ class _Canonicaliser:
                     continue
                 issuer = _Issuer("b")
                 issuer.get(node)
-                results.append(self.hash_n_degree(node, issuer))
+                results.append(self.hash_n_degree(node, issuer, 1))
             results.sort(key=lambda result: result[0])  # stable, as Array.prototype.sort
             for _, issuer in results:
                 for old in issuer.issued:
@@ -262,9 +298,11 @@ class _Canonicaliser:
                 return None
             return "a" if term.value == node else "z"
 
+        related = self.node_quads[node]
+        self.spend(len(related))
         lines = [
             serialize_quad(quad, mark(quad.subject), mark(quad.object), mark(quad.graph))
-            for quad in self.node_quads[node]
+            for quad in related
         ]
         self.sort_lines(lines)
         digest = self.first_degree[node] = _sha256("".join(lines))
@@ -281,14 +319,22 @@ class _Canonicaliser:
         predicate = "" if position == "g" else f"<{quad.predicate.value}>"
         return _sha256(position + predicate + name)
 
-    def hash_n_degree(self, node: str, issuer: _Issuer) -> tuple[str, _Issuer]:
+    def hash_n_degree(self, node: str, issuer: _Issuer, depth: int) -> tuple[str, _Issuer]:
         if self.deep_left == 0:
             raise WorkLimitError(
                 "max_deep_iterations",
                 f"maximum deep iterations exceeded ({self.deep_max}), as rdf-canonize's "
                 "default work factor would",
             )
+        if depth > self.limits.max_recursion:
+            raise WorkLimitError(
+                "max_recursion",
+                f"Hash N-Degree Quads recursed deeper than {self.limits.max_recursion} "
+                "(a long chain of indistinguishable blank nodes)",
+            )
         self.deep_left -= 1
+        self.deepest = max(self.deepest, depth)
+        self.spend(1)
         related_by_hash: dict[str, list[str]] = {}
         for quad in self.node_quads[node]:
             for term, position in ((quad.subject, "s"), (quad.object, "o"), (quad.graph, "g")):
@@ -302,7 +348,9 @@ class _Canonicaliser:
             chosen_path = ""
             chosen_issuer: _Issuer | None = None
             for permutation in _permutations(related_by_hash[digest]):
-                self.spend(len(permutation) + len(issuer.issued))
+                # a step, its path (a few string operations per element) and the copy
+                # of the issuer (a dict copy: cheap per entry)
+                self.spend(1 + len(permutation) // 4 + len(issuer.issued) // 32)
                 issuer_copy = issuer.copy()
                 path = ""
                 recursion: list[str] = []
@@ -320,7 +368,7 @@ class _Canonicaliser:
                 if skip:
                     continue
                 for related in recursion:
-                    result_hash, result_issuer = self.hash_n_degree(related, issuer_copy)
+                    result_hash, result_issuer = self.hash_n_degree(related, issuer_copy, depth + 1)
                     path += "_:" + issuer_copy.get(related) + f"<{result_hash}>"
                     issuer_copy = result_issuer
                     if chosen_path and path > chosen_path:
@@ -336,9 +384,31 @@ class _Canonicaliser:
         return data.hexdigest(), issuer
 
 
-def canonicalize(quads: Sequence[Quad], limits: Limits = DEFAULT_LIMITS) -> str:
-    """Canonical N-Quads of ``quads`` (RDFC-1.0, SHA-256), or a typed error."""
+def canonicalize(
+    quads: Sequence[Quad],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    usage: dict[str, int] | None = None,
+) -> str:
+    """Canonical N-Quads of ``quads`` (RDFC-1.0, SHA-256), or a typed error.
+
+    ``usage``, if given, receives how much of each bound the run took.
+    """
+    canonicaliser = _Canonicaliser(quads, limits)
     try:
-        return _Canonicaliser(quads, limits).run()
+        return canonicaliser.run()
     except UnicodeEncodeError:
         raise CanonicalizationError("a string holds a lone surrogate (not Unicode text)") from None
+    except RecursionError:  # max_recursion is below any sane stack; a caller's may be deep
+        raise WorkLimitError(
+            "max_recursion", "Hash N-Degree Quads recursion ran out of Python stack"
+        ) from None
+    finally:
+        if usage is not None:
+            usage.update(
+                max_quads=len(quads),
+                max_blank_nodes=len(canonicaliser.node_quads),
+                max_work=limits.max_work - canonicaliser.work_left,
+                max_recursion=canonicaliser.deepest,
+                deep_iterations=canonicaliser.deep_max - canonicaliser.deep_left,
+            )
