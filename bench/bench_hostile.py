@@ -52,6 +52,7 @@ from vcissue.jsonld import ContextSet, bounds_usage, canonize, check_json_bounds
 from vcissue.keys import SigningKey, did_key  # noqa: E402
 from vcissue.rdfc import DEFAULT_LIMITS  # noqa: E402
 from vcissue.status import Bitstring, status_list_credential  # noqa: E402
+from vcissue.system import system_random  # noqa: E402
 from vcissue.verify import (  # noqa: E402
     TrustedIssuer,
     TrustList,
@@ -221,7 +222,7 @@ class Attacker:
     """A caller with its own did:key: the issuer of every hostile credential."""
 
     def __init__(self) -> None:
-        self.key = SigningKey.generate()
+        self.key = SigningKey.generate(rng=system_random)
         self.did = did_key(self.key.public)
         self.base = Body().unsigned()
         self.base["issuer"] = {**self.base["issuer"], "id": self.did}

@@ -782,6 +782,20 @@ def _check_value(item: Mapping[str, Any]) -> None:
         check_number(value)
 
 
+def _check_directions(values: Any) -> None:
+    """Two values that differ only in ``@direction`` are one value to pyld and jsonld.js
+    (their node maps compare @value, @type, @language): the second would be dropped from
+    the signed quads while the JSON still shows it."""
+    seen: dict[tuple[str, str, str], Any] = {}
+    for item in values if isinstance(values, list) else [values]:
+        if isinstance(item, dict) and "@value" in item:
+            key = (repr(item["@value"]), str(item.get("@type")), str(item.get("@language")))
+            direction = item.get("@direction")
+            if key in seen and seen[key] != direction:
+                raise ContextError("two values differ only in @direction: one would be unsigned")
+            seen.setdefault(key, direction)
+
+
 def _check_expanded(expanded: Any) -> None:
     """Refuse what no signed quad would carry, or what implementations read differently.
 
@@ -822,4 +836,5 @@ def _check_expanded(expanded: Any) -> None:
                 raise ContextError(f"{key} carries data that no signed quad covers")
             elif value != []:  # a property without values makes no quad (jsonld.js agrees)
                 _check_iri(key, "property", blank_allowed=False)
+                _check_directions(value)
                 stack.append((value, False))

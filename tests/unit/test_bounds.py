@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 
 from tests.factories import AWARDED, Body
 from vcissue import proofs
-from vcissue.errors import VcissueError, WorkLimitError
+from vcissue.errors import ContextError, VcissueError, WorkLimitError
 from vcissue.jsonld import bounds_usage, canonize, check_json_bounds, expand, to_quads
 from vcissue.keys import SigningKey, did_key
 from vcissue.rdfc import DEFAULT_LIMITS, Limits, Quad, Term, canonicalize, serialize_quad
+from vcissue.system import system_random
 from vcissue.verify import Outcome, TrustedIssuer, TrustList, verify_credential
 
 P = "https://example.org/p"
@@ -84,7 +85,7 @@ class Caller:
     """Anyone: a did:key of their own, which verification resolves without trust."""
 
     def __init__(self) -> None:
-        self.key = SigningKey.generate()
+        self.key = SigningKey.generate(rng=system_random)
         self.did = did_key(self.key.public)
         self.trust = TrustList.of(TrustedIssuer(self.did))
 
@@ -213,14 +214,19 @@ def test_each_hostile_family_is_refused_by_the_bound_that_names_it(
 
 
 @pytest.mark.parametrize("family", ["literal values", "wide object", "clique, named graph"])
-def test_verification_reports_the_refusal_as_a_failed_proof_naming_the_limit(
+def test_verification_refuses_before_any_expensive_check_naming_the_limit(
     family: str, caller: Caller
 ) -> None:
+    """The JSON bounds are checked right after parsing: the schema check, expansion and
+    canonicalisation never see the hostile document."""
     vc = caller.forge(FAMILIES[family][0](caller))
     result = verify_credential(json.dumps(vc), trust=caller.trust, now=NOW)
-    assert not result.verified
-    assert result.check("proof").outcome is Outcome.FAILED
-    assert "[limit " in result.check("proof").message
+    assert not result.verified and result.verdict.value == "FORGED"
+    [refusal] = [c for c in result.failures if "[limit " in c.message]
+    # JSON bounds right after parsing; a canonicalisation bound (a clique) at the proof
+    assert refusal.id in ("parse", "proof")
+    if refusal.id == "parse":
+        assert result.check("proof").outcome is Outcome.SKIPPED
 
 
 def test_signing_refuses_what_verification_would(caller: Caller) -> None:
@@ -235,8 +241,8 @@ def test_the_jcs_suite_meets_the_same_bounds_in_the_context_check(caller: Caller
     signed = proofs.sign(caller.unsigned(), caller.key, created=AWARDED, suite="eddsa-jcs-2022")
     hostile = {**vc, "proof": signed["proof"]}
     result = verify_credential(hostile, trust=caller.trust, now=NOW)
-    assert result.check("context").outcome is Outcome.FAILED
-    assert "[limit max_json_values]" in result.check("context").message
+    assert result.check("parse").outcome is Outcome.FAILED  # before any context work
+    assert "[limit max_json_values]" in result.check("parse").message
 
 
 OB_SCOPED = [  # the OB 3.0 types with a type-scoped context, less two that clash
@@ -369,10 +375,6 @@ DUPLICATES: dict[str, Any] = {
         {"@value": "1", "@type": "http://www.w3.org/2001/XMLSchema#integer"},
         {"@value": "1", "@type": "http://www.w3.org/2001/XMLSchema#decimal"},
     ],
-    "directions (pyld compares no direction)": [
-        {"@value": "a", "@direction": "ltr"},
-        {"@value": "a", "@direction": "rtl"},
-    ],
     "references": [{"@id": "urn:a"}, {"@id": "urn:a"}, {"@id": "urn:b"}],
     "blank nodes": [{"@id": "_:x", Q: "v"}, {"@id": "_:x"}, {Q: "v"}, {Q: "v"}],
     "JSON literals": [
@@ -396,6 +398,14 @@ def test_duplicate_values_are_dropped_exactly_as_pyld_drops_them(values: list[An
         fast = quads_or_error(document, cached=True)
         assert isinstance(fast, list)
         assert fast == quads_or_error(document, cached=False)
+
+
+def test_values_that_differ_only_in_direction_are_refused_not_dropped() -> None:
+    """pyld and jsonld.js keep one of them: the other would be JSON nobody signed."""
+    values = [{"@value": "a", "@direction": "ltr"}, {"@value": "a", "@direction": "rtl"}]
+    vc = graft(Caller(), **{P: values})
+    assert quads_or_error(vc, cached=True) is ContextError
+    assert quads_or_error(vc, cached=False) is ContextError
 
 
 def test_duplicate_types_and_reverse_values_as_pyld() -> None:

@@ -82,6 +82,14 @@ SHAPES: dict[str, Injection] = {
     "base direction on an existing value": lambda vc: achievement(vc).update(
         {"name": {"@value": achievement(vc)["name"], "@direction": "rtl"}}
     ),
+    "the same value again with another direction": lambda vc: achievement(vc).update(
+        {
+            "name": [
+                achievement(vc)["name"],
+                {"@value": achievement(vc)["name"], "@direction": "rtl"},
+            ]
+        }
+    ),
     "@type on a value": lambda vc: subject(vc).update(
         {"description": {"@value": "INJECTED", "@type": XSD + "token"}}
     ),

@@ -9,7 +9,7 @@ import zlib
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import AWARDED, Body
@@ -171,7 +171,11 @@ JSON_VALUES = st.recursive(JSON_SCALARS, _containers, max_leaves=20)
 @settings(max_examples=200)
 @given(st.dictionaries(st.text(max_size=20), JSON_VALUES, max_size=8))
 def test_round_trip_any_json_object(vc: dict[str, Any]) -> None:
-    payload = qr.encode_payload(vc)
+    try:
+        payload = qr.encode_payload(vc)
+    except QrPayloadError as error:  # random text compresses badly: too big for any QR
+        assume("longer than any QR code" not in str(error))
+        raise
     assert payload.startswith("VC1:")
     assert set(payload) <= set(qr.BASE45_ALPHABET)
     assert qr.decode_payload(payload) == vc

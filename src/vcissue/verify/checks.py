@@ -28,8 +28,9 @@ from ..errors import (
     MalformedInput,
     ProofError,
     VcissueError,
+    WorkLimitError,
 )
-from ..jsonld import VC_V2, ContextSet, check_contexts, expand
+from ..jsonld import VC_V2, ContextSet, check_contexts, check_json_bounds, expand
 from ..ports import StatusListSource
 from ..status import parse_status_entries
 from ..strictjson import MAX_BYTES, MAX_DEPTH, parse_object
@@ -85,7 +86,10 @@ def verify_credential(
     report = Report()
     try:
         vc = parse_credential(data)
-    except MalformedInput as error:
+        # One cheap pass bounds everything after it: the schema check, expansion and
+        # canonicalisation are each linear or worse in what this counts (docs/bounds.md).
+        check_json_bounds(vc)
+    except (MalformedInput, WorkLimitError) as error:
         report.failed("parse", str(error), Verdict.FORGED)
         for check_id in ALL_CHECKS:
             report.skipped(check_id, "not run: the input is not a credential")
