@@ -475,7 +475,8 @@ def main() -> int:
     )
     sizes = sorted({*(s for s in SIZES if s < args.max_bytes), args.max_bytes})
     for name in args.family or FAMILIES:
-        rows = figures["families"][name] = []
+        rows: list[Any] = []
+        figures["families"][name] = rows
         ladder = [(target, False) for target in sizes] + [(args.max_bytes, True)]
         for target, at_bound in ladder:
             graft = FAMILIES[name]

@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vcissue.governance.principals import create_api_key  # noqa: E402
+from vcissue.governance.principals import create_api_key, principal  # noqa: E402
 from vcissue.keystore import KeyStore  # noqa: E402
 from vcissue.model import Award, Holder  # noqa: E402
 from vcissue.settings import load_settings  # noqa: E402
@@ -138,11 +138,16 @@ def run_backend(name: str, store_url: str, args: argparse.Namespace, tmp: Path) 
     open_deployment_store(settings, create=True).close()
     issuer = build_issuer(settings, PASSPHRASE.encode(), clock=system_clock, rng=system_random)
     key = create_api_key(
-        issuer.store, role="issuer", name="bench", now=datetime.now(UTC), rng=system_random
+        issuer.store,
+        role="issuer",
+        principal_name="bench",
+        now=datetime.now(UTC),
+        rng=system_random,
     )
+    bench = principal(issuer.store, "bench")
     qualification = issuer.qualification("ecomentor")
     first = issuer.issue(
-        Award.from_request(qualification, holder_name="Bench Holder", awarded=now), actor="b"
+        Award.from_request(qualification, holder_name="Bench Holder", awarded=now), by=bench
     )
     credential_id = first.record.id
     list_id = first.record.revocation_list
@@ -153,7 +158,7 @@ def run_backend(name: str, store_url: str, args: argparse.Namespace, tmp: Path) 
         ),
         "GET /register/{id}": in_process(lambda i: issuer.public_status(credential_id), 3),
         "POST /credentials/issue": in_process(
-            lambda i: issuer.issue(Award(Holder(f"H{i}"), qualification, awarded=now), actor="b"),
+            lambda i: issuer.issue(Award(Holder(f"H{i}"), qualification, awarded=now), by=bench),
             3,
         ),
     }

@@ -77,3 +77,10 @@ def vcissue(
     finally:
         sys.stdin = saved_stdin
     return Ran(code, out.getvalue(), err.getvalue())
+
+
+def staff_key(cwd: Path, principal: str, role: str, *extra: str) -> str:
+    """An API key for ``principal`` in ``role`` (both created if new), as an admin makes one."""
+    made = vcissue("apikey", "create", "--principal", principal, "--role", role, *extra, cwd=cwd)
+    assert made.returncode == 0, made.stderr
+    return made.stdout.split()[-1]

@@ -19,7 +19,8 @@ _PUBLIC = {
     "load_qualification": "vcissue.model",
     "Issuer": "vcissue.issuer",
     "IssuerSettings": "vcissue.issuer",
-    "RevocationPolicy": "vcissue.issuer",
+    "Policies": "vcissue.governance.policies",
+    "Principal": "vcissue.governance.principals",
     "Settings": "vcissue.settings",
     "load_settings": "vcissue.settings",
     "build_issuer": "vcissue.wiring",
@@ -41,8 +42,9 @@ __all__ = [
     "Issuer",
     "IssuerSettings",
     "KeyStore",
+    "Policies",
+    "Principal",
     "Qualification",
-    "RevocationPolicy",
     "Settings",
     "SigningKey",
     "TrustList",
@@ -61,7 +63,9 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .errors import VcissueError
-    from .issuer import Issuer, IssuerSettings, RevocationPolicy
+    from .governance.policies import Policies
+    from .governance.principals import Principal
+    from .issuer import Issuer, IssuerSettings
     from .keys import SigningKey
     from .keystore import KeyStore
     from .model import Award, Holder, Qualification, load_qualification

@@ -64,6 +64,15 @@ class IssuerProfile:
         return profile
 
 
+# The evidence entry naming the previous credential, by how the new one relates to it.
+PREVIOUS_EVIDENCE = {
+    "recertification": ("Previous certificate (recertification)", "Recertification"),
+    "scope-reduction": ("Certificate whose scope this one reduces", "ScopeReduction"),
+    "scope-expansion": ("Certificate whose scope this one expands", "ScopeExpansion"),
+    "restoration": ("Certificate this one restores after an upheld appeal", "Restoration"),
+}
+
+
 def new_credential_id(random_bytes: bytes) -> str:
     """A urn:uuid (version 4) from 16 caller-supplied random bytes."""
     if len(random_bytes) != 16:
@@ -149,13 +158,9 @@ def build(
     }
     evidence = [_evidence(item.id, item.name, item.description) for item in award.evidence]
     if award.previous_credential:
+        name, genre = PREVIOUS_EVIDENCE[award.previous_relation]
         evidence.append(
-            {
-                "id": award.previous_credential,
-                "type": ["Evidence"],
-                "name": "Previous certificate (recertification)",
-                "genre": "Recertification",
-            }
+            {"id": award.previous_credential, "type": ["Evidence"], "name": name, "genre": genre}
         )
     if evidence:
         credential["evidence"] = evidence

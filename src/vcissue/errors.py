@@ -25,6 +25,7 @@ problem types and the CLI for messages. The tree (pinned by
     |   +-- SchemaVersionError    store-schema-version
     +-- UnknownCredentialError    credential-unknown
     +-- PolicyError               policy-violation
+    |   +-- NotPermitted          not-permitted
     +-- SettingsError             settings
     +-- VerificationFailed        verification-failed
 """
@@ -180,6 +181,13 @@ class PolicyError(VcissueError):
     """An operation the rules forbid (e.g. reinstating a revoked credential)."""
 
     code = "policy-violation"
+
+
+class NotPermitted(PolicyError):
+    """The acting principal may not do this: it lacks the role the policy names, or it
+    took part in what it would decide (an assessment, the decision appealed against)."""
+
+    code = "not-permitted"
 
 
 class SettingsError(VcissueError):

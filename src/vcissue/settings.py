@@ -17,8 +17,15 @@ there is no deployment and the command stops with a ``SettingsError`` naming the
     files = ["qualifications/ecomentor.json"]
     [policy]
     revocation_approvers = 2              # the default: two distinct approvers
+    decision_expiry = "P14D"              # a pending decision expires after this
     [policy.revocation_approvers_per_qualification]
     kcs-level1 = 3
+    [policy.decisions.withdraw]           # role and approvers per decision kind
+    role = "approver"
+    approvers = 2
+    [policy.qualifications.kcs-level2.award]   # per qualification: KCS's panel
+    role = "approver"
+    approvers = 2
     [service]
     base_url = "https://certs.example"    # public URL of the HTTP service
 
@@ -39,13 +46,15 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from . import proofs
 from .errors import KeyMaterialError, SettingsError, VcissueError
-from .issuer import IssuerSettings, RevocationPolicy
-from .model import Qualification, load_qualification
+from .governance.policies import DECISIONS, DEFAULT_POLICIES, Policies, Policy
+from .issuer import IssuerSettings
+from .model import Qualification, load_qualification, parse_duration
 
 __all__ = [
     "CONFIG_ENV",
@@ -66,7 +75,13 @@ _SECTIONS: dict[str, set[str]] = {
     "keys": {"dir", "passphrase_file"},
     "status": {"base_url", "publish_dir"},
     "qualifications": {"files"},
-    "policy": {"revocation_approvers", "revocation_approvers_per_qualification"},
+    "policy": {
+        "revocation_approvers",
+        "revocation_approvers_per_qualification",
+        "decision_expiry",
+        "decisions",
+        "qualifications",
+    },
     "service": {"base_url"},
     "issuing": {"suite"},
 }
@@ -82,6 +97,9 @@ class Settings:
     qualification_files: tuple[Path, ...] = ()
     revocation_approvers: int = 2
     revocation_approvers_per_qualification: Mapping[str, int] = field(default_factory=dict)
+    decision_policies: Mapping[str, Policy] = field(default_factory=dict)
+    qualification_policies: Mapping[str, Mapping[str, Policy]] = field(default_factory=dict)
+    decision_expiry: timedelta = timedelta(days=14)
     base_url: str | None = None
     suite: str = proofs.DEFAULT_SUITE
 
@@ -92,10 +110,24 @@ class Settings:
         return IssuerSettings(
             self.status_base_url,
             suite=self.suite,
-            revocation=RevocationPolicy(
-                self.revocation_approvers, dict(self.revocation_approvers_per_qualification)
-            ),
+            policies=self.policies(),
         )
+
+    def policies(self) -> Policies:
+        """The decision policies: defaults, the revocation shorthands, then the tables."""
+        revoke = DEFAULT_POLICIES["revoke"]
+        decisions = {
+            **DEFAULT_POLICIES,
+            "revoke": Policy(revoke.role, self.revocation_approvers),
+            **self.decision_policies,
+        }
+        per_qualification: dict[str, dict[str, Policy]] = {
+            qualification: {"revoke": Policy(decisions["revoke"].role, count)}
+            for qualification, count in self.revocation_approvers_per_qualification.items()
+        }
+        for qualification, kinds in self.qualification_policies.items():
+            per_qualification.setdefault(qualification, {}).update(kinds)
+        return Policies(decisions, per_qualification, self.decision_expiry)
 
 
 def _config_error(path: Path | None, message: str) -> SettingsError:
@@ -134,6 +166,36 @@ def find_config(
         f"no settings: looked for {RULE} and found none. Create a deployment with "
         "`vcissue init` (or point --config at its vcissue.toml)"
     )
+
+
+def _span(value: object, path: Path | None) -> timedelta:
+    text = _text(value, path, "policy.decision_expiry")
+    try:
+        duration = parse_duration(text)
+    except VcissueError as error:
+        raise _config_error(path, f"policy.decision_expiry: {error}") from None
+    origin = datetime(2000, 1, 1, tzinfo=UTC)
+    return duration.add_to(origin) - origin
+
+
+def _policy_table(table: object, path: Path | None, where: str) -> dict[str, Policy]:
+    if not isinstance(table, dict):
+        raise _config_error(path, f"{where} is a table of decision kinds")
+    policies: dict[str, Policy] = {}
+    for kind, entry in table.items():
+        if kind not in DECISIONS:
+            raise _config_error(path, f"{where}: unknown decision kind {kind!r}")
+        if not isinstance(entry, dict) or set(entry) - {"role", "approvers"}:
+            raise _config_error(path, f"{where}.{kind} holds role and approvers")
+        default = DEFAULT_POLICIES[kind]
+        try:
+            policies[kind] = Policy(
+                str(entry.get("role", default.role)),
+                _count(entry.get("approvers", default.approvers), path, f"{where}.{kind}"),
+            )
+        except VcissueError as error:
+            raise _config_error(path, str(error)) from None
+    return policies
 
 
 def load_settings(
@@ -210,6 +272,22 @@ def load_settings(
         values["revocation_approvers_per_qualification"] = {
             str(key): _count(count, config_path, f"approvers for {key}")
             for key, count in per.items()
+        }
+    if get("policy", "decision_expiry") is not None:
+        values["decision_expiry"] = _span(get("policy", "decision_expiry"), config_path)
+    if get("policy", "decisions") is not None:
+        values["decision_policies"] = _policy_table(
+            get("policy", "decisions"), config_path, "policy.decisions"
+        )
+    table = get("policy", "qualifications")
+    if table is not None:
+        if not isinstance(table, dict):
+            raise _config_error(config_path, "policy.qualifications is a table")
+        values["qualification_policies"] = {
+            str(qualification): _policy_table(
+                kinds, config_path, f"policy.qualifications.{qualification}"
+            )
+            for qualification, kinds in table.items()
         }
     if get("service", "base_url") is not None:
         values["base_url"] = _text(get("service", "base_url"), config_path, "service.base_url")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import vcissue
+from tests.cli import staff_key, vcissue
 from vcissue.errors import StoreError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,8 +45,9 @@ def test_demo_runs_end_to_end_and_its_files_verify_as_it_says(tmp_path: Path) ->
     assert out.returncode == 0, out.stderr
     assert "demo succeeded" in out.stdout
     for expected in (
-        "Marko Horvat suspended: SUSPENDED; reinstated: VALID",
-        "after 1 approval pending (VALID); after 2 REVOKED; reinstating it: refused",
+        "with an interim suspension: SUSPENDED; complaint dismissed, suspension lifted: VALID",
+        "pending (VALID); director-1 again: refused; approved by director-2: REVOKED",
+        "upheld by appeals-chair: restored as a new certificate VALID",
         "tampered copy of Marko's certificate: FORGED",
         "re-run issued 0 more",
         "intact",
@@ -57,6 +58,7 @@ def test_demo_runs_end_to_end_and_its_files_verify_as_it_says(tmp_path: Path) ->
     # The closing table is true now: vcissue verify gives exactly those verdicts.
     claimed = dict(re.findall(r"credentials/([\w-]+)\.json: ([A-Z ]+)\n", out.stdout))
     assert set(claimed.values()) == {"VALID", "REVOKED", "FORGED"}
+    assert claimed["ana"] == "REVOKED" and claimed["ana-restored"] == "VALID"
     command = re.search(r"vcissue verify \S+ (--trust .*)\n", out.stdout)
     assert command is not None
     options = command.group(1).split()
@@ -99,11 +101,10 @@ def test_init_issue_verify(tmp_path: Path) -> None:
         "Ana Novak",
         "--units",
         "U1",
-        "--actor",
-        "registrar",
         "-o",
         "ana.json",
         cwd=tmp_path,  # ./vcissue.toml is found by the rule
+        env={"VCISSUE_API_KEY": staff_key(tmp_path, "registrar", "issuer")},
     )
     assert issued.returncode == 0, issued.stderr
     assert (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import vcissue
+from tests.cli import staff_key, vcissue
 from tests.integration.test_cli import STATUS, init
 
 
@@ -23,9 +23,30 @@ def deployment(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(deployment: Path, *args: str) -> tuple[int, str, str]:
-    out = vcissue(*args, "--config", str(deployment / "vcissue.toml"), cwd=deployment)
+def run(deployment: Path, *args: str, key: str | None = None) -> tuple[int, str, str]:
+    out = vcissue(
+        *args,
+        "--config",
+        str(deployment / "vcissue.toml"),
+        cwd=deployment,
+        env={"VCISSUE_API_KEY": key},
+    )
     return out.returncode, out.stdout, out.stderr
+
+
+@pytest.fixture
+def staff(deployment: Path) -> dict[str, str]:
+    """API keys of the body's staff: who they are is what the audit log records."""
+    return {
+        name: staff_key(deployment, name, role)
+        for name, role in [
+            ("registrar", "issuer"),
+            ("op", "operator"),
+            ("d1", "approver"),
+            ("d2", "approver"),
+            ("chair", "approver"),
+        ]
+    }
 
 
 def verdict(deployment: Path, credential: str) -> tuple[int, str]:
@@ -43,7 +64,23 @@ def verdict(deployment: Path, credential: str) -> tuple[int, str]:
     return out.returncode, out.stdout.splitlines()[-1]
 
 
-def test_issue_suspend_status_reinstate_revoke(deployment: Path) -> None:
+def issue(deployment: Path, key: str, holder: str = "Ana Novak", out: str = "ana.json") -> str:
+    code, printed, err = run(
+        deployment,
+        "issue",
+        "--qualification",
+        "ecomentor",
+        "--holder-name",
+        holder,
+        "-o",
+        out,
+        key=key,
+    )
+    assert code == 0, err
+    return printed.split()[1]
+
+
+def test_issue_suspend_status_reinstate_revoke(deployment: Path, staff: dict[str, str]) -> None:
     code, out, err = run(
         deployment,
         "issue",
@@ -51,10 +88,9 @@ def test_issue_suspend_status_reinstate_revoke(deployment: Path) -> None:
         "ecomentor",
         "--holder-name",
         "Ana Novak",
-        "--actor",
-        "registrar",
         "-o",
         "ana.json",
+        key=staff["registrar"],
     )
     assert code == 0, err
     credential_id = out.split()[1]
@@ -72,8 +108,7 @@ def test_issue_suspend_status_reinstate_revoke(deployment: Path) -> None:
         "secret complaint",
         "--days",
         "30",
-        "--actor",
-        "op",
+        key=staff["op"],
     )
     assert code == 0, err
     code, out, _ = run(deployment, "status", credential_id, "--json")
@@ -81,25 +116,160 @@ def test_issue_suspend_status_reinstate_revoke(deployment: Path) -> None:
     assert code == 1 and answer["current"] is False and "complaint" not in out
     # every status change republishes: a verifier reading the directory sees it at once
     assert verdict(deployment, "ana.json") == (1, "SUSPENDED (NOT VALID)")
+    code, out, err = run(
+        deployment,
+        "extend-suspension",
+        credential_id,
+        "--days",
+        "10",
+        "--reason",
+        "hearing",
+        key=staff["op"],
+    )
+    assert code == 0 and "extend-suspension done (approved by op)" in out, err
 
-    assert run(deployment, "reinstate", credential_id, "--actor", "op")[0] == 0
+    assert (
+        run(deployment, "reinstate", credential_id, "--reason", "cleared", key=staff["op"])[0] == 0
+    )
     assert verdict(deployment, "ana.json") == (0, "VALID")
 
-    # revocation needs two distinct approvers by default
-    code, out, _ = run(deployment, "revoke", credential_id, "--reason", "fraud", "--actor", "d1")
-    assert code == 0 and "pending: 1 of 2 approvals" in out
+    # revocation needs two distinct approvers by default; an operator is not one
+    code, _, err = run(deployment, "revoke", credential_id, "--reason", "fraud", key=staff["op"])
+    assert code == 3 and "[not-permitted]" in err and "approver" in err
+    code, out, _ = run(deployment, "revoke", credential_id, "--reason", "fraud", key=staff["d1"])
+    assert code == 0 and "pending: 1 of 2 approvals (d1)" in out
     assert verdict(deployment, "ana.json") == (0, "VALID")
-    code, out, _ = run(deployment, "revoke", credential_id, "--reason", "fraud", "--actor", "d2")
-    assert code == 0 and "revoked" in out
+    code, _, err = run(deployment, "revoke", credential_id, "--reason", "fraud", key=staff["d1"])
+    assert code == 3 and "already" in err  # the same principal counts once
+    code, out, _ = run(deployment, "revoke", credential_id, "--reason", "fraud", key=staff["d2"])
+    assert code == 0 and "revoke done (approved by d1, d2)" in out
     assert verdict(deployment, "ana.json") == (1, "REVOKED (NOT VALID)")
-    code, _, err = run(deployment, "reinstate", credential_id, "--actor", "op")
+    code, _, err = run(deployment, "reinstate", credential_id, "--reason", "x", key=staff["op"])
     assert code == 3 and "policy-violation" in err
 
     code, out, _ = run(deployment, "audit", "verify")
-    assert code == 0 and "intact: 5 entries" in out  # issue, suspend, reinstate, 2 approvals
+    # 5 principals, 5 keys; issue, suspend, extend, reinstate, revoke request + approval
+    # + effect
+    assert code == 0 and "intact: 17 entries" in out
 
 
-def test_batch_report_and_audit_tamper(deployment: Path) -> None:
+def test_no_key_no_change(deployment: Path, staff: dict[str, str]) -> None:
+    code, _, err = run(deployment, "issue", "--qualification", "ecomentor", "--holder-name", "A")
+    assert code == 3 and "[not-permitted]" in err and "who is acting?" in err
+    code, _, err = run(
+        deployment,
+        "issue",
+        "--qualification",
+        "ecomentor",
+        "--holder-name",
+        "A",
+        key=staff["registrar"][:-1] + "x",
+    )
+    assert code == 3 and "unknown, revoked or expired" in err
+    code, _, err = run(
+        deployment, "issue", "--qualification", "ecomentor", "--holder-name", "A", key=staff["op"]
+    )
+    assert code == 3 and "[not-permitted]" in err  # an operator does not award
+
+
+def test_pending_decisions_are_listed_rejected_and_approved_by_case(
+    deployment: Path, staff: dict[str, str]
+) -> None:
+    credential_id = issue(deployment, staff["registrar"])
+    code, out, _ = run(deployment, "revoke", credential_id, "--reason", "fraud", key=staff["d1"])
+    case = out.split()[-1]
+    code, out, _ = run(deployment, "decisions", "list", "--json")
+    [pending] = [json.loads(line) for line in out.splitlines()]
+    assert pending["caseId"] == case and pending["state"] == "pending"
+    assert pending["kind"] == "revoke" and pending["approvals"] == ["d1"]
+    code, out, _ = run(deployment, "decisions", "reject", case, "--reason", "no", key=staff["d2"])
+    assert code == 0 and "revoke rejected" in out
+    code, _, err = run(deployment, "decisions", "approve", case, key=staff["chair"])
+    assert code == 3 and "rejected" in err  # a closed decision stays closed
+    assert verdict(deployment, "ana.json") == (0, "VALID")
+
+    code, out, _ = run(deployment, "revoke", credential_id, "--reason", "fraud", key=staff["d1"])
+    case = out.split()[-1]
+    code, out, _ = run(deployment, "decisions", "approve", case, key=staff["chair"])
+    assert code == 0 and "revoke done" in out
+    assert verdict(deployment, "ana.json") == (1, "REVOKED (NOT VALID)")
+    code, out, _ = run(deployment, "decisions", "list", "--state", "done")
+    assert case in out
+
+
+def test_complaint_with_interim_suspension_then_an_appeal(
+    deployment: Path, staff: dict[str, str]
+) -> None:
+    credential_id = issue(deployment, staff["registrar"])
+    code, out, err = run(
+        deployment,
+        "complaint",
+        "open",
+        "--about",
+        "mentoring without supervision",
+        "--complainant",
+        "an employer",
+        "--credential",
+        credential_id,
+        "--interim-suspension-until",
+        "2099-01-01",
+        key=staff["op"],
+    )
+    assert code == 0 and "interim suspension" in out, err
+    complaint = out.split()[1]
+    assert verdict(deployment, "ana.json") == (1, "SUSPENDED (NOT VALID)")
+    code, out, _ = run(deployment, "complaint", "list")
+    assert complaint in out and "open" in out
+    code, out, err = run(
+        deployment, "complaint", "close", complaint, "--outcome", "upheld", key=staff["op"]
+    )
+    assert code == 0 and "follow-up decision" in out, err
+    sanction = out.split()[-1]  # withdrawal is an approver's decision: it waits for one
+    assert verdict(deployment, "ana.json") == (1, "SUSPENDED (NOT VALID)")
+    code, out, err = run(deployment, "decisions", "approve", sanction, key=staff["d1"])
+    assert code == 0 and "withdraw done (approved by d1)" in out, err
+    assert verdict(deployment, "ana.json") == (1, "REVOKED (NOT VALID)")
+
+    # Ana appeals; d1, who decided the withdrawal, may not decide the appeal
+    code, out, err = run(
+        deployment,
+        "appeal",
+        "lodge",
+        "--against",
+        "withdrawal",
+        "--subject",
+        credential_id,
+        "--appellant",
+        "Ana Novak",
+        "--grounds",
+        "the mentee was supervised",
+        key=staff["op"],
+    )
+    assert code == 0 and "may not be decided by d1, op" in out, err
+    appeal = out.split()[1]
+    for barred in ("d1", "op"):  # op requested it; an operator is no approver either
+        code, _, err = run(
+            deployment, "appeal", "decide", appeal, "--outcome", "upheld", key=staff[barred]
+        )
+        assert code == 3 and "[not-permitted]" in err
+    code, out, err = run(
+        deployment, "appeal", "decide", appeal, "--outcome", "upheld", key=staff["chair"]
+    )
+    assert code == 0 and "restored as urn:uuid:" in out, err
+    restored = out.split()[-1]
+    assert verdict(deployment, "ana.json") == (1, "REVOKED (NOT VALID)")  # the bit is final
+    code, out, _ = run(deployment, "status", restored, "--json")
+    assert code == 0 and json.loads(out)["current"] is True
+    code, out, _ = run(deployment, "status", credential_id, "--json")
+    assert json.loads(out)["replacedBy"] == restored
+    code, out, _ = run(deployment, "appeal", "list", "--json")
+    [decided] = [json.loads(line) for line in out.splitlines()]
+    assert decided["state"] == "closed" and decided["restoredAs"] == restored
+    code, out, _ = run(deployment, "audit", "verify")
+    assert code == 0 and "intact" in out
+
+
+def test_batch_report_and_audit_tamper(deployment: Path, staff: dict[str, str]) -> None:
     csv = deployment / "holders.csv"
     csv.write_text(
         "holder_name,qualification,reference,awarded\n"
@@ -107,11 +277,11 @@ def test_batch_report_and_audit_tamper(deployment: Path) -> None:
         "Bad Row,nope,R2,\n"
         "Marko Horvat,ecomentor,R3,2022-01-10\n"
     )
-    code, out, err = run(deployment, "batch", str(csv), "--actor", "registrar")
+    code, out, err = run(deployment, "batch", str(csv), key=staff["registrar"])
     assert code == 1  # some rows were skipped
     assert "2 issued, 0 already issued earlier, 1 skipped" in out
     assert "holders.csv:3: skipped: unknown qualification 'nope'" in err
-    code, out, _ = run(deployment, "batch", str(csv), "--actor", "registrar")
+    code, out, _ = run(deployment, "batch", str(csv), key=staff["registrar"])
     assert "0 issued, 2 already issued earlier" in out
 
     code, out, _ = run(deployment, "report", "expiring", "--days", "120")
@@ -121,35 +291,56 @@ def test_batch_report_and_audit_tamper(deployment: Path) -> None:
 
     conn = sqlite3.connect(deployment / "vcissue.db")
     conn.execute("DROP TRIGGER audit_log_no_update")
-    conn.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 1")
+    conn.execute("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 11")
     conn.commit()
     conn.close()
     code, out, _ = run(deployment, "audit", "verify")
-    assert code == 1 and "entry 1: hash mismatch" in out
+    assert code == 1 and "entry 11: hash mismatch" in out
 
 
-def test_batch_csv_in_utf16_with_a_bom_is_read(deployment: Path) -> None:
+def test_batch_csv_in_utf16_with_a_bom_is_read(deployment: Path, staff: dict[str, str]) -> None:
     csv = deployment / "holders.csv"
     csv.write_bytes("holder_name,qualification\nŽana Ćorić,ecomentor\n".encode("utf-16"))
-    code, out, err = run(deployment, "batch", str(csv), "--actor", "registrar")
+    code, out, err = run(deployment, "batch", str(csv), key=staff["registrar"])
     assert code == 0 and "1 issued" in out, err
 
 
-def test_api_keys_are_listed_revoked_and_expire(deployment: Path) -> None:
-    code, out, err = run(deployment, "apikey", "create", "--role", "operator", "--name", "ops desk")
+def test_principals_keys_and_identity(deployment: Path) -> None:
+    code, out, err = run(
+        deployment, "apikey", "create", "--principal", "Ops Desk ", "--role", "operator"
+    )
     assert code == 0 and out.startswith("vci_"), err
     key_id = out.split("_")[1]
     code, out, err = run(
-        deployment, "apikey", "create", "--role", "auditor", "--name", "temp", "--expires-days", "7"
+        deployment,
+        "apikey",
+        "create",
+        "--principal",
+        "\uff4f\uff50\uff53  desk",
+        "--expires-days",
+        "7",
     )
-    assert code == 0 and "expires" in err
+    assert code == 0 and "expires" in err  # the same principal: full-width, spaced, cased
+    code, _, err = run(deployment, "apikey", "create", "--principal", "nobody")
+    assert code == 3 and "has no role" in err
+    code, out, _ = run(deployment, "principal", "list")
+    assert out.splitlines() == [f"{'ops desk':30} active   operator"]
     code, out, _ = run(deployment, "apikey", "list")
     lines = out.splitlines()
     assert code == 0 and len(lines) == 3 and all("active" in line for line in lines[1:])
     assert run(deployment, "apikey", "revoke", key_id)[0] == 0
     code, out, _ = run(deployment, "apikey", "list")
-    assert any(line.split()[:3] == [key_id, "operator", "revoked"] for line in out.splitlines())
+    assert any(line.split()[:2] == [key_id, "revoked"] for line in out.splitlines())
     code, _, err = run(deployment, "apikey", "revoke", key_id)
     assert code == 3 and "[store-not-found]" in err
+    code, out, err = run(deployment, "apikey", "create", "--principal", "ops desk")
+    assert code == 0, err
+    assert run(deployment, "status", "urn:uuid:0", key=out.split()[-1])[0] in (1, 3)
+    assert run(deployment, "principal", "disable", "OPS DESK")[0] == 0
+    code, _, err = run(deployment, "reinstate", "urn:uuid:0", "--reason", "x", key=out.split()[-1])
+    assert code == 3 and "unknown, revoked or expired" in err  # a disabled principal's key
+    code, out, _ = run(deployment, "principal", "list")
+    assert "disabled" in out
     code, out, _ = run(deployment, "audit", "verify")
-    assert code == 0 and "intact: 3 entries" in out  # create, create, revoke
+    # principal-add, 3 x apikey-create, apikey-revoke, principal-disable
+    assert code == 0 and "intact: 6 entries" in out

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import vcissue
+from tests.cli import staff_key, vcissue
 from tests.integration.test_cli import STATUS, init
 
 
@@ -26,6 +26,7 @@ class Mistake:
     says: str  # in stderr (or stdout for verification verdicts)
     setup: Callable[[Path], None] = lambda root: None
     passphrase: str | None = "s3cret"
+    key: str = "registrar"  # whose API key acts: a key file in the deployment, or "none"
 
 
 def write(name: str, data: bytes) -> Callable[[Path], None]:
@@ -56,7 +57,7 @@ def awards_also(root: Path, document: str) -> None:
     config.write_text(config.read_text().replace("files = [", f"files = [{listed}, "))
 
 
-ISSUE = ("issue", "--qualification", "ecomentor", "--holder-name", "Ana", "--actor", "me")
+ISSUE = ("issue", "--qualification", "ecomentor", "--holder-name", "Ana")
 VERIFY = ("verify", "ana.json", "--no-status", "--trust")
 
 MISTAKES = {
@@ -78,18 +79,31 @@ MISTAKES = {
         ("verify", "junk.json", "--no-status"), 1, "FORGED", write("junk.json", b"\x00\xff junk")
     ),
     "batch CSV in cp1250": Mistake(
-        ("batch", "holders.csv", "--actor", "me"),
+        (
+            "batch",
+            "holders.csv",
+        ),
         3,
         "[malformed-input]",
         write("holders.csv", "holder_name,qualification\nŽana Čorić,ecomentor\n".encode("cp1250")),
     ),
     "batch CSV with a bad header": Mistake(
-        ("batch", "holders.csv", "--actor", "me"),
+        (
+            "batch",
+            "holders.csv",
+        ),
         3,
         "[malformed-input]",
         write("holders.csv", b"name,qual\nA,B\n"),
     ),
-    "batch file missing": Mistake(("batch", "absent.csv", "--actor", "me"), 3, "[io]"),
+    "batch file missing": Mistake(
+        (
+            "batch",
+            "absent.csv",
+        ),
+        3,
+        "[io]",
+    ),
     "wrong passphrase": Mistake(ISSUE, 3, "[key-material]", passphrase="wrong"),
     "no passphrase at all": Mistake(ISSUE, 3, "[key-material]", passphrase=None),
     "no settings anywhere": Mistake(ISSUE, 3, "[settings]", remove("vcissue.toml")),
@@ -99,16 +113,50 @@ MISTAKES = {
     ),
     "the store was deleted": Mistake(("report", "counts"), 3, "[store]", remove("vcissue.db")),
     "unknown qualification": Mistake(
-        ("issue", "--qualification", "nope", "--holder-name", "Ana", "--actor", "me"),
+        (
+            "issue",
+            "--qualification",
+            "nope",
+            "--holder-name",
+            "Ana",
+        ),
         3,
         "[credential-invalid]",
     ),
     "unknown unit": Mistake((*ISSUE, "--units", "U9"), 3, "[credential-invalid]"),
     "a date that is no date": Mistake((*ISSUE, "--awarded", "yesterday"), 3, "[malformed-input]"),
-    "an empty actor": Mistake(
-        ("issue", "--qualification", "ecomentor", "--holder-name", "Ana", "--actor", " "),
+    "no API key": Mistake(ISSUE, 3, "[not-permitted]", key="none"),
+    "a garbled API key": Mistake(ISSUE, 3, "[not-permitted]", key="garbled"),
+    "a revoked API key": Mistake(ISSUE, 3, "[not-permitted]", key="revoked"),
+    "an operator awarding": Mistake(ISSUE, 3, "[not-permitted]", key="op"),
+    "revocation without a reason": Mistake(
+        ("revoke", "urn:uuid:00000000-0000-4000-8000-000000000000", "--reason", " "),
         3,
         "[policy-violation]",
+        key="op",
+    ),
+    "approving an unknown decision": Mistake(
+        ("decisions", "approve", "nope"), 3, "[credential-unknown]", key="op"
+    ),
+    "an appeal against nothing on record": Mistake(
+        (
+            "appeal",
+            "lodge",
+            "--against",
+            "revocation",
+            "--subject",
+            "urn:uuid:00000000-0000-4000-8000-000000000000",
+            "--appellant",
+            "A",
+            "--grounds",
+            "g",
+        ),
+        3,
+        "[credential-unknown]",
+        key="op",
+    ),
+    "a principal with a control character": Mistake(
+        ("principal", "add", "bad\x07name", "--role", "issuer"), 3, "[policy-violation]"
     ),
     "status of an unknown certificate": Mistake(
         ("status", "urn:uuid:00000000-0000-4000-8000-000000000000"), 3, "[credential-unknown]"
@@ -128,11 +176,21 @@ MISTAKES = {
 }
 
 
+def key(root: Path, name: str = "registrar") -> str | None:
+    return None if name == "none" else (root / name).read_text()
+
+
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("deployment")
     init(root)
-    assert vcissue(*ISSUE, "-o", "ana.json", cwd=root).returncode == 0
+    for name, role in [("registrar", "issuer"), ("op", "operator"), ("revoked", "issuer")]:
+        (root / name).write_text(staff_key(root, name, role))
+    key_id = (root / "revoked").read_text().split("_")[1]
+    assert vcissue("apikey", "revoke", key_id, cwd=root).returncode == 0
+    (root / "garbled").write_text("vci_" + "0" * 16 + "_" + "A" * 43)
+    issued = vcissue(*ISSUE, "-o", "ana.json", cwd=root, env={"VCISSUE_API_KEY": key(root)})
+    assert issued.returncode == 0, issued.stderr
     assert (
         vcissue("keys", "trust-list", "--dir", "keys", "-o", "trust.json", cwd=root).returncode == 0
     )
@@ -147,7 +205,12 @@ def test_every_mistake_gets_one_line_and_its_exit_code(
     root = tmp_path / "deployment"
     shutil.copytree(template, root)
     mistake.setup(root)
-    out = vcissue(*mistake.argv, cwd=root, passphrase=mistake.passphrase)
+    out = vcissue(
+        *mistake.argv,
+        cwd=root,
+        passphrase=mistake.passphrase,
+        env={"VCISSUE_API_KEY": key(root, mistake.key)},
+    )
     assert out.returncode == mistake.code, (out.stdout, out.stderr)
     assert "Traceback" not in out.stderr + out.stdout
     assert mistake.says in (out.stderr if mistake.code in (2, 3) else out.stdout)

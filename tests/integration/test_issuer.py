@@ -23,7 +23,10 @@ from tests.integration.conftest import Backend
 from vcissue.batch import RowError, parse_batch_csv
 from vcissue.errors import CredentialError, PolicyError, UnknownCredentialError
 from vcissue.files import DirectoryPublisher
-from vcissue.issuer import Issuer, IssuerSettings, RevocationPolicy, _Work
+from vcissue.governance.policies import DEFAULT_POLICIES, Policies, Policy
+from vcissue.governance.principals import Principal, add_principal
+from vcissue.issuer import Issuer, IssuerSettings
+from vcissue.issuer.core import _Work
 from vcissue.keys import SigningKey
 from vcissue.model import Award, Holder
 from vcissue.store import Store, open_store
@@ -42,6 +45,23 @@ class Clock:
         return self.at
 
 
+def policies(revocation_approvers: int = 1) -> Policies:
+    return Policies({**DEFAULT_POLICIES, "revoke": Policy("approver", revocation_approvers)})
+
+
+def staff(store: Store) -> tuple[Principal, ...]:
+    """alice awards, op suspends and reinstates, two directors approve (test principals)."""
+    return tuple(
+        add_principal(store, name, roles, now=START)
+        for name, roles in (
+            ("alice", ["issuer"]),
+            ("op", ["operator", "approver"]),
+            ("director-1", ["approver"]),
+            ("director-2", ["approver"]),
+        )
+    )
+
+
 class Desk:
     """An issuer, its clock, its publish directory and a verifier reading that directory."""
 
@@ -53,6 +73,7 @@ class Desk:
         approvers: int = 1,
         body: Body | None = None,
         suite: str = "eddsa-rdfc-2022",
+        rules: Policies | None = None,
     ) -> None:
         self.body = body or Body()
         self.clock = Clock()
@@ -63,11 +84,12 @@ class Desk:
             self.body.key,
             self.body.profile,
             [ecomentor()],
-            IssuerSettings(BASE, suite=suite, revocation=RevocationPolicy(approvers)),
+            IssuerSettings(BASE, suite=suite, policies=rules or policies(approvers)),
             clock=self.clock,
             rng=random.Random(0xC0FFEE),
             publisher=DirectoryPublisher(self.publish_dir, BASE),
         )
+        self.alice, self.op, self.director_1, self.director_2 = staff(store)
 
     def source(self, url: str) -> Any:
         self.fetched.append(url)
@@ -86,6 +108,14 @@ class Desk:
             result.check("status.suspension").outcome.value,
         )
 
+    def log(self) -> list[Any]:
+        """The audit log after the staff were added (each ``principal-add`` is an entry)."""
+        entries = self.issuer.store.read(lambda tx: tx.audit_entries())
+        return [e for e in entries if e.action != "principal-add"]
+
+    def actions(self) -> list[str]:
+        return [e.action for e in self.log()]
+
     def award(self, name: str = "Ana Novak", **terms: Any) -> Award:
         terms.setdefault("awarded", self.clock.at)
         return Award(Holder(name), ecomentor(), **terms)
@@ -97,7 +127,7 @@ def desk(store: Store, tmp_path: Path) -> Desk:
 
 
 def test_issue_stores_signs_and_publishes(desk: Desk, backend: Backend) -> None:
-    issued = desk.issuer.issue(desk.award(), actor="alice")
+    issued = desk.issuer.issue(desk.award(), by=desk.alice)
     vc = issued.credential
     result = desk.verify(vc)
     assert result.verified, result.failures
@@ -110,126 +140,147 @@ def test_issue_stores_signs_and_publishes(desk: Desk, backend: Backend) -> None:
     stored = desk.issuer.get(vc["id"])
     assert json.loads(stored.signed_json) == vc
     assert stored.state == "active" and stored.expires == START + timedelta(days=5 * 365 + 1)
-    entries_log = desk.issuer.store.read(lambda tx: tx.audit_entries())
-    assert [(e.action, e.actor, e.credential_id) for e in entries_log] == [
+    assert [(e.action, e.actor, e.credential_id) for e in desk.log()] == [
         ("issue", "alice", vc["id"])
     ]
+    assert desk.log()[0].details["decision"] == {"decidedBy": ["alice"]}
 
 
 def test_suspend_reinstate_revoke_as_a_verifier_sees_it(desk: Desk) -> None:
-    vc = desk.issuer.issue(desk.award(), actor="alice").credential
-    other = desk.issuer.issue(desk.award("Marko Horvat"), actor="alice").credential
+    vc = desk.issuer.issue(desk.award(), by=desk.alice).credential
+    other = desk.issuer.issue(desk.award("Marko Horvat"), by=desk.alice).credential
     desk.clock.at += timedelta(days=1)
 
     desk.issuer.suspend(
         vc["id"],
         reason="complaint under review",
         until=desk.clock.at + timedelta(days=30),
-        actor="op",
+        by=desk.op,
     )
     assert desk.outcome(vc) == ("passed", "failed")
     assert "suspended" in desk.verify(vc).check("status.suspension").message
     assert desk.outcome(other) == ("passed", "passed")  # its neighbour bits untouched
     assert desk.issuer.public_status(vc["id"]).current is False
 
-    desk.issuer.reinstate(vc["id"], actor="op", reason="complaint dismissed")
+    desk.issuer.reinstate(vc["id"], by=desk.op, reason="complaint dismissed")
     assert desk.outcome(vc) == ("passed", "passed")
     assert desk.verify(vc).verified
     assert desk.issuer.public_status(vc["id"]).current is True
 
-    outcome = desk.issuer.revoke(vc["id"], reason="fraud in assessment", actor="director-1")
-    assert outcome.state == "revoked"
+    outcome = desk.issuer.revoke(vc["id"], reason="fraud in assessment", by=desk.director_1)
+    assert (outcome.state, outcome.approvals, outcome.case_id) == ("done", ("director-1",), "")
     assert desk.outcome(vc) == ("failed", "passed")
     with pytest.raises(PolicyError, match="revoked"):
-        desk.issuer.reinstate(vc["id"], actor="op")
+        desk.issuer.reinstate(vc["id"], by=desk.op, reason="mistake")
     with pytest.raises(PolicyError):
         desk.issuer.suspend(
-            vc["id"], reason="x", until=desk.clock.at + timedelta(days=1), actor="op"
+            vc["id"], reason="x", until=desk.clock.at + timedelta(days=1), by=desk.op
         )
     with pytest.raises(PolicyError):
-        desk.issuer.revoke(vc["id"], reason="again", actor="director-2")
+        desk.issuer.revoke(vc["id"], reason="again", by=desk.director_2)
     assert desk.outcome(vc) == ("failed", "passed")
     assert desk.outcome(other) == ("passed", "passed")
-    actions = [e.action for e in desk.issuer.store.read(lambda tx: tx.audit_entries())]
-    assert actions == ["issue", "issue", "suspend", "reinstate", "revoke"]
+    assert desk.actions() == ["issue", "issue", "suspend", "reinstate", "revoke"]
     assert desk.issuer.store.read(lambda tx: tx.verify_audit()) == []
 
 
 def test_bad_lifecycle_requests_are_typed_errors(desk: Desk) -> None:
-    vc = desk.issuer.issue(desk.award(), actor="alice").credential
+    vc = desk.issuer.issue(desk.award(), by=desk.alice).credential
     with pytest.raises(UnknownCredentialError):
         desk.issuer.suspend(
-            "urn:uuid:nope", reason="r", until=START + timedelta(days=1), actor="op"
+            "urn:uuid:nope", reason="r", until=START + timedelta(days=1), by=desk.op
         )
     with pytest.raises(PolicyError, match="future"):
-        desk.issuer.suspend(vc["id"], reason="r", until=START - timedelta(days=1), actor="op")
+        desk.issuer.suspend(vc["id"], reason="r", until=START - timedelta(days=1), by=desk.op)
     with pytest.raises(PolicyError, match="reason"):
-        desk.issuer.revoke(vc["id"], reason="  ", actor="d")
-    with pytest.raises(PolicyError, match="suspended"):
-        desk.issuer.reinstate(vc["id"], actor="op")
+        desk.issuer.revoke(vc["id"], reason="  ", by=desk.director_1)
+    with pytest.raises(PolicyError, match="active: reinstate does not apply"):
+        desk.issuer.reinstate(vc["id"], by=desk.op, reason="r")
+    with pytest.raises(PolicyError, match="issuer role"):
+        desk.issuer.issue(desk.award("B"), by=desk.op)  # an operator does not award
+    with pytest.raises(PolicyError, match="operator role"):
+        desk.issuer.suspend(vc["id"], reason="r", until=START + timedelta(1), by=desk.alice)
     with pytest.raises(CredentialError, match="unknown qualification"):
         desk.issuer.qualification("NOPE")
     # nothing above changed anything
     assert desk.issuer.get(vc["id"]).state == "active"
-    assert len(desk.issuer.store.read(lambda tx: tx.audit_entries())) == 1
+    assert len(desk.log()) == 1
 
 
 def test_two_approver_revocation(store: Store, tmp_path: Path) -> None:
     desk = Desk(store, tmp_path, approvers=2)
-    vc = desk.issuer.issue(desk.award(), actor="alice").credential
-    first = desk.issuer.revoke(vc["id"], reason="ethics breach", actor="director-1")
+    vc = desk.issuer.issue(desk.award(), by=desk.alice).credential
+    first = desk.issuer.revoke(vc["id"], reason="ethics breach", by=desk.director_1)
     assert (first.state, first.approvals, first.required) == ("pending", ("director-1",), 2)
     assert desk.outcome(vc) == ("passed", "passed")  # not yet in effect
     assert desk.issuer.get(vc["id"]).state == "active"
     with pytest.raises(PolicyError, match="already approved"):
-        desk.issuer.revoke(vc["id"], reason="ethics breach", actor="director-1")
-    second = desk.issuer.revoke(vc["id"], reason="confirmed", actor="director-2")
-    assert second.state == "revoked" and second.approvals == ("director-1", "director-2")
+        desk.issuer.revoke(vc["id"], reason="ethics breach", by=desk.director_1)
+    with pytest.raises(PolicyError, match="approver role"):
+        desk.issuer.revoke(vc["id"], reason="me too", by=desk.alice)  # an issuer is no approver
+    second = desk.issuer.revoke(vc["id"], reason="confirmed", by=desk.director_2)
+    assert second.state == "done" and second.approvals == ("director-1", "director-2")
+    assert second.case_id == first.case_id
     assert desk.outcome(vc) == ("failed", "passed")
-    actions = [e.action for e in store.read(lambda tx: tx.audit_entries())]
-    assert actions == ["issue", "revoke-approval", "revoke"]
+    assert desk.actions() == ["issue", "decision-request", "decision-approve", "revoke"]
+    assert desk.log()[-1].details["approvers"] == ["director-1", "director-2"]
+
+
+def test_one_person_under_two_spellings_counts_once(store: Store, tmp_path: Path) -> None:
+    desk = Desk(store, tmp_path, approvers=2)
+    vc = desk.issuer.issue(desk.award(), by=desk.alice).credential
+    desk.issuer.revoke(vc["id"], reason="r", by=desk.director_1)
+    again = add_principal(store, "  DIRECTOR-1 ", ["approver"], now=START)  # same identity
+    assert again.id == "director-1"
+    with pytest.raises(PolicyError, match="already approved"):
+        desk.issuer.revoke(vc["id"], reason="r", by=again)
+    assert desk.issuer.get(vc["id"]).state == "active"
 
 
 def test_policy_per_qualification() -> None:
-    policy = RevocationPolicy(1, {"ECOMENTOR": 2})
-    assert policy.required("ECOMENTOR") == 2 and policy.required("KCS-L1") == 1
+    policies = Policies(per_qualification={"ECOMENTOR": {"revoke": Policy("approver", 3)}})
+    assert policies.of("revoke", "ECOMENTOR").approvers == 3
+    assert policies.of("revoke", "KCS-L1").approvers == 2  # the default
+    assert policies.of("suspend", "ECOMENTOR") == Policy("operator", 1)
     with pytest.raises(PolicyError):
-        RevocationPolicy(0)
+        Policy("approver", 0)
+    with pytest.raises(PolicyError, match="unknown role"):
+        Policy("janitor")
+    with pytest.raises(PolicyError, match="unknown decision"):
+        Policies({"burn": Policy("approver")})
 
 
 def test_lifecycle_run_withdraws_overdue_suspensions_once(desk: Desk) -> None:
-    due = desk.issuer.issue(desk.award(), actor="alice").credential
-    later = desk.issuer.issue(desk.award("Lea Kovač"), actor="alice").credential
+    due = desk.issuer.issue(desk.award(), by=desk.alice).credential
+    later = desk.issuer.issue(desk.award("Lea Kovač"), by=desk.alice).credential
     desk.issuer.suspend(
-        due["id"], reason="unpaid fee", until=START + timedelta(days=10), actor="op"
+        due["id"], reason="unpaid fee", until=START + timedelta(days=10), by=desk.op
     )
     desk.issuer.suspend(
-        later["id"], reason="cpd missing", until=START + timedelta(days=90), actor="op"
+        later["id"], reason="cpd missing", until=START + timedelta(days=90), by=desk.op
     )
     desk.clock.at = START + timedelta(days=11)
-    assert desk.issuer.run_lifecycle() == [due["id"]]
+    assert desk.issuer.run_lifecycle().withdrawn == [due["id"]]
     assert desk.issuer.get(due["id"]).state == "withdrawn"
     assert desk.outcome(due) == ("failed", "failed")
     assert desk.issuer.get(later["id"]).state == "suspended"
     assert desk.outcome(later) == ("passed", "failed")
-    assert desk.issuer.run_lifecycle() == []  # idempotent
+    assert desk.issuer.run_lifecycle().withdrawn == []  # idempotent
     with pytest.raises(PolicyError):
-        desk.issuer.reinstate(due["id"], actor="op")
-    withdrawals = [
-        e for e in desk.issuer.store.read(lambda tx: tx.audit_entries()) if e.action == "withdraw"
-    ]
-    assert [e.credential_id for e in withdrawals] == [due["id"]]
+        desk.issuer.reinstate(due["id"], by=desk.op, reason="r")
+    withdrawals = [e for e in desk.log() if e.action == "withdraw"]
+    assert [(e.credential_id, e.actor) for e in withdrawals] == [(due["id"], "system:lifecycle")]
 
 
 def test_reduce_scope_withdraws_and_reissues_with_fewer_units(desk: Desk) -> None:
     old = desk.issuer.issue(
-        desk.award(limitations=("supervised practice only",)), actor="alice"
+        desk.award(limitations=("supervised practice only",)), by=desk.alice
     ).credential
     units = [unit.id for unit in ecomentor().units]
     desk.clock.at += timedelta(days=40)
     new = desk.issuer.reduce_scope(
-        old["id"], units=units[:2], reason="unit 3 assessment annulled", actor="op"
-    )
+        old["id"], units=units[:2], reason="unit 3 assessment annulled", by=desk.op
+    ).result
     assert desk.outcome(old) == ("failed", "passed")
     assert desk.issuer.get(old["id"]).state == "withdrawn"
     vc = new.credential
@@ -240,17 +291,17 @@ def test_reduce_scope_withdraws_and_reissues_with_fewer_units(desk: Desk) -> Non
     assert "supervised practice only" in vc["description"]
     assert vc["validUntil"] == old["validUntil"]  # scope changed, not the period
     with pytest.raises(PolicyError, match="subset"):
-        desk.issuer.reduce_scope(new.record.id, units=units, reason="r", actor="op")
+        desk.issuer.reduce_scope(new.record.id, units=units, reason="r", by=desk.op)
     with pytest.raises(PolicyError, match="subset"):
-        desk.issuer.reduce_scope(new.record.id, units=["NOPE"], reason="r", actor="op")
+        desk.issuer.reduce_scope(new.record.id, units=["NOPE"], reason="r", by=desk.op)
 
 
 def test_recertify_issues_new_dates_referencing_the_old(desk: Desk) -> None:
     old = desk.issuer.issue(
-        desk.award(scope="Mentoring in waste management"), actor="alice"
+        desk.award(scope="Mentoring in waste management"), by=desk.alice
     ).credential
     desk.clock.at = START + timedelta(days=5 * 365 - 30)
-    new = desk.issuer.recertify(old["id"], actor="op")
+    new = desk.issuer.recertify(old["id"], by=desk.alice).result
     vc = new.credential
     assert desk.verify(vc).verified
     assert vc["validFrom"] == "2031-01-30T09:30:00Z" and vc["validFrom"] > old["validFrom"]
@@ -259,7 +310,8 @@ def test_recertify_issues_new_dates_referencing_the_old(desk: Desk) -> None:
     assert desk.issuer.get(old["id"]).state == "superseded"
     assert desk.outcome(old) == ("passed", "passed")  # true for its own period
     with pytest.raises(PolicyError):
-        desk.issuer.recertify(old["id"], actor="op")
+        desk.issuer.recertify(old["id"], by=desk.alice)
+    assert desk.issuer.public_status(old["id"]).to_json()["replacedBy"] == new.record.id
 
 
 CSV = """holder_name,qualification,units,reference,awarded
@@ -283,7 +335,7 @@ def test_batch_reports_bad_rows_by_line_and_never_duplicates(desk: Desk) -> None
     assert "holder name" in errors[4] and "NOPE" in errors[5] and "EM9" in errors[6]
     assert "not-a-date" in errors[7] and "line 2" in errors[9]
     seen: list[int] = []
-    report = desk.issuer.issue_batch(rows, actor="batch", progress=lambda n, _: seen.append(n))
+    report = desk.issuer.issue_batch(rows, by=desk.alice, progress=lambda n, _: seen.append(n))
     assert seen == list(range(1, len(rows) + 1))
     assert [line for line, _ in report.issued] == [2, 3, 8]
     assert len(report.errors) == 5 and report.already_issued == []
@@ -293,7 +345,7 @@ def test_batch_reports_bad_rows_by_line_and_never_duplicates(desk: Desk) -> None
 
     again = desk.issuer.issue_batch(
         parse_batch_csv(text, desk.issuer.qualifications, now=START + timedelta(days=1)),
-        actor="batch",
+        by=desk.alice,
     )
     assert again.issued == [] and again.already_issued == report.issued
     assert len(desk.issuer.store.read(lambda tx: tx.list_credentials())) == 3
@@ -316,7 +368,7 @@ def test_batch_header_errors(text: str, message: str) -> None:
 
 
 def test_a_full_list_rolls_over(desk: Desk, backend: Backend) -> None:
-    first = desk.issuer.issue(desk.award(), actor="alice")
+    first = desk.issuer.issue(desk.award(), by=desk.alice)
     size = desk.issuer.settings.list_size
     rev = first.record.revocation_list
     # Fill all but two indices of the revocation list behind the issuer's back.
@@ -337,11 +389,11 @@ def test_a_full_list_rolls_over(desk: Desk, backend: Backend) -> None:
     backend.raw(fill, params)
     if first.record.revocation_index in (5, 77):
         pytest.skip("the first credential drew one of the two indices left free")
-    second = desk.issuer.issue(desk.award("B"), actor="alice").record
-    third = desk.issuer.issue(desk.award("C"), actor="alice").record
+    second = desk.issuer.issue(desk.award("B"), by=desk.alice).record
+    third = desk.issuer.issue(desk.award("C"), by=desk.alice).record
     assert {second.revocation_index, third.revocation_index} == {5, 77}
     assert second.revocation_list == third.revocation_list == rev
-    fourth = desk.issuer.issue(desk.award("D"), actor="alice")
+    fourth = desk.issuer.issue(desk.award("D"), by=desk.alice)
     assert fourth.record.revocation_list == f"{BASE}/revocation-2"
     assert fourth.record.suspension_list == f"{BASE}/suspension-1"
     assert desk.verify(fourth.credential).verified
@@ -362,7 +414,9 @@ def test_first_lists_created_concurrently_retry_instead_of_failing(
     with first.issuer.store.transaction() as tx:  # creation held open, not committed
         first.issuer._create_list(_Work(tx, START), "revocation")
         worker = threading.Thread(
-            target=lambda: issued.append(second.issuer.issue(second.award(), actor="b").record.id)
+            target=lambda: issued.append(
+                second.issuer.issue(second.award(), by=second.alice).record.id
+            )
         )
         worker.start()
         time.sleep(0.5)  # let the second issuer reach the same list creation
@@ -373,9 +427,9 @@ def test_first_lists_created_concurrently_retry_instead_of_failing(
 
 
 def test_public_status_reveals_no_reason(desk: Desk) -> None:
-    vc = desk.issuer.issue(desk.award(), actor="alice").credential
+    vc = desk.issuer.issue(desk.award(), by=desk.alice).credential
     desk.issuer.suspend(
-        vc["id"], reason="confidential complaint", until=START + timedelta(1), actor="op"
+        vc["id"], reason="confidential complaint", until=START + timedelta(1), by=desk.op
     )
     answer = json.dumps(desk.issuer.public_status(vc["id"]).to_json())
     assert "complaint" not in answer and "suspend" not in answer
@@ -386,8 +440,8 @@ def test_public_status_reveals_no_reason(desk: Desk) -> None:
 
 
 def test_publish_repairs_a_lost_file(desk: Desk) -> None:
-    vc = desk.issuer.issue(desk.award(), actor="alice").credential
-    desk.issuer.suspend(vc["id"], reason="r", until=START + timedelta(days=3), actor="op")
+    vc = desk.issuer.issue(desk.award(), by=desk.alice).credential
+    desk.issuer.suspend(vc["id"], reason="r", until=START + timedelta(days=3), by=desk.op)
     (desk.publish_dir / "suspension-1").unlink()
     assert desk.issuer.publish() == 2
     assert sorted(p.name for p in desk.publish_dir.iterdir()) == ["revocation-1", "suspension-1"]
@@ -396,8 +450,8 @@ def test_publish_repairs_a_lost_file(desk: Desk) -> None:
 
 def test_jcs_suite_lists(store: Store, tmp_path: Path) -> None:
     desk = Desk(store, tmp_path, suite="eddsa-jcs-2022")
-    vc = desk.issuer.issue(desk.award(), actor="alice").credential
-    desk.issuer.suspend(vc["id"], reason="r", until=START + timedelta(days=3), actor="op")
+    vc = desk.issuer.issue(desk.award(), by=desk.alice).credential
+    desk.issuer.suspend(vc["id"], reason="r", until=START + timedelta(days=3), by=desk.op)
     assert vc["proof"]["cryptosuite"] == "eddsa-jcs-2022"
     assert desk.outcome(vc) == ("passed", "failed")
 
@@ -406,6 +460,7 @@ def test_jcs_suite_lists(store: Store, tmp_path: Path) -> None:
 
 WORKERS = 8
 PER_WORKER = 500
+WORKER = Principal("worker", "worker", frozenset({"issuer"}))
 
 
 def _issuer_for(spec: tuple[str, str | None, str, str], tmp: str) -> Issuer:
@@ -433,7 +488,7 @@ def _issue_many(
         issuer = _issuer_for(spec, tmp)
         for i in range(PER_WORKER):
             award = Award(Holder(f"Holder {worker}-{i}"), ecomentor(), awarded=START)
-            issuer.issue(award, actor=f"worker-{worker}", batch_key=f"w{worker}-{i}")
+            issuer.issue(award, by=WORKER, batch_key=f"w{worker}-{i}")
         issuer.store.close()
         results.put((worker, "ok"))
     except BaseException:
@@ -482,7 +537,7 @@ def test_eight_processes_issue_500_each(backend: Backend, tmp_path: Path) -> Non
 def _batch_then_die(spec: tuple[str, str | None, str, str], tmp: str, csv_path: str) -> None:
     issuer = _issuer_for(spec, tmp)
     rows = parse_batch_csv(Path(csv_path).read_text(), issuer.qualifications, now=START)
-    issuer.issue_batch(rows, actor="batch")
+    issuer.issue_batch(rows, by=WORKER)
 
 
 def test_a_batch_killed_halfway_resumes_without_loss(backend: Backend, tmp_path: Path) -> None:
@@ -512,7 +567,7 @@ def test_a_batch_killed_halfway_resumes_without_loss(backend: Backend, tmp_path:
 
     issuer = _issuer_for(spec, str(tmp_path))
     report = issuer.issue_batch(
-        parse_batch_csv(csv_path.read_text(), issuer.qualifications, now=START), actor="batch"
+        parse_batch_csv(csv_path.read_text(), issuer.qualifications, now=START), by=WORKER
     )
     assert len(report.already_issued) == before and len(report.issued) == rows - before
     assert report.errors == []

@@ -40,7 +40,7 @@ from vcissue.store.migrations import (
     Migration,
     pending_migrations,
 )
-from vcissue.store.records import PrincipalRecord
+from vcissue.store.records import ApiKeyRecord, CaseRecord, PrincipalRecord, Vote
 
 from .conftest import Backend
 
@@ -49,6 +49,19 @@ CEST = timezone(timedelta(hours=2))
 SIZE = 16384  # bits; small enough that random draws collide now and then
 REV = "https://certs.example/status/revocation/1"
 SUS = "https://certs.example/status/suspension/1"
+DAY = timedelta(days=1)
+PRINCIPAL = PrincipalRecord("registry system", "Registry System", frozenset({"issuer"}), NOW)
+VOTERS = [PrincipalRecord(n, n, frozenset({"approver"}), NOW) for n in ("alice", "bob")]
+CASE = CaseRecord(
+    "case-1",
+    "decision",
+    "revoke",
+    "urn:uuid:full",
+    "pending",
+    NOW,
+    {"reason": "fraud", "requestedBy": "alice", "holder": "Zoë"},
+    due_at=NOW + 14 * DAY,
+)
 
 
 def status_list(
@@ -225,9 +238,12 @@ def test_round_trip_of_every_record_type(with_lists: Store) -> None:
             assert tx.allocate_index(REV, record.revocation_index, record.id)
             assert tx.allocate_index(SUS, record.suspension_index, record.id)
             tx.insert_credential(record)
-        tx.add_approval(full.id, "revoke", "alice", "fraud", NOW)
-        tx.add_approval(full.id, "revoke", "bob", "confirmed", NOW + timedelta(minutes=1))
-        tx.add_principal(PrincipalRecord("key-1", "sha256:abcd", "issuer", "Registry system", NOW))
+        for record in (PRINCIPAL, *VOTERS):
+            tx.put_principal(record)
+        tx.add_api_key(ApiKeyRecord("k1", "registry system", "sha256:abcd", NOW, NOW + DAY))
+        tx.insert_case(CASE)
+        tx.add_vote(CASE.id, "alice", NOW, "fraud")
+        tx.add_vote(CASE.id, "bob", NOW + timedelta(minutes=1), "confirmed")
 
     store.run(write)
 
@@ -240,16 +256,21 @@ def test_round_trip_of_every_record_type(with_lists: Store) -> None:
         assert tx.get_credential("urn:uuid:none") is None
         assert tx.get_by_batch_key("batch-2025-03:row-17") == full
         assert tx.get_by_batch_key("nope") is None
-        assert tx.approvals(full.id, "revoke") == [
-            ("alice", "fraud", NOW),
-            ("bob", "confirmed", NOW + timedelta(minutes=1)),
+        assert tx.votes(CASE.id) == [
+            Vote("alice", NOW, "fraud"),
+            Vote("bob", NOW + timedelta(minutes=1), "confirmed"),
         ]
-        assert tx.approvals(full.id, "suspend") == []
-        assert tx.get_principal("key-1") == PrincipalRecord(
-            "key-1", "sha256:abcd", "issuer", "Registry system", NOW
+        assert tx.votes("nope") == []
+        assert tx.get_principal("registry system") == PRINCIPAL
+        assert tx.principals() == sorted([PRINCIPAL, *VOTERS], key=lambda p: p.id)
+        assert tx.get_principal("Registry system") is None  # identities are normalised first
+        assert tx.get_api_key("k1") == ApiKeyRecord(
+            "k1", "registry system", "sha256:abcd", NOW, NOW + DAY
         )
-        assert [p.key_id for p in tx.principals()] == ["key-1"]
-        assert tx.get_principal("key-2") is None
+        assert [k.key_id for k in tx.api_keys()] == ["k1"]
+        assert tx.get_case(CASE.id) == CASE
+        assert tx.cases(kind="decision", state="pending", subject=full.id) == [CASE]
+        assert tx.cases(kind="appeal") == [] and tx.cases(subject="urn:x") == []
         assert tx.lists() == [status_list(), status_list(SUS, "suspension")]
         assert tx.get_list(REV) == status_list()
         assert tx.open_list("suspension", for_update=False) == status_list(SUS, "suspension")
@@ -270,7 +291,11 @@ def test_round_trip_of_every_record_type(with_lists: Store) -> None:
             published_at=NOW,
         )
         tx.update_credential(full.id, state="active")
-        tx.clear_approvals(full.id, "revoke")
+        tx.update_case(
+            CASE.id, version=0, state="done", data={"decidedBy": ["alice", "bob"]}, closed_at=NOW
+        )
+        with pytest.raises(ConflictError):  # a stale version: someone else changed it
+            tx.update_case(CASE.id, version=0, state="rejected", data={})
 
     store.run(save)
 
@@ -283,7 +308,10 @@ def test_round_trip_of_every_record_type(with_lists: Store) -> None:
         assert tx.open_list("revocation") is None  # full lists are not open
         updated = tx.get_credential(full.id)
         assert updated == replace(full, state="active", suspended_until=None, state_reason=None)
-        assert tx.approvals(full.id, "revoke") == []
+        done = tx.get_case(CASE.id)
+        assert done == replace(
+            CASE, state="done", data={"decidedBy": ["alice", "bob"]}, closed_at=NOW, version=1
+        )
 
     store.run(check)
 
@@ -324,13 +352,23 @@ def test_queries_filter_and_count(with_lists: Store) -> None:
 # ----------------------------------------------------------------------------- uniqueness
 
 
-def test_a_revoked_principal_keeps_its_record(store: Store) -> None:
-    store.run(lambda tx: tx.add_principal(PrincipalRecord("k", "h", "issuer", "n", NOW)))
-    store.run(lambda tx: tx.revoke_principal("k", NOW + timedelta(hours=1)))
-    found = store.read(lambda tx: tx.get_principal("k"))
+def test_a_revoked_key_keeps_its_record(store: Store) -> None:
+    store.run(lambda tx: tx.put_principal(PRINCIPAL))
+    store.run(lambda tx: tx.add_api_key(ApiKeyRecord("k", PRINCIPAL.id, "h", NOW)))
+    store.run(lambda tx: tx.revoke_api_key("k", NOW + timedelta(hours=1)))
+    found = store.read(lambda tx: tx.get_api_key("k"))
     assert found is not None and found.revoked_at == NOW + timedelta(hours=1)
     with pytest.raises(StoreError, match="no unrevoked API key"):
-        store.run(lambda tx: tx.revoke_principal("k", NOW))
+        store.run(lambda tx: tx.revoke_api_key("k", NOW))
+    with pytest.raises(StoreError):  # a key of nobody
+        store.run(lambda tx: tx.add_api_key(ApiKeyRecord("k2", "nobody", "h", NOW)))
+
+
+def test_a_principal_is_updated_in_place(store: Store) -> None:
+    store.run(lambda tx: tx.put_principal(PRINCIPAL))
+    changed = replace(PRINCIPAL, roles=frozenset({"issuer", "auditor"}), disabled_at=NOW)
+    store.run(lambda tx: tx.put_principal(changed))
+    assert store.read(lambda tx: tx.principals()) == [changed]
 
 
 def test_duplicate_id_or_batch_key_is_refused_and_the_transaction_goes_on(
@@ -347,12 +385,17 @@ def test_duplicate_id_or_batch_key_is_refused_and_the_transaction_goes_on(
         tx.insert_credential(credential("urn:two", 2, 2, batch_key="row-2"))  # still usable
         with pytest.raises(DuplicateError):
             tx.create_list(status_list())
+        for record in (PRINCIPAL, *VOTERS):
+            tx.put_principal(record)
+        tx.add_api_key(ApiKeyRecord("k", PRINCIPAL.id, "h", NOW))
         with pytest.raises(DuplicateError):
-            tx.add_principal(PrincipalRecord("k", "h", "r", "n", NOW))
-            tx.add_principal(PrincipalRecord("k", "h2", "r", "n", NOW))
-        tx.add_approval("urn:one", "revoke", "alice", "x", NOW)
+            tx.add_api_key(ApiKeyRecord("k", PRINCIPAL.id, "h2", NOW))
+        tx.insert_case(replace(CASE, subject="urn:one"))
         with pytest.raises(DuplicateError):
-            tx.add_approval("urn:one", "revoke", "alice", "again", NOW)
+            tx.insert_case(replace(CASE, subject="urn:one"))
+        tx.add_vote(CASE.id, "alice", NOW, "x")
+        with pytest.raises(DuplicateError):  # one vote per principal and case
+            tx.add_vote(CASE.id, "alice", NOW, "again")
 
     with_lists.run(write)
     found = with_lists.read(lambda tx: [r.batch_key for r in tx.list_credentials()])
@@ -502,8 +545,10 @@ def test_rollback_on_exception_leaves_nothing(with_lists: Store) -> None:
     def doomed(tx: Tx) -> None:
         issue(tx, "urn:doomed", 5, 6, batch_key="b")
         tx.create_list(status_list("https://other", "revocation", full=True))
-        tx.add_principal(PrincipalRecord("k", "h", "r", "n", NOW))
-        tx.add_approval("urn:doomed", "revoke", "alice", "x", NOW)
+        for record in (PRINCIPAL, *VOTERS):
+            tx.put_principal(record)
+        tx.insert_case(replace(CASE, subject="urn:doomed"))
+        tx.add_vote(CASE.id, "alice", NOW, "x")
         append(tx, 2)
         tx.save_list(
             REV,
@@ -526,7 +571,8 @@ def test_rollback_on_exception_leaves_nothing(with_lists: Store) -> None:
         assert tx.allocated_count(REV) == 0 and tx.allocated_count(SUS) == 0
         assert [record.id for record in tx.lists()] == [REV, SUS]
         assert tx.get_list(REV) == status_list()
-        assert tx.get_principal("k") is None
+        assert tx.get_principal(PRINCIPAL.id) is None
+        assert tx.get_case(CASE.id) is None and tx.votes(CASE.id) == []
         assert tx.audit_entries() == []
         assert tx.audit_head() == (0, GENESIS_HASH)
 
@@ -732,6 +778,38 @@ def test_pending_migrations_apply_in_order_and_newer_code_is_required(backend: B
     assert backend.raw("SELECT x FROM later_table") == [(7,)]
     with pytest.raises(SchemaVersionError):
         backend.open()  # the shipped code does not know version n + 1
+
+
+def test_version_2_api_keys_become_keys_of_principals(backend: Backend) -> None:
+    """Migration 3: each old key's name becomes a principal (lower-cased, trimmed), so two
+    keys typed as "Director-1 " and "director-1" are one person with both roles."""
+    known = SQLITE_MIGRATIONS if backend.name == "sqlite" else POSTGRES_MIGRATIONS
+    backend.open_with(known[:2]).close()
+    at = "2025-03-01T12:30:15.123456Z"
+    for key_id, role, name, revoked in [
+        ("a1", "approver", "Director-1 ", None),
+        ("a2", "issuer", "director-1", at),
+        ("b1", "operator", "Desk", None),
+    ]:
+        backend.raw(
+            "INSERT INTO principals (key_id, key_hash, role, name, created_at, revoked_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key_id, "h-" + key_id, role, name, at, revoked),
+        )
+    upgraded = backend.open_with(known)
+    principals = upgraded.read(lambda tx: tx.principals())
+    keys = upgraded.read(lambda tx: tx.api_keys())
+    upgraded.close()
+    assert [(p.id, p.roles) for p in principals] == [
+        ("desk", frozenset({"operator"})),
+        ("director-1", frozenset({"approver", "issuer"})),
+    ]
+    assert [(k.key_id, k.principal_id, k.key_hash) for k in keys] == [
+        ("a1", "director-1", "h-a1"),
+        ("a2", "director-1", "h-a2"),
+        ("b1", "desk", "h-b1"),
+    ]
+    assert keys[1].revoked_at is not None and keys[0].revoked_at is None
 
 
 def test_pending_migrations_logic() -> None:

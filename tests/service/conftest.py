@@ -32,7 +32,7 @@ from vcissue.system import system_random
 
 PASSPHRASE = b"service-test"
 QUALIFICATION = ROOT / "examples" / "ecomentor" / "qualification.json"
-# Key names: the audit log's actors. The role is the part before any "-".
+# Principal names: the audit log's actors. The role is the part before any "-".
 PRINCIPALS = ("issuer", "operator", "approver-1", "approver-2", "auditor")
 
 
@@ -126,7 +126,9 @@ def running_service(
         extend(app)
     now = datetime.now(UTC)
     keys = {
-        name: create_api_key(opened, role=name.split("-")[0], name=name, now=now, rng=system_random)
+        name: create_api_key(
+            opened, principal_name=name, role=name.split("-")[0], now=now, rng=system_random
+        )
         for name in PRINCIPALS
     }
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

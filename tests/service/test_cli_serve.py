@@ -57,7 +57,7 @@ def deployment(backend: Backend, tmp_path: Path) -> tuple[Path, int]:  # noqa: F
 def apikey(where: Path, role: str, name: str) -> Ran:
     config = str(where / "vcissue.toml")
     return vcissue(
-        "apikey", "create", "--config", config, "--role", role, "--name", name, cwd=where
+        "apikey", "create", "--config", config, "--role", role, "--principal", name, cwd=where
     )
 
 
@@ -105,14 +105,17 @@ def test_apikey_create_prints_the_key_once_and_stores_only_its_hash(
     assert key.startswith("vci_") and "\n" not in key
     assert "shown once" in out.stderr and key not in out.stderr
     key_id, secret = key[4:].split("_", 1)
-    rows = backend.raw("SELECT key_id, key_hash, role, name FROM principals")
-    assert [(r[0], r[2], r[3]) for r in rows] == [(key_id, "operator", "Olga")]
+    rows = backend.raw("SELECT key_id, key_hash, principal_id FROM api_keys")
+    assert [(r[0], r[2]) for r in rows] == [(key_id, "olga")]
     assert secret not in json.dumps([str(value) for value in rows[0]])
+    roles = backend.raw("SELECT principal_id, role FROM principal_roles")
+    assert roles == [("olga", "operator")]
 
 
 @pytest.mark.parametrize(
     ("role", "name", "message"),
     [("wizard", "W", "invalid choice"), ("issuer", "  ", "needs a name")],
+    ids=["unknown role", "blank principal"],
 )
 def test_apikey_create_refuses_bad_roles_and_names(
     deployment: tuple[Path, int], role: str, name: str, message: str
@@ -138,8 +141,10 @@ def test_serve_with_two_workers_issues_with_a_created_key(served: tuple[Path, st
     entries = audit.json()["entries"]
     assert audit.json()["intact"] is True
     assert [(e["action"], e["actor"], e["credentialId"]) for e in entries] == [
-        ("apikey-create", "cli", None),
-        ("apikey-create", "cli", None),
+        ("principal-add", "cli:admin", None),
+        ("apikey-create", "cli:admin", None),
+        ("principal-add", "cli:admin", None),
+        ("apikey-create", "cli:admin", None),
         *(("issue", "registrar", credential_id) for credential_id in ids),
     ]
     public = http("GET", f"{base}/register/{ids[0]}").json()

@@ -68,24 +68,28 @@ def test_issue_suspend_reinstate_revoke_over_http(service: Service) -> None:
     reply = service.call(
         "POST",
         "/credentials/status",
-        {"credentialId": vc["id"], "action": "reinstate"},
+        {"credentialId": vc["id"], "action": "reinstate", "reason": "dismissed"},
         key="operator",
     )
     assert reply.status == 200 and _library_verdict(service, vc)["status.suspension"] == "passed"
 
     revoke = {"credentialId": vc["id"], "action": "revoke", "reason": "fraud"}
     first = service.call("POST", "/credentials/status", revoke, key="approver-1")
-    assert first.status == 202 and first.json()["state"] == "pending"
+    assert first.status == 202 and first.json()["decisionState"] == "pending"
+    assert first.json()["state"] == "active"  # the credential: unchanged until approved
     assert _library_verdict(service, vc)["status.revocation"] == "passed"
     twice = service.call("POST", "/credentials/status", revoke, key="approver-1")
     assert twice.status == 409 and twice.headers["content-type"] == "application/problem+json"
     second = service.call("POST", "/credentials/status", revoke, key="approver-2")
     assert second.status == 200 and second.json()["state"] == "revoked"
+    assert second.json()["decisionState"] == "done"
+    assert second.json()["approvals"] == ["approver-1", "approver-2"]
+    assert second.json()["decision"] == first.json()["decision"]
     assert _library_verdict(service, vc)["status.revocation"] == "failed"
     reinstate = service.call(
         "POST",
         "/credentials/status",
-        {"credentialId": vc["id"], "action": "reinstate"},
+        {"credentialId": vc["id"], "action": "reinstate", "reason": "dismissed"},
         key="operator",
     )
     assert reinstate.status == 409
@@ -96,13 +100,15 @@ def test_issue_suspend_reinstate_revoke_over_http(service: Service) -> None:
 
     audit = service.call("GET", "/audit", key="auditor").json()
     assert audit["intact"] is True
-    lifecycle = [e for e in audit["entries"] if not e["action"].startswith("apikey-")]
-    assert len(audit["entries"]) - len(lifecycle) == 5  # one audited creation per API key
+    staff = ("apikey-", "principal-")
+    lifecycle = [e for e in audit["entries"] if not e["action"].startswith(staff)]
+    assert len(audit["entries"]) - len(lifecycle) == 10  # each principal and its key
     assert [(e["action"], e["actor"]) for e in lifecycle] == [
         ("issue", "issuer"),
         ("suspend", "operator"),
         ("reinstate", "operator"),
-        ("revoke-approval", "approver-1"),
+        ("decision-request", "approver-1"),
+        ("decision-approve", "approver-2"),
         ("revoke", "approver-2"),
     ]
     record = service.call("GET", f"/credentials/{vc['id']}", key="auditor").json()
@@ -193,7 +199,7 @@ def test_auth_roles(service: Service) -> None:
         (
             "POST",
             "/credentials/status",
-            {"credentialId": "urn:uuid:x", "action": "reinstate"},
+            {"credentialId": "urn:uuid:x", "action": "reinstate", "reason": "r"},
             None,
             404,
         ),

@@ -35,6 +35,7 @@ VcissueError                  vcissue-error
 |   +-- SchemaVersionError    store-schema-version
 +-- UnknownCredentialError    credential-unknown
 +-- PolicyError               policy-violation
+|   +-- NotPermitted          not-permitted
 +-- SettingsError             settings
 +-- VerificationFailed        verification-failed
 """

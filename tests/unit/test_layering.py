@@ -142,7 +142,7 @@ def within(name: str, prefixes: list[str]) -> bool:
 def test_the_resolver_sees_relative_imports() -> None:
     found = imports(PACKAGE / "cli" / "demo.py")
     assert "vcissue.wiring" in found and "vcissue.cli.common" in found
-    assert "vcissue.store.records" in imports(PACKAGE / "issuer.py")
+    assert "vcissue.store.records" in imports(PACKAGE / "issuer" / "core.py")
 
 
 @pytest.mark.parametrize("path", modules_under(CORE), ids=module_name)

@@ -36,8 +36,9 @@ def test_file_paths_are_relative_to_the_file(tmp_path: Path) -> None:
     assert settings.keys_dir == tmp_path / "keys"
     assert settings.publish_dir == tmp_path / "public"
     assert settings.qualification_files == (tmp_path / "q" / "ecomentor.json",)
-    policy = settings.issuer_settings().revocation
-    assert policy.required("ecomentor") == 2 and policy.required("kcs") == 1
+    policies = settings.issuer_settings().policies
+    assert policies.of("revoke", "ecomentor").approvers == 2
+    assert policies.of("revoke", "kcs").approvers == 1
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
@@ -91,6 +92,13 @@ def test_defaults_are_the_safe_ones(tmp_path: Path) -> None:
         ("[policy]\nrevocation_approvers = 0\n", "at least 1"),
         ("[qualifications]\nfiles = 'one.json'\n", "list of paths"),
         ("[issuing]\nsuite = 'rsa-2048'\n", "cryptosuite"),
+        ("[policy.decisions.burn]\nrole = 'approver'\n", "unknown decision kind 'burn'"),
+        ("[policy.decisions.revoke]\nrole = 'janitor'\n", "unknown role 'janitor'"),
+        ("[policy.decisions.revoke]\napprovers = 0\n", "at least 1"),
+        ("[policy.decisions.revoke]\nquorum = 2\n", "holds role and approvers"),
+        ("[policy.qualifications.kcs.award]\nrole = 'x'\n", "unknown role"),
+        ("[policy.qualifications.kcs.burn]\nrole = 'issuer'\n", "policy.qualifications.kcs"),
+        ("[policy]\ndecision_expiry = 'soon'\n", "decision_expiry"),
     ],
 )
 def test_bad_settings_are_typed_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -98,6 +106,26 @@ def test_bad_settings_are_typed_errors(tmp_path: Path, text: str, message: str) 
     config.write_text(text)
     with pytest.raises(SettingsError, match=message):
         load_settings(config, env={})
+
+
+def test_policy_tables_override_defaults_per_kind_and_per_qualification(tmp_path: Path) -> None:
+    config = tmp_path / "vcissue.toml"
+    config.write_text(
+        "[policy]\n"
+        "decision_expiry = 'P7D'\n"
+        "[policy.decisions.withdraw]\n"
+        "approvers = 2\n"
+        "[policy.qualifications.kcs-level2.award]\n"
+        "role = 'approver'\n"
+        "approvers = 2\n"
+    )
+    policies = load_settings(config, env={}).issuer_settings().policies
+    assert policies.of("withdraw").approvers == 2
+    assert policies.of("withdraw").role == "approver"  # role kept from the default
+    assert policies.of("award", "kcs-level2") == policies.of("award").__class__("approver", 2)
+    assert policies.of("award", "ecomentor").approvers == 1
+    assert policies.of("revoke").approvers == 2  # the safe default stays
+    assert policies.expires_after.days == 7
 
 
 def test_missing_file_is_a_typed_error(tmp_path: Path) -> None:

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import KeyMaterialError, MalformedInput, VcissueError
-from ..issuer import Issuer
+from ..errors import KeyMaterialError, MalformedInput, NotPermitted
+from ..governance.principals import Principal, authenticate
+from ..issuer import DecisionOutcome, Issuer
 from ..settings import PASSPHRASE_ENV, RULE, Settings, load_settings, read_passphrase
 from ..system import system_clock, system_random
 from ..wiring import build_issuer
@@ -104,5 +105,39 @@ def issuer(args: argparse.Namespace, *, signs: bool = True) -> Issuer:
     return build_issuer(found, secret, clock=system_clock, rng=system_random)
 
 
-def fail(message: str) -> VcissueError:
-    return VcissueError(message)
+API_KEY_ENV = "VCISSUE_API_KEY"
+
+
+def api_key_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--api-key",
+        help=f"the acting principal's API key (default: ${API_KEY_ENV}); decisions are "
+        "recorded against principals, never typed names",
+    )
+
+
+def acting(args: argparse.Namespace, desk: Issuer) -> Principal:
+    """The principal an API key names: who acts, with which roles."""
+    token = getattr(args, "api_key", None) or os.environ.get(API_KEY_ENV)
+    if not token:
+        raise NotPermitted(
+            f"who is acting? give your API key with --api-key or ${API_KEY_ENV} "
+            "(vcissue apikey create --principal NAME --role ROLE)"
+        )
+    found = authenticate(desk.store, token, now=desk.now())
+    if found is None:
+        raise NotPermitted("the API key is unknown, revoked or expired")
+    return found
+
+
+def decision_line(outcome: DecisionOutcome) -> str:
+    """One line for a decision: done, or pending with its approvals and case id."""
+    if outcome.state == "pending":
+        return (
+            f"{outcome.kind} of {outcome.subject or 'a new award'} pending: "
+            f"{len(outcome.approvals)} of {outcome.required} approvals "
+            f"({', '.join(outcome.approvals)}); decision {outcome.case_id}"
+        )
+    return f"{outcome.kind} {outcome.state}" + (
+        f" (approved by {', '.join(outcome.approvals)})" if outcome.approvals else ""
+    )

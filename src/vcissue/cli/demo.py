@@ -1,9 +1,11 @@
 """``vcissue demo``: the main job end to end on the embedded default store (SQLite).
 
 A fresh directory gets what ``vcissue init`` makes (settings, keys, store, publish
-directory) and the story of a certification body's first three weeks: certificates, a
-unit credential and a CSV batch issued into the store, a suspension lifted, a revocation
-under the two-approver policy, an overdue suspension withdrawn, a recertification. The
+directory) and the story of a certification body's first three weeks: staff as principals
+with roles, certificates, a unit credential and a CSV batch issued into the store, a
+complaint with an interim suspension (dismissed, so lifted), a revocation that needs two
+distinct approvers, an overdue suspension withdrawn and restored by an upheld appeal that
+the person who suspended may not decide, a recertification. The
 story's clock starts three weeks ago and ends now, so every file the demo leaves is true
 as of now: the closing table lists the verdicts ``vcissue verify`` gives for them, with
 the command that shows it. Needs nothing but the installed package (the EcoMentor
@@ -26,6 +28,7 @@ from typing import Any
 from .. import __version__
 from ..batch import parse_batch_csv
 from ..errors import PolicyError, SettingsError
+from ..governance.principals import add_principal
 from ..keystore import KeyStore
 from ..model import Award
 from ..qr import encode_payload, make_qr
@@ -132,23 +135,35 @@ def _story(
     def award(name: str, **extra: Any) -> Award:
         return Award.from_request(qualification, holder_name=name, awarded=clock.at, **extra)
 
+    staff = {
+        name: add_principal(issuer.store, name, [role], now=clock.at, by="demo")
+        for name, role in (
+            ("registrar", "issuer"),
+            ("operator", "operator"),
+            ("director-1", "approver"),
+            ("director-2", "approver"),
+            ("appeals-chair", "approver"),
+        )
+    }
+    registrar, operator = staff["registrar"], staff["operator"]
+
     names = ["Ana Novak", "Marko Horvat", "Lea Kovač"]
-    certificates = {name: issuer.issue(award(name), actor="registrar").credential for name in names}
+    certificates = {name: issuer.issue(award(name), by=registrar).credential for name in names}
     unit = issuer.issue(
-        award("Ivan Jurić", units=[qualification.units[0].id]), actor="registrar"
+        award("Ivan Jurić", units=[qualification.units[0].id]), by=registrar
     ).credential
     print(
         f"2. {clock.at.date()}: issued {len(certificates)} certificates and 1 unit credential "
-        "(status lists published to public/status-lists)"
+        "(status lists published to public/status-lists); staff are principals with roles: "
+        + ", ".join(f"{p.id} ({', '.join(sorted(p.roles))})" for p in staff.values())
     )
 
     with example("ecomentor/holders.csv") as csv_file:
         csv_name = csv_file.name
-        rows = list(
-            parse_batch_csv(csv_file.read_text("utf-8"), issuer.qualifications, now=clock.at)
-        )
-    report = issuer.issue_batch(rows, actor="registrar")
-    again = issuer.issue_batch(rows, actor="registrar")
+        text = csv_file.read_text("utf-8")
+    rows = list(parse_batch_csv(text, issuer.qualifications, now=clock.at))
+    report = issuer.issue_batch(rows, by=registrar)
+    again = issuer.issue_batch(rows, by=registrar)
     print(
         f"3. batch {csv_name}: {len(report.issued)} issued, {len(report.errors)} rows "
         f"skipped ({'; '.join(f'line {e.line}: {e.message}' for e in report.errors)}); "
@@ -163,44 +178,72 @@ def _story(
     ok = all(verdict == "VALID" for verdict in results.values())
 
     ana, marko, lea = (certificates[name] for name in names)
-    issuer.suspend(
-        marko["id"],
-        reason="complaint under investigation",
-        until=clock.at + timedelta(days=30),
-        actor="operator",
+    complaint = issuer.open_complaint(
+        about="alleged misconduct during a mentoring session",
+        complainant="a mentee's employer",
+        subject=marko["id"],
+        by=operator,
+        interim_suspension_until=clock.at + timedelta(days=30),
     )
     suspended = check(marko)
-    issuer.reinstate(marko["id"], actor="operator", reason="complaint dismissed")
+    issuer.close_complaint(complaint.id, outcome="dismissed", by=operator, note="not supported")
     reinstated = check(marko)
-    print(f"5. Marko Horvat suspended: {suspended}; reinstated: {reinstated}")
+    print(
+        f"5. complaint about Marko Horvat (answer due {complaint.target.date()}) with an "
+        f"interim suspension: {suspended}; complaint dismissed, suspension lifted: {reinstated}"
+    )
     ok &= (suspended, reinstated) == ("SUSPENDED", "VALID")
 
-    first = issuer.revoke(lea["id"], reason="assessment fraud", actor="director-1")
+    first = issuer.revoke(lea["id"], reason="assessment fraud", by=staff["director-1"])
     pending = check(lea)
-    issuer.revoke(lea["id"], reason="confirmed by the board", actor="director-2")
+    try:
+        issuer.approve(first.case_id, by=staff["director-1"])
+        twice = "counted twice (wrong)"
+    except PolicyError:
+        twice = "refused"
+    issuer.approve(first.case_id, by=staff["director-2"], note="confirmed by the board")
     revoked = check(lea)
     try:
-        issuer.reinstate(lea["id"], actor="operator")
+        issuer.reinstate(lea["id"], reason="?", by=operator)
         refused = "ALLOWED (wrong)"
     except PolicyError as error:
         refused = f"refused [{error.code}]"
     print(
-        f"6. Lea Kovač revocation: after 1 approval {first.state} ({pending}); after 2 "
-        f"{revoked}; reinstating it: {refused}"
+        f"6. Lea Kovač revocation: requested by director-1, {first.state} ({pending}); "
+        f"director-1 again: {twice}; approved by director-2: {revoked}; reinstating: {refused}"
     )
-    ok &= (first.state, pending, revoked) == ("pending", "VALID", "REVOKED")
+    ok &= (first.state, pending, twice, revoked) == ("pending", "VALID", "refused", "REVOKED")
     ok &= refused.startswith("refused")
 
     issuer.suspend(
-        ana["id"], reason="annual fee unpaid", until=clock.at + timedelta(days=14), actor="operator"
+        ana["id"], reason="annual fee unpaid", until=clock.at + timedelta(days=14), by=operator
     )
     clock.at += timedelta(days=15)
-    withdrawn = issuer.run_lifecycle()
-    print(
-        f"7. {clock.at.date()}, 15 days later: `lifecycle run` withdrew {len(withdrawn)} overdue "
-        f"suspension (Ana Novak): {check(ana)}; a second run withdrew {len(issuer.run_lifecycle())}"
+    lapsed = issuer.run_lifecycle()
+    withdrawn_verdict = check(ana)
+    appeal = issuer.lodge_appeal(
+        against="withdrawal",
+        subject=ana["id"],
+        appellant="Ana Novak",
+        grounds="the fee was paid on time; the bank transfer was delayed",
+        by=operator,
     )
-    ok &= withdrawn == [ana["id"]] and check(ana) == "REVOKED"
+    try:
+        issuer.decide_appeal(appeal.id, outcome="upheld", by=operator)
+        conflict = "allowed (wrong)"
+    except PolicyError:
+        conflict = "refused"
+    decided = issuer.decide_appeal(appeal.id, outcome="upheld", by=staff["appeals-chair"])
+    restored = issuer.get(str(decided.data["restoredAs"])).signed_json
+    ana_restored = json.loads(restored)
+    print(
+        f"7. {clock.at.date()}, 15 days later: `lifecycle run` withdrew {len(lapsed.withdrawn)} "
+        f"overdue suspension (Ana Novak): {withdrawn_verdict}; her appeal, which the operator "
+        f"who suspended her may not decide ({conflict}), upheld by appeals-chair: restored as "
+        f"a new certificate {check(ana_restored)}; the withdrawn one stays {check(ana)}"
+    )
+    ok &= lapsed.withdrawn == [ana["id"]] and withdrawn_verdict == "REVOKED"
+    ok &= conflict == "refused" and check(ana_restored) == "VALID" and check(ana) == "REVOKED"
 
     tampered = json.loads(json.dumps(marko))
     tampered["credentialSubject"]["identifier"][0]["identityHash"] = "Mallory Forger"
@@ -211,7 +254,7 @@ def _story(
     ok &= (forged, expired) == ("FORGED", "EXPIRED")
 
     clock.at = today
-    renewed = issuer.recertify(marko["id"], actor="registrar").credential
+    renewed = issuer.recertify(marko["id"], by=registrar).result.credential
     issuer.run_lifecycle()  # today's run: republishes every list as of now
     print(
         f"9. {today.date()}: recertified Marko Horvat after a new assessment: new certificate "
@@ -221,6 +264,7 @@ def _story(
 
     files: dict[str, Mapping[str, Any]] = {
         **{name.split()[0].lower(): vc for name, vc in certificates.items()},
+        "ana-restored": ana_restored,
         "ivan-unit": unit,
         "marko-tampered": tampered,
         "marko-recertified": renewed,

@@ -5,7 +5,9 @@ Each finds the deployment's settings by the rule (``--config``, ``$VCISSUE_CONFI
 ``./vcissue.toml``; see ``vcissue.settings``) and opens its store; none creates a store
 (that is ``vcissue init``). Commands that sign need the key passphrase (the settings'
 passphrase file, ``$VCISSUE_KEY_PASSPHRASE`` or a prompt); read-only ones do not. Every
-status change republishes the signed lists (``status.publish_dir``).
+change is a decision of the principal whose API key is given (``--api-key`` or
+``$VCISSUE_API_KEY``) under the deployment's policies; a decision short of its approvers
+is pending (``vcissue decisions``). Every status change republishes the signed lists.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from ..batch import BatchRow, RowError, parse_batch_csv
-from ..errors import PolicyError
+from ..governance.principals import identity
+from ..issuer import DecisionOutcome, IssuedCredential
 from ..model import Award
 from .common import (
     EXIT_INVALID,
+    acting,
+    api_key_option,
     config_option,
+    decision_line,
     issuer,
     parse_moment,
     passphrase_option,
@@ -33,19 +39,13 @@ from .common import (
 __all__ = ["register"]
 
 
-def _actor(args: argparse.Namespace) -> str:
-    actor: str = args.actor
-    if not actor.strip():
-        raise PolicyError("--actor must name who is acting")
-    return actor
-
-
 def _split(text: str | None) -> list[str]:
     return [item.strip() for item in (text or "").split(",") if item.strip()]
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
     desk = issuer(args)
+    by = acting(args, desk)
     award = Award.from_request(
         desk.qualification(args.qualification),
         holder_name=args.holder_name,
@@ -56,7 +56,15 @@ def cmd_issue(args: argparse.Namespace) -> int:
         limitations=args.limitation or (),
         result=args.result,
     )
-    issued = desk.issue(award, actor=_actor(args), batch_key=args.reference)
+    assessors = [identity(name) for name in args.assessor or ()]
+    if args.request:
+        outcome = desk.request_award(award, by=by, assessors=assessors)
+        if not outcome.done:
+            print(decision_line(outcome))
+            return 0
+        issued = outcome.result
+    else:
+        issued = desk.issue(award, by=by, batch_key=args.reference, assessors=assessors)
     if args.output:
         write_json(Path(args.output), issued.credential)
     verb = "issued" if issued.created else "already issued (same --reference)"
@@ -87,9 +95,10 @@ class _Progress:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     desk = issuer(args)
+    by = acting(args, desk)
     text = read_text(args.file, "batch file")
     rows = list(parse_batch_csv(text, desk.qualifications, now=desk.now()))
-    report = desk.issue_batch(rows, actor=_actor(args), progress=_Progress(len(rows)))
+    report = desk.issue_batch(rows, by=by, progress=_Progress(len(rows)))
     for error in report.errors:
         print(f"{args.file}:{error.line}: skipped: {error.message}", file=sys.stderr)
     print(
@@ -104,55 +113,82 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_INVALID if report.errors else 0
 
 
+def _report(outcome: DecisionOutcome, args: argparse.Namespace) -> int:
+    print(decision_line(outcome))
+    result = outcome.result
+    if isinstance(result, IssuedCredential):
+        print(f"  new credential {result.record.id} until {result.record.expires.date()}")
+        if getattr(args, "output", None):
+            write_json(Path(args.output), result.credential)
+    return 0
+
+
 def cmd_suspend(args: argparse.Namespace) -> int:
     desk = issuer(args)
     until = parse_moment(args.until) if args.until else desk.now() + timedelta(days=args.days)
-    record = desk.suspend(args.id, reason=args.reason, until=until, actor=_actor(args))
-    print(f"suspended {record.id} until {until.isoformat()}; status lists republished")
-    return 0
+    outcome = desk.suspend(args.id, reason=args.reason, until=until, by=acting(args, desk))
+    return _report(outcome, args)
+
+
+def cmd_extend(args: argparse.Namespace) -> int:
+    desk = issuer(args)
+    if args.until:
+        until = parse_moment(args.until)
+    else:  # days past the current deadline (a credential not suspended is refused below)
+        current = desk.get(args.id).suspended_until or desk.now()
+        until = current + timedelta(days=args.days)
+    outcome = desk.extend_suspension(
+        args.id, until=until, reason=args.reason, by=acting(args, desk)
+    )
+    return _report(outcome, args)
 
 
 def cmd_reinstate(args: argparse.Namespace) -> int:
-    record = issuer(args).reinstate(args.id, actor=_actor(args), reason=args.reason or "")
-    print(f"reinstated {record.id}; status lists republished")
-    return 0
+    desk = issuer(args)
+    return _report(desk.reinstate(args.id, reason=args.reason, by=acting(args, desk)), args)
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    outcome = issuer(args).revoke(args.id, reason=args.reason, actor=_actor(args))
-    if outcome.state == "pending":
-        print(
-            f"revocation of {args.id} pending: {len(outcome.approvals)} of "
-            f"{outcome.required} approvals ({', '.join(outcome.approvals)})"
-        )
-    else:
-        print(f"revoked {args.id} (approved by {', '.join(outcome.approvals)})")
-    return 0
+    desk = issuer(args)
+    return _report(desk.revoke(args.id, reason=args.reason, by=acting(args, desk)), args)
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    desk = issuer(args)
+    return _report(desk.withdraw(args.id, reason=args.reason, by=acting(args, desk)), args)
 
 
 def cmd_reduce_scope(args: argparse.Namespace) -> int:
-    issued = issuer(args).reduce_scope(
-        args.id, units=_split(args.units), reason=args.reason, actor=_actor(args)
+    desk = issuer(args)
+    outcome = desk.reduce_scope(
+        args.id, units=_split(args.units), reason=args.reason, by=acting(args, desk)
     )
-    if args.output:
-        write_json(Path(args.output), issued.credential)
-    print(f"withdrew {args.id}; issued {issued.record.id} for {', '.join(issued.record.units)}")
-    return 0
+    return _report(outcome, args)
+
+
+def cmd_expand_scope(args: argparse.Namespace) -> int:
+    desk = issuer(args)
+    outcome = desk.expand_scope(
+        args.id, units=_split(args.units), reason=args.reason, by=acting(args, desk)
+    )
+    return _report(outcome, args)
 
 
 def cmd_recertify(args: argparse.Namespace) -> int:
-    issued = issuer(args).recertify(args.id, actor=_actor(args))
-    if args.output:
-        write_json(Path(args.output), issued.credential)
-    print(f"recertified {args.id} as {issued.record.id} until {issued.record.expires.date()}")
-    return 0
+    desk = issuer(args)
+    return _report(desk.recertify(args.id, by=acting(args, desk)), args)
 
 
 def cmd_lifecycle_run(args: argparse.Namespace) -> int:
-    withdrawn = issuer(args).run_lifecycle(actor=_actor(args))
-    for credential_id in withdrawn:
+    report = issuer(args).run_lifecycle()
+    for credential_id in report.withdrawn:
         print(f"withdrawn (suspension deadline passed): {credential_id}")
-    print(f"lifecycle run: {len(withdrawn)} withdrawn; status lists republished")
+    for case_id in report.expired_decisions:
+        print(f"expired (not approved in time): decision {case_id}")
+    print(
+        f"lifecycle run: {len(report.withdrawn)} withdrawn, {len(report.expired_decisions)} "
+        "decisions expired; status lists republished"
+    )
     return 0
 
 
@@ -231,18 +267,14 @@ def register(commands: Any) -> None:
         handler: Any,
         *,
         signs: bool = True,
-        actor: str | None = None,
+        decides: bool = True,
     ) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = parent.add_parser(name, help=help_text)
         config_option(parser)
         if signs:
-            parser.add_argument(
-                "--actor",
-                required=actor is None,
-                default=actor,
-                help="who does this (audit log)" + (f"; default {actor}" if actor else ""),
-            )
             passphrase_option(parser)
+        if signs and decides:
+            api_key_option(parser)
         parser.set_defaults(handler=handler)
         return parser
 
@@ -256,6 +288,14 @@ def register(commands: Any) -> None:
     issue.add_argument("--scope")
     issue.add_argument("--limitation", action="append")
     issue.add_argument("--reference", help="your id for this award; re-running is a no-op")
+    issue.add_argument(
+        "--assessor", action="append", help="who assessed the candidate (may not decide)"
+    )
+    issue.add_argument(
+        "--request",
+        action="store_true",
+        help="request the award under the scheme's award policy (a panel approves it)",
+    )
     issue.add_argument("-o", "--output", help="also write the signed credential here")
 
     batch = command(commands, "batch", "issue from a CSV of holders (see vcissue.batch)", cmd_batch)
@@ -269,15 +309,26 @@ def register(commands: Any) -> None:
     deadline.add_argument("--until", help="deadline (ISO 8601)")
     deadline.add_argument("--days", type=int, help="deadline in days from now")
 
+    extend = command(commands, "extend-suspension", "move a suspension's deadline", cmd_extend)
+    extend.add_argument("id")
+    extend.add_argument("--reason", required=True)
+    later = extend.add_mutually_exclusive_group(required=True)
+    later.add_argument("--until", help="the new deadline (ISO 8601)")
+    later.add_argument("--days", type=int, help="days past the current deadline")
+
     reinstate = command(commands, "reinstate", "lift a suspension", cmd_reinstate)
     reinstate.add_argument("id")
-    reinstate.add_argument("--reason")
+    reinstate.add_argument("--reason", required=True)
 
     revoke = command(
-        commands, "revoke", "approve (and, with enough approvers, do) a revocation", cmd_revoke
+        commands, "revoke", "request or approve a revocation (final; two approvers)", cmd_revoke
     )
     revoke.add_argument("id")
     revoke.add_argument("--reason", required=True)
+
+    withdraw = command(commands, "withdraw", "request or approve a withdrawal", cmd_withdraw)
+    withdraw.add_argument("id")
+    withdraw.add_argument("--reason", required=True)
 
     reduce = command(
         commands, "reduce-scope", "withdraw and reissue with fewer units", cmd_reduce_scope
@@ -286,6 +337,14 @@ def register(commands: Any) -> None:
     reduce.add_argument("--units", required=True, help="comma-separated unit ids to keep")
     reduce.add_argument("--reason", required=True)
     reduce.add_argument("-o", "--output")
+
+    expand = command(
+        commands, "expand-scope", "supersede with a credential for more units", cmd_expand_scope
+    )
+    expand.add_argument("id")
+    expand.add_argument("--units", required=True, help="comma-separated unit ids to hold")
+    expand.add_argument("--reason", required=True)
+    expand.add_argument("-o", "--output")
 
     recertify = command(commands, "recertify", "issue a renewed certificate", cmd_recertify)
     recertify.add_argument("id")
@@ -300,7 +359,7 @@ def register(commands: Any) -> None:
         "run",
         "withdraw overdue suspensions and republish lists (idempotent)",
         cmd_lifecycle_run,
-        actor="lifecycle",
+        decides=False,
     )
 
     command(

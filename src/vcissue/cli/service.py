@@ -53,19 +53,19 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
         expires = moment + timedelta(days=args.expires_days) if args.expires_days else None
         key = create_api_key(
             store,
+            principal_name=args.principal,
             role=args.role,
-            name=args.name,
             now=moment,
             rng=system_random,
             expires=expires,
-            actor=args.actor,
+            by="cli:admin",
         )
     finally:
         store.close()
     print(key)
     until = f", expires {expires.isoformat()}" if expires else ""
     print(
-        f"(role {args.role}, name {args.name!r}{until}; shown once, only its hash is stored)",
+        f"(principal {args.principal!r}{until}; shown once, only its hash is stored)",
         file=sys.stderr,
     )
     return 0
@@ -78,7 +78,7 @@ def cmd_apikey_list(args: argparse.Namespace) -> int:
     finally:
         store.close()
     moment = now()
-    print(f"{'key id':18} {'role':9} {'state':8} {'created':20} {'expires':20} name")
+    print(f"{'key id':18} {'state':8} {'created':20} {'expires':20} principal")
     for key in keys:
         if key.revoked_at is not None:
             state = "revoked"
@@ -88,8 +88,8 @@ def cmd_apikey_list(args: argparse.Namespace) -> int:
             state = "active"
         expires = key.expires_at.isoformat(timespec="minutes") if key.expires_at else "never"
         print(
-            f"{key.key_id:18} {key.role:9} {state:8} "
-            f"{key.created_at.isoformat(timespec='minutes'):20} {expires:20} {key.name}"
+            f"{key.key_id:18} {state:8} "
+            f"{key.created_at.isoformat(timespec='minutes'):20} {expires:20} {key.principal_id}"
         )
     return 0
 
@@ -97,7 +97,7 @@ def cmd_apikey_list(args: argparse.Namespace) -> int:
 def cmd_apikey_revoke(args: argparse.Namespace) -> int:
     store = open_deployment_store(settings(args))
     try:
-        revoke_api_key(store, args.key_id, now=now(), actor=args.actor)
+        revoke_api_key(store, args.key_id, now=now(), by="cli:admin")
     finally:
         store.close()
     print(f"revoked API key {args.key_id}")
@@ -121,10 +121,11 @@ def register(commands: Any) -> None:
     sub = apikey.add_subparsers(dest="apikey_command", required=True, metavar="APIKEY_COMMAND")
     create = sub.add_parser("create", help="create a key; prints it once")
     config_option(create)
-    create.add_argument("--role", required=True, choices=ROLES)
-    create.add_argument("--name", required=True, help="who uses it (the audit log's actor)")
+    create.add_argument(
+        "--principal", required=True, help="whose key it is (created if new; the audit actor)"
+    )
+    create.add_argument("--role", choices=ROLES, help="give the principal this role too")
     create.add_argument("--expires-days", type=int, help="the key stops working after N days")
-    create.add_argument("--actor", default="cli", help="who creates it (audit log)")
     create.set_defaults(handler=cmd_apikey_create)
     listing = sub.add_parser("list", help="every key: id, role, state, dates, name")
     config_option(listing)
@@ -132,5 +133,4 @@ def register(commands: Any) -> None:
     revoke = sub.add_parser("revoke", help="revoke a key at once (audited)")
     config_option(revoke)
     revoke.add_argument("key_id")
-    revoke.add_argument("--actor", default="cli", help="who revokes it (audit log)")
     revoke.set_defaults(handler=cmd_apikey_revoke)

@@ -11,7 +11,10 @@ from ..errors import CredentialError
 from .duration import aware_utc
 from .scheme import SUBJECT_KINDS, URI_RE, Qualification, SubjectKind, Unit
 
-__all__ = ["Award", "EvidenceRef", "Holder"]
+__all__ = ["PREVIOUS_RELATIONS", "Award", "EvidenceRef", "Holder"]
+
+# How a credential relates to the one it names as previous (its OB evidence genre).
+PREVIOUS_RELATIONS = ("recertification", "scope-reduction", "scope-expansion", "restoration")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Award:
     limitations: tuple[str, ...] = ()
     evidence: tuple[EvidenceRef, ...] = ()
     previous_credential: str | None = None
+    previous_relation: str = "recertification"  # how it relates to previous_credential
 
     def __post_init__(self) -> None:
         if not isinstance(self.holder, Holder):
@@ -102,6 +106,11 @@ class Award:
         if not all(isinstance(item, EvidenceRef) for item in evidence):
             raise CredentialError("evidence must be EvidenceRef items")
         object.__setattr__(self, "evidence", evidence)
+        if self.previous_relation not in PREVIOUS_RELATIONS:
+            raise CredentialError(
+                f"previous_relation must be one of {', '.join(PREVIOUS_RELATIONS)}, "
+                f"not {self.previous_relation!r}"
+            )
         previous = self.previous_credential
         if previous is not None and (
             not isinstance(previous, str) or not URI_RE.fullmatch(previous)
@@ -123,6 +132,7 @@ class Award:
         evidence: Sequence[EvidenceRef] = (),
         expires: datetime | None = None,
         previous_credential: str | None = None,
+        previous_relation: str = "recertification",
     ) -> Award:
         """The award a request asks for (CLI, service, batch row, lifecycle replacement).
 
@@ -141,6 +151,7 @@ class Award:
             limitations=tuple(limitations),
             evidence=tuple(evidence),
             previous_credential=previous_credential or None,
+            previous_relation=previous_relation,
         )
 
     def _checked_units(self, units: object) -> tuple[str, ...]:

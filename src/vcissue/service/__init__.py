@@ -1,4 +1,4 @@
-"""The issuer service: a thin FastAPI front for ``issuer.py`` and ``verify.py``.
+"""The issuer service: a thin FastAPI front for ``vcissue.issuer`` and ``vcissue.verify``.
 
 Routes translate HTTP to library calls and library errors to RFC 9457 problems; every
 rule lives in the library. ``create_app(settings)`` builds the app;

@@ -21,7 +21,7 @@ from . import __doc__ as SERVICE_DOC
 from . import problems
 from .middleware import BodyLimit
 from .problems import documented
-from .routes import audit, credentials, public
+from .routes import audit, credentials, governance, public
 
 if TYPE_CHECKING:  # a face names the store's type, never imports the store
     from ..store import Store
@@ -55,7 +55,7 @@ def create_app(
     )
     problems.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
-    for routes in (public, credentials, audit):
+    for routes in (public, credentials, governance, audit):
         app.include_router(routes.router)
     app.state.issuer = issuer
     app.state.store = issuer.store

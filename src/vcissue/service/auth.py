@@ -38,9 +38,9 @@ def role(*allowed: str) -> Callable[[Principal], Principal]:
     """A dependency admitting principals with one of the ``allowed`` roles."""
 
     def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
-        if who.role not in allowed:
+        if not any(who.has(role) for role in allowed):
             raise HTTPException(
-                403, f"role {who.role!r} may not do this; needs {' or '.join(allowed)}"
+                403, f"{who.id!r} may not do this; it needs the role {' or '.join(allowed)}"
             )
         return who
 

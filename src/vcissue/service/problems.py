@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from ..errors import (
     CredentialError,
     MalformedInput,
+    NotPermitted,
     PolicyError,
     StatusListError,
     StoreError,
@@ -36,6 +37,7 @@ TYPE_BASE = "https://vcissue.dev/problems/"
 # Library error -> HTTP status. Order matters: the first matching base class wins.
 _STATUS: tuple[tuple[type[VcissueError], int], ...] = (
     (UnknownCredentialError, 404),
+    (NotPermitted, 403),
     (PolicyError, 409),
     (MalformedInput, 422),
     (CredentialError, 422),

@@ -75,9 +75,43 @@ class VerifyRequest(_Strict):
 
 class StatusRequest(_Strict):
     credentialId: Short
-    action: Literal["suspend", "reinstate", "revoke"]
-    reason: Annotated[str, Field(max_length=2000)] = ""
-    until: datetime | None = None  # required for "suspend": the deadline (ISO/IEC 17024 9.5)
+    action: Literal["suspend", "extend-suspension", "reinstate", "revoke", "withdraw"]
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    until: datetime | None = None  # suspend and extend-suspension: the deadline (ISO/IEC 17024 9.5)
+
+
+class ApproveRequest(_Strict):
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class RejectRequest(_Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ComplaintRequest(_Strict):
+    about: Annotated[str, Field(min_length=1, max_length=4000)]
+    complainant: Short
+    credentialId: Short | None = None  # the certificate it is about (else: the body)
+    handler: Short | None = None  # a principal (default: the caller)
+    received: datetime | None = None
+    interimSuspensionUntil: datetime | None = None
+
+
+class CloseComplaintRequest(_Strict):
+    outcome: Literal["dismissed", "upheld"]
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class AppealRequest(_Strict):
+    against: Literal["refused-award", "suspension", "withdrawal", "revocation", "scope-reduction"]
+    subject: Short  # the credential id (a refused award: its decision id)
+    appellant: Short
+    grounds: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class DecideAppealRequest(_Strict):
+    outcome: Literal["upheld", "dismissed"]
+    note: Annotated[str, Field(max_length=2000)] = ""
 
 
 # --- responses --------------------------------------------------------------------------
@@ -123,9 +157,30 @@ class VerificationReport(_Strict):
 
 class StatusChanged(_Strict):
     credentialId: str
+    state: str  # the credential's state after the decision
+    decision: str  # the decision case id
+    decisionState: Literal["pending", "done", "rejected", "expired"]
+    approvals: list[str]  # the principals who approved so far
+    required: int  # how many distinct approvers the policy needs
+    newCredentialId: str | None = None
+
+
+class Decision(_Strict):
+    caseId: str
+    kind: str
+    subject: str | None
+    state: Literal["pending", "done", "rejected", "expired"]
+    approvals: list[str]
+    required: int
+    requestedBy: str
+    reason: str
+
+
+class CaseView(_Strict):
+    """A complaint or an appeal, as the register keeps it."""
+
+    model_config = ConfigDict(extra="allow")
     state: str
-    approvals: list[str] | None = None  # revocations: the approvers so far
-    required: int | None = None  # revocations: how many distinct approvers it needs
 
 
 class CredentialView(_Strict):

@@ -29,11 +29,13 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
     ``(revocation_list, revocation_index, id)`` and
     ``(suspension_list, suspension_index, id)`` reference ``allocations``: a credential
     can only carry indices allocated to it. ``batch_key`` is unique when not null.
-``approvals``
-    ``(credential_id, action, approver)`` primary key: one approver counts once.
-``principals``
-    API keys by ``key_id``; only a hash of the key is stored; ``expires_at`` and
-    ``revoked_at`` (migration 2) end a key's use.
+``principals``, ``principal_roles``, ``api_keys`` (migration 3)
+    people and systems by a normalised identity, their roles, and their API keys (only a
+    hash of a key is stored; ``expires_at`` and ``revoked_at`` end a key's use). One
+    principal may hold several keys and still counts once.
+``cases``, ``case_votes`` (migration 3)
+    governance: decisions awaiting approval, complaints, appeals (``data`` is the case's
+    JSON); ``(case_id, principal_id)`` primary key: one principal counts once.
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -170,6 +172,70 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE principals ADD COLUMN revoked_at TEXT",
         ),
     ),
+    Migration(
+        3,
+        "principals with identities, API keys of principals, governance cases",
+        (
+            # API keys move to api_keys; each key's name becomes (the identity of) a
+            # principal, so two keys of one person count once. Identities created from here
+            # on are NFKC + case-folded + trimmed by the application; lower(trim()) is the
+            # closest SQL both back ends share for the keys that already exist.
+            "ALTER TABLE principals RENAME TO api_keys_v2",
+            """CREATE TABLE principals (
+                id TEXT PRIMARY KEY,
+                display_name TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                disabled_at TEXT
+            )""",
+            """CREATE TABLE principal_roles (
+                principal_id TEXT NOT NULL REFERENCES principals (id),
+                role TEXT NOT NULL,
+                PRIMARY KEY (principal_id, role)
+            )""",
+            """CREATE TABLE api_keys (
+                key_id TEXT PRIMARY KEY,
+                principal_id TEXT NOT NULL REFERENCES principals (id),
+                key_hash TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT,
+                revoked_at TEXT
+            )""",
+            """INSERT INTO principals (id, display_name, created_at)
+               SELECT lower(trim(name)), min(trim(name)), min(created_at)
+               FROM api_keys_v2 GROUP BY lower(trim(name))""",
+            """INSERT INTO principal_roles (principal_id, role)
+               SELECT DISTINCT lower(trim(name)), role FROM api_keys_v2""",
+            """INSERT INTO api_keys (key_id, principal_id, key_hash, created_at, expires_at,
+                                     revoked_at)
+               SELECT key_id, lower(trim(name)), key_hash, created_at, expires_at, revoked_at
+               FROM api_keys_v2""",
+            "DROP TABLE api_keys_v2",
+            # Approvals were free-text names typed on a command line: not authenticated, so
+            # a pending one is dropped (re-request it as a decision of a principal).
+            "DROP TABLE approvals",
+            """CREATE TABLE cases (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('decision', 'complaint', 'appeal')),
+                type TEXT NOT NULL,
+                subject TEXT,
+                state TEXT NOT NULL,
+                opened_at TEXT NOT NULL,
+                due_at TEXT,
+                closed_at TEXT,
+                data TEXT NOT NULL,
+                version integer NOT NULL
+            )""",
+            "CREATE INDEX cases_open ON cases (kind, state)",
+            "CREATE INDEX cases_subject ON cases (subject)",
+            """CREATE TABLE case_votes (
+                case_id TEXT NOT NULL REFERENCES cases (id),
+                principal_id TEXT NOT NULL REFERENCES principals (id),
+                at TEXT NOT NULL,
+                note TEXT NOT NULL,
+                PRIMARY KEY (case_id, principal_id)
+            )""",
+        ),
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -282,6 +348,70 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
         (
             "ALTER TABLE principals ADD COLUMN expires_at timestamptz",
             "ALTER TABLE principals ADD COLUMN revoked_at timestamptz",
+        ),
+    ),
+    Migration(
+        3,
+        "principals with identities, API keys of principals, governance cases",
+        (
+            # API keys move to api_keys; each key's name becomes (the identity of) a
+            # principal, so two keys of one person count once. Identities created from here
+            # on are NFKC + case-folded + trimmed by the application; lower(trim()) is the
+            # closest SQL both back ends share for the keys that already exist.
+            "ALTER TABLE principals RENAME TO api_keys_v2",
+            """CREATE TABLE principals (
+                id text PRIMARY KEY,
+                display_name text NOT NULL,
+                created_at timestamptz NOT NULL,
+                disabled_at timestamptz
+            )""",
+            """CREATE TABLE principal_roles (
+                principal_id text NOT NULL REFERENCES principals (id),
+                role text NOT NULL,
+                PRIMARY KEY (principal_id, role)
+            )""",
+            """CREATE TABLE api_keys (
+                key_id text PRIMARY KEY,
+                principal_id text NOT NULL REFERENCES principals (id),
+                key_hash text NOT NULL,
+                created_at timestamptz NOT NULL,
+                expires_at timestamptz,
+                revoked_at timestamptz
+            )""",
+            """INSERT INTO principals (id, display_name, created_at)
+               SELECT lower(trim(name)), min(trim(name)), min(created_at)
+               FROM api_keys_v2 GROUP BY lower(trim(name))""",
+            """INSERT INTO principal_roles (principal_id, role)
+               SELECT DISTINCT lower(trim(name)), role FROM api_keys_v2""",
+            """INSERT INTO api_keys (key_id, principal_id, key_hash, created_at, expires_at,
+                                     revoked_at)
+               SELECT key_id, lower(trim(name)), key_hash, created_at, expires_at, revoked_at
+               FROM api_keys_v2""",
+            "DROP TABLE api_keys_v2",
+            # Approvals were free-text names typed on a command line: not authenticated, so
+            # a pending one is dropped (re-request it as a decision of a principal).
+            "DROP TABLE approvals",
+            """CREATE TABLE cases (
+                id text PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('decision', 'complaint', 'appeal')),
+                type text NOT NULL,
+                subject text,
+                state text NOT NULL,
+                opened_at timestamptz NOT NULL,
+                due_at timestamptz,
+                closed_at timestamptz,
+                data text NOT NULL,
+                version integer NOT NULL
+            )""",
+            "CREATE INDEX cases_open ON cases (kind, state)",
+            "CREATE INDEX cases_subject ON cases (subject)",
+            """CREATE TABLE case_votes (
+                case_id text NOT NULL REFERENCES cases (id),
+                principal_id text NOT NULL REFERENCES principals (id),
+                at timestamptz NOT NULL,
+                note text NOT NULL,
+                PRIMARY KEY (case_id, principal_id)
+            )""",
         ),
     ),
 )

@@ -89,15 +89,52 @@ class StatusListRecord:
 
 @dataclass(frozen=True)
 class PrincipalRecord:
-    """An API key of the service: only a hash of its secret is kept."""
+    """A person or system that acts: a normalised identity, a display name, roles."""
+
+    id: str  # NFKC, case-folded, trimmed (governance.principals.identity)
+    display_name: str
+    roles: frozenset[str]
+    created_at: datetime
+    disabled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """An API key of a principal: only a hash of its secret is kept."""
 
     key_id: str
+    principal_id: str
     key_hash: str
-    role: str
-    name: str  # who uses it: the actor written to the audit log
     created_at: datetime
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A governance case: a decision awaiting approval, a complaint or an appeal.
+
+    ``data`` is the case's JSON object (what governance needs to act on it); ``version``
+    increases by one on every update (optimistic check).
+    """
+
+    id: str
+    kind: str  # "decision" | "complaint" | "appeal"
+    type: str  # decision kind (revoke, suspend, ...), complaint or appeal type
+    subject: str | None  # the credential it is about, if any
+    state: str
+    opened_at: datetime
+    data: Mapping[str, Any]
+    due_at: datetime | None = None  # a decision's expiry, a complaint's target date
+    closed_at: datetime | None = None
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Vote:
+    principal_id: str
+    at: datetime
+    note: str
 
 
 @dataclass(frozen=True)
@@ -140,6 +177,7 @@ class Tx(Protocol):
         expiring_before: datetime | None = None,
         suspended_before: datetime | None = None,
     ) -> list[CredentialRecord]: ...
+    def successors(self, credential_id: str) -> list[CredentialRecord]: ...
     def count_by_qualification_and_state(self) -> dict[tuple[str, str], int]: ...
 
     # status lists and index allocation
@@ -162,18 +200,32 @@ class Tx(Protocol):
     def allocated_indices(self, list_id: str) -> list[int]: ...
     def is_allocated(self, list_id: str, index: int) -> bool: ...
 
-    # approvals (two-approver revocation)
-    def add_approval(
-        self, credential_id: str, action: str, approver: str, reason: str, at: datetime
-    ) -> None: ...
-    def approvals(self, credential_id: str, action: str) -> list[tuple[str, str, datetime]]: ...
-    def clear_approvals(self, credential_id: str, action: str) -> None: ...
-
-    # API principals
-    def add_principal(self, record: PrincipalRecord) -> None: ...
-    def get_principal(self, key_id: str) -> PrincipalRecord | None: ...
+    # principals and their API keys
+    def put_principal(self, record: PrincipalRecord) -> None: ...
+    def get_principal(self, principal_id: str) -> PrincipalRecord | None: ...
     def principals(self) -> list[PrincipalRecord]: ...
-    def revoke_principal(self, key_id: str, at: datetime) -> None: ...
+    def add_api_key(self, record: ApiKeyRecord) -> None: ...
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None: ...
+    def api_keys(self) -> list[ApiKeyRecord]: ...
+    def revoke_api_key(self, key_id: str, at: datetime) -> None: ...
+
+    # governance cases (decisions, complaints, appeals) and their votes
+    def insert_case(self, record: CaseRecord) -> None: ...
+    def get_case(self, case_id: str, *, for_update: bool = False) -> CaseRecord | None: ...
+    def update_case(
+        self,
+        case_id: str,
+        *,
+        version: int,
+        state: str,
+        data: Mapping[str, Any],
+        closed_at: datetime | None = None,
+    ) -> None: ...
+    def cases(
+        self, *, kind: str | None = None, state: str | None = None, subject: str | None = None
+    ) -> list[CaseRecord]: ...
+    def add_vote(self, case_id: str, principal_id: str, at: datetime, note: str) -> None: ...
+    def votes(self, case_id: str) -> list[Vote]: ...
 
     # audit log
     def append_audit(
@@ -186,6 +238,7 @@ class Tx(Protocol):
         at: datetime,
     ) -> AuditEntry: ...
     def audit_entries(self) -> list[AuditEntry]: ...
+    def audit_for(self, credential_id: str) -> list[AuditEntry]: ...
     def audit_head(self) -> tuple[int, str]: ...
     def verify_audit(self) -> list[str]: ...
 

@@ -12,7 +12,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
@@ -22,11 +22,14 @@ from .audit import canonical_details, entry_hash, verify_audit_chain
 from .records import (
     CREDENTIAL_STATES,
     LIST_PURPOSES,
+    ApiKeyRecord,
     AuditEntry,
+    CaseRecord,
     CredentialRecord,
     PrincipalRecord,
     StatusListRecord,
     Tx,
+    Vote,
 )
 
 __all__ = ["SqlStore", "SqlTx"]
@@ -343,6 +346,14 @@ class SqlTx:
         )
         return [self._credential(row) for row in rows]
 
+    def successors(self, credential_id: str) -> list[CredentialRecord]:
+        """The credentials naming ``credential_id`` as their previous one, oldest first."""
+        rows = self._all(
+            _SELECT_CREDENTIALS + " WHERE previous_id = ? ORDER BY created_at, id",
+            (credential_id,),
+        )
+        return [self._credential(row) for row in rows]
+
     def count_by_qualification_and_state(self) -> dict[tuple[str, str], int]:
         rows = self._all(
             "SELECT qualification_id, state, COUNT(*) FROM credentials "
@@ -474,94 +485,230 @@ class SqlTx:
         row = self._one("SELECT 1 FROM allocations WHERE list_id = ? AND idx = ?", (list_id, index))
         return row is not None
 
-    # -- approvals -------------------------------------------------------------------------
+    # -- principals and API keys ----------------------------------------------------------
 
-    def add_approval(
-        self, credential_id: str, action: str, approver: str, reason: str, at: datetime
-    ) -> None:
-        """``DuplicateError`` if ``approver`` already approved this action."""
+    def put_principal(self, record: PrincipalRecord) -> None:
+        """Insert a principal, or update its display name, roles and disabled time."""
         self._check_write()
-        _text("action", action)
-        _text("approver", approver)
-        if not isinstance(reason, str):
-            raise StoreError("reason must be text")
-        inserted = self._change(
-            "INSERT INTO approvals (credential_id, action, approver, reason, at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (credential_id, action, approver, reason, self._enc_dt(_utc(at))),
-        )
-        if not inserted:
-            raise DuplicateError(f"{approver!r} already approved {action} of {credential_id!r}")
-
-    def approvals(self, credential_id: str, action: str) -> list[tuple[str, str, datetime]]:
-        rows = self._all(
-            "SELECT approver, reason, at FROM approvals WHERE credential_id = ? AND action = ? "
-            "ORDER BY at, approver",
-            (credential_id, action),
-        )
-        return [(row[0], row[1], self._dec_dt(row[2])) for row in rows]
-
-    def clear_approvals(self, credential_id: str, action: str) -> None:
-        self._change(
-            "DELETE FROM approvals WHERE credential_id = ? AND action = ?", (credential_id, action)
-        )
-
-    # -- principals ------------------------------------------------------------------------
-
-    def add_principal(self, record: PrincipalRecord) -> None:
-        """Store an API principal; pass a hash of the key, never the key."""
-        self._check_write()
-        for name in ("key_id", "key_hash", "role", "name"):
-            _text(name, getattr(record, name))
-        inserted = self._change(
-            "INSERT INTO principals (key_id, key_hash, role, name, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (
-                record.key_id,
-                record.key_hash,
-                record.role,
-                record.name,
-                self._enc_dt(_utc(record.created_at)),
-                self._opt_dt(record.expires_at),
-            ),
-        )
-        if not inserted:
-            raise DuplicateError(f"principal {record.key_id!r} already exists")
+        _text("principal id", record.id)
+        _text("display name", record.display_name)
+        exists = self._one("SELECT 1 FROM principals WHERE id = ?", (record.id,))
+        if exists is None:
+            self._change(
+                "INSERT INTO principals (id, display_name, created_at, disabled_at) "
+                "VALUES (?, ?, ?, ?)",
+                (
+                    record.id,
+                    record.display_name,
+                    self._enc_dt(_utc(record.created_at)),
+                    self._opt_dt(record.disabled_at),
+                ),
+            )
+        else:
+            self._change(
+                "UPDATE principals SET display_name = ?, disabled_at = ? WHERE id = ?",
+                (record.display_name, self._opt_dt(record.disabled_at), record.id),
+            )
+        self._change("DELETE FROM principal_roles WHERE principal_id = ?", (record.id,))
+        for role in sorted(record.roles):
+            _text("role", role)
+            self._change(
+                "INSERT INTO principal_roles (principal_id, role) VALUES (?, ?)", (record.id, role)
+            )
 
     def _principal(self, row: Row) -> PrincipalRecord:
+        roles = self._all(
+            "SELECT role FROM principal_roles WHERE principal_id = ? ORDER BY role", (row[0],)
+        )
         return PrincipalRecord(
-            key_id=row[0],
-            key_hash=row[1],
-            role=row[2],
-            name=row[3],
-            created_at=self._dec_dt(row[4]),
-            expires_at=self._dec_opt_dt(row[5]),
-            revoked_at=self._dec_opt_dt(row[6]),
+            id=row[0],
+            display_name=row[1],
+            roles=frozenset(r[0] for r in roles),
+            created_at=self._dec_dt(row[2]),
+            disabled_at=self._dec_opt_dt(row[3]),
         )
 
-    _PRINCIPAL = "key_id, key_hash, role, name, created_at, expires_at, revoked_at"
-
-    def get_principal(self, key_id: str) -> PrincipalRecord | None:
+    def get_principal(self, principal_id: str) -> PrincipalRecord | None:
         row = self._one(
-            f"SELECT {self._PRINCIPAL} FROM principals WHERE key_id = ?",  # noqa: S608
-            (key_id,),
+            "SELECT id, display_name, created_at, disabled_at FROM principals WHERE id = ?",
+            (principal_id,),
         )
         return None if row is None else self._principal(row)
 
     def principals(self) -> list[PrincipalRecord]:
         rows = self._all(
-            f"SELECT {self._PRINCIPAL} FROM principals ORDER BY created_at, key_id"  # noqa: S608
+            "SELECT id, display_name, created_at, disabled_at FROM principals ORDER BY id"
         )
         return [self._principal(row) for row in rows]
 
-    def revoke_principal(self, key_id: str, at: datetime) -> None:
+    _API_KEY = "key_id, principal_id, key_hash, created_at, expires_at, revoked_at"
+
+    def _api_key(self, row: Row) -> ApiKeyRecord:
+        return ApiKeyRecord(
+            key_id=row[0],
+            principal_id=row[1],
+            key_hash=row[2],
+            created_at=self._dec_dt(row[3]),
+            expires_at=self._dec_opt_dt(row[4]),
+            revoked_at=self._dec_opt_dt(row[5]),
+        )
+
+    def add_api_key(self, record: ApiKeyRecord) -> None:
+        """Store an API key; pass a hash of the key's secret, never the secret."""
+        self._check_write()
+        for name in ("key_id", "principal_id", "key_hash"):
+            _text(name, getattr(record, name))
+        if self._one("SELECT 1 FROM principals WHERE id = ?", (record.principal_id,)) is None:
+            raise NotFoundError(f"no principal {record.principal_id!r}")
+        inserted = self._change(
+            f"INSERT INTO api_keys ({self._API_KEY}) "  # noqa: S608 - fixed column list
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                record.key_id,
+                record.principal_id,
+                record.key_hash,
+                self._enc_dt(_utc(record.created_at)),
+                self._opt_dt(record.expires_at),
+                self._opt_dt(record.revoked_at),
+            ),
+        )
+        if not inserted:
+            raise DuplicateError(f"API key {record.key_id!r} already exists")
+
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None:
+        row = self._one(
+            f"SELECT {self._API_KEY} FROM api_keys WHERE key_id = ?",  # noqa: S608
+            (key_id,),
+        )
+        return None if row is None else self._api_key(row)
+
+    def api_keys(self) -> list[ApiKeyRecord]:
+        rows = self._all(
+            f"SELECT {self._API_KEY} FROM api_keys ORDER BY created_at, key_id"  # noqa: S608
+        )
+        return [self._api_key(row) for row in rows]
+
+    def revoke_api_key(self, key_id: str, at: datetime) -> None:
         self._check_write()
         changed = self._change(
-            "UPDATE principals SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+            "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
             (self._enc_dt(_utc(at)), key_id),
         )
         if not changed:
             raise NotFoundError(f"no unrevoked API key {key_id!r}")
+
+    # -- governance cases --------------------------------------------------------------------
+
+    _CASE = "id, kind, type, subject, state, opened_at, due_at, closed_at, data, version"
+
+    def _case(self, row: Row) -> CaseRecord:
+        return CaseRecord(
+            id=row[0],
+            kind=row[1],
+            type=row[2],
+            subject=row[3],
+            state=row[4],
+            opened_at=self._dec_dt(row[5]),
+            due_at=self._dec_opt_dt(row[6]),
+            closed_at=self._dec_opt_dt(row[7]),
+            data=json.loads(row[8]),
+            version=int(row[9]),
+        )
+
+    def insert_case(self, record: CaseRecord) -> None:
+        self._check_write()
+        for name in ("id", "kind", "type", "state"):
+            _text(name, getattr(record, name))
+        inserted = self._change(
+            f"INSERT INTO cases ({self._CASE}) "  # noqa: S608 - fixed column list
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                record.id,
+                record.kind,
+                record.type,
+                record.subject,
+                record.state,
+                self._enc_dt(_utc(record.opened_at)),
+                self._opt_dt(record.due_at),
+                self._opt_dt(record.closed_at),
+                canonical_details(record.data),
+                record.version,
+            ),
+        )
+        if not inserted:
+            raise DuplicateError(f"case {record.id!r} already exists")
+
+    def get_case(self, case_id: str, *, for_update: bool = False) -> CaseRecord | None:
+        lock = self.for_update_clause if for_update and self.write else ""
+        row = self._one(
+            f"SELECT {self._CASE} FROM cases WHERE id = ?{lock}",  # noqa: S608
+            (case_id,),
+        )
+        return None if row is None else self._case(row)
+
+    def update_case(
+        self,
+        case_id: str,
+        *,
+        version: int,
+        state: str,
+        data: Mapping[str, Any],
+        closed_at: datetime | None = None,
+    ) -> None:
+        self._check_write()
+        _text("state", state)
+        changed = self._change(
+            "UPDATE cases SET state = ?, data = ?, closed_at = ?, version = ? "
+            "WHERE id = ? AND version = ?",
+            (
+                state,
+                canonical_details(data),
+                self._opt_dt(closed_at),
+                version + 1,
+                case_id,
+                version,
+            ),
+        )
+        if not changed:
+            if self._one("SELECT 1 FROM cases WHERE id = ?", (case_id,)) is None:
+                raise NotFoundError(f"no case {case_id!r}")
+            raise ConflictError(f"case {case_id!r} changed concurrently")
+
+    def cases(
+        self, *, kind: str | None = None, state: str | None = None, subject: str | None = None
+    ) -> list[CaseRecord]:
+        clauses, params = [], []
+        for column, value in (("kind", kind), ("state", state), ("subject", subject)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._all(
+            f"SELECT {self._CASE} FROM cases{where} ORDER BY opened_at, id",  # noqa: S608
+            params,
+        )
+        return [self._case(row) for row in rows]
+
+    def add_vote(self, case_id: str, principal_id: str, at: datetime, note: str) -> None:
+        """``DuplicateError`` if the principal already voted on this case: one counts once."""
+        self._check_write()
+        if not isinstance(note, str):
+            raise StoreError("a vote's note must be text")
+        inserted = self._change(
+            "INSERT INTO case_votes (case_id, principal_id, at, note) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (case_id, principal_id, self._enc_dt(_utc(at)), note),
+        )
+        if not inserted:
+            raise DuplicateError(f"{principal_id!r} already approved case {case_id!r}")
+
+    def votes(self, case_id: str) -> list[Vote]:
+        rows = self._all(
+            "SELECT principal_id, at, note FROM case_votes WHERE case_id = ? "
+            "ORDER BY at, principal_id",
+            (case_id,),
+        )
+        return [Vote(row[0], self._dec_dt(row[1]), row[2]) for row in rows]
 
     # -- audit -----------------------------------------------------------------------------
 
@@ -605,6 +752,11 @@ class SqlTx:
 
     def audit_entries(self) -> list[AuditEntry]:
         rows = self._all(_SELECT_AUDIT + " ORDER BY seq")
+        return [self._audit(row) for row in rows]
+
+    def audit_for(self, credential_id: str) -> list[AuditEntry]:
+        """The entries about one credential, in order (an index serves this)."""
+        rows = self._all(_SELECT_AUDIT + " WHERE credential_id = ? ORDER BY seq", (credential_id,))
         return [self._audit(row) for row in rows]
 
     def audit_head(self) -> tuple[int, str]:

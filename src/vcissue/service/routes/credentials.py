@@ -6,11 +6,12 @@ import json
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Discriminator, Tag
 
 from ...errors import StatusListError
 from ...governance.principals import Principal
+from ...issuer import DecisionOutcome, IssuedCredential
 from ...model import Award
 from ...verify import verify_credential
 from .. import problems
@@ -95,7 +96,7 @@ def issue(
         scope=body.scope,
         limitations=body.limitations,
     )
-    issued = issuer.issue(award, actor=who.name, batch_key=body.reference)
+    issued = issuer.issue(award, by=who, batch_key=body.reference)
     return Issued(verifiableCredential=issued.credential, created=issued.created)
 
 
@@ -125,7 +126,7 @@ def verify(request: VerifyRequest, http: Request, issuer: Desk) -> VerificationR
     "/credentials/status",
     operation_id="updateCredentialStatus",
     responses={
-        202: {"description": "revocation pending: more approvers needed"},
+        202: {"description": "a decision pending: more approvers needed"},
         **documented(*AUTH, 404, 409, *BODY, *STORE),
     },
 )
@@ -135,29 +136,40 @@ def change_status(
     issuer: Desk,
     who: Annotated[Principal, Depends(role("operator", "approver"))],
 ) -> StatusChanged:
-    if request.action == "revoke":
-        outcome = issuer.revoke(request.credentialId, reason=request.reason, actor=who.name)
-        if outcome.state == "pending":
-            response.status_code = 202
-        return StatusChanged(
-            credentialId=request.credentialId,
-            state=outcome.state,
-            approvals=list(outcome.approvals),
-            required=outcome.required,
-        )
-    if who.role != "operator":
-        raise HTTPException(403, f"role {who.role!r} may not {request.action}; needs operator")
-    if request.action == "suspend":
+    """A decision on a credential, under the deployment's policy for its kind."""
+    subject, reason = request.credentialId, request.reason
+    if request.action in ("suspend", "extend-suspension"):
         if request.until is None:
             raise problems.Refused(
                 422, "until: a suspension needs a deadline", kind="invalid-request"
             )
-        record = issuer.suspend(
-            request.credentialId, reason=request.reason, until=aware(request.until), actor=who.name
-        )
+        until = aware(request.until)
+        if request.action == "suspend":
+            outcome = issuer.suspend(subject, reason=reason, until=until, by=who)
+        else:
+            outcome = issuer.extend_suspension(subject, reason=reason, until=until, by=who)
+    elif request.action == "reinstate":
+        outcome = issuer.reinstate(subject, reason=reason, by=who)
+    elif request.action == "revoke":
+        outcome = issuer.revoke(subject, reason=reason, by=who)
     else:
-        record = issuer.reinstate(request.credentialId, actor=who.name, reason=request.reason)
-    return StatusChanged(credentialId=record.id, state=record.state)
+        outcome = issuer.withdraw(subject, reason=reason, by=who)
+    if outcome.state == "pending":
+        response.status_code = 202
+    return status_changed(issuer, subject, outcome)
+
+
+def status_changed(issuer: Any, subject: str, outcome: DecisionOutcome) -> StatusChanged:
+    result = outcome.result
+    return StatusChanged(
+        credentialId=subject,
+        state=issuer.get(subject).state,
+        decision=outcome.case_id,
+        decisionState=outcome.state,  # type: ignore[arg-type]  # one of the four
+        approvals=list(outcome.approvals),
+        required=outcome.required,
+        newCredentialId=result.record.id if isinstance(result, IssuedCredential) else None,
+    )
 
 
 @router.get(

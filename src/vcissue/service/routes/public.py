@@ -97,7 +97,7 @@ def qualification(qualification_id: str, issuer: Desk) -> QualificationInfo:
     found = issuer.qualifications.get(qualification_id)
     if found is None:
         raise HTTPException(404, f"no qualification {qualification_id!r}")
-    required = issuer.settings.revocation.required(found.id)
+    required = issuer.settings.policies.of("revoke", found.id).approvers
     return QualificationInfo(
         scheme=qualification_to_dict(found),
         policies={

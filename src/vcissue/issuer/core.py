@@ -1,5 +1,10 @@
-"""The certificate lifecycle over a store: issue, suspend, reinstate, revoke, withdraw,
-reduce scope, recertify; status lists kept signed and published after every change.
+"""The core of the issuing desk: a store, the body's key and lists; transactions, issuing,
+status bits, the effects of decisions, and the reads the faces need.
+
+Decisions (who may make them, how many approve) are the next layer (``decisions.py``);
+complaints and appeals the one after (``cases.py``). The effects here (``_suspend``,
+``_finalise``, ``_reduce_scope``, ...) run inside a transaction a decision opened, on a
+locked credential, and each writes its audit entry; nothing calls them from outside.
 
 Every operation is one store transaction holding the credential change, the status bits,
 the re-signed status list credential and the audit entry, so a crash leaves either all
@@ -12,11 +17,13 @@ or by ``vcissue lifecycle run``. Time, randomness and publication are injected.
 
 States (ISO/IEC 17024 9.5; seed 001 sections 4.46, 4.63-4.64)::
 
-    active --suspend--> suspended --reinstate--> active
-    active|suspended --revoke--> revoked            (final: the revocation bit is set)
+    active --suspend--> suspended --reinstate--> active   (a deadline may be extended)
+    active|suspended --revoke|withdraw--> revoked|withdrawn   (final: the revocation bit)
     suspended --deadline passed (run_lifecycle)--> withdrawn   (final, revocation bit)
     active|suspended --reduce_scope--> withdrawn + a new active credential (fewer units)
-    active|suspended --recertify--> superseded + a new active credential (new dates)
+    active --expand_scope--> superseded + a new active credential (more units)
+    active --recertify--> superseded + a new active credential (new dates)
+    revoked|withdrawn --appeal upheld--> a new active credential that restores it
 
 "superseded" sets no bit: the old certificate was true for its period and stays valid
 until its own ``validUntil``; the new one references it (``previous_credential``).
@@ -38,12 +45,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from . import proofs
-from .batch import BatchRow, RowError
-from .credential import IssuerProfile, build, new_credential_id
-from .errors import (
+from .. import proofs
+from ..batch import RowError
+from ..credential import IssuerProfile, build, new_credential_id
+from ..errors import (
     ConflictError,
     CredentialError,
     DuplicateError,
@@ -51,12 +58,12 @@ from .errors import (
     PolicyError,
     StoreError,
     UnknownCredentialError,
-    VcissueError,
 )
-from .keys import SigningKey
-from .model import Award, Qualification
-from .ports import Clock, ListPublisher, RandomSource
-from .status import (
+from ..governance.policies import Policies
+from ..keys import SigningKey
+from ..model import Award, Qualification
+from ..ports import Clock, ListPublisher, RandomSource
+from ..status import (
     MIN_BITS,
     PROBES,
     Bitstring,
@@ -65,17 +72,15 @@ from .status import (
     status_entry,
     status_list_credential,
 )
-from .store.records import AuditEntry, CredentialRecord, StatusListRecord, Store, Tx
+from ..store.records import AuditEntry, CredentialRecord, StatusListRecord, Store, Tx
 
 __all__ = [
     "AuditCheck",
     "BatchReport",
     "IssuedCredential",
-    "Issuer",
+    "IssuerCore",
     "IssuerSettings",
     "PublicStatus",
-    "RevocationOutcome",
-    "RevocationPolicy",
     "StateCounts",
 ]
 
@@ -86,30 +91,11 @@ _CHANGEABLE = ("active", "suspended")
 
 
 @dataclass(frozen=True)
-class RevocationPolicy:
-    """How many distinct approvers a revocation needs (seed 003: two directors).
-
-    ``per_qualification`` overrides ``approvers`` for the qualifications it names.
-    """
-
-    approvers: int = 2
-    per_qualification: Mapping[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for count in (self.approvers, *self.per_qualification.values()):
-            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-                raise PolicyError(f"a revocation needs at least one approver, not {count!r}")
-
-    def required(self, qualification_id: str) -> int:
-        return self.per_qualification.get(qualification_id, self.approvers)
-
-
-@dataclass(frozen=True)
 class IssuerSettings:
     status_base_url: str  # lists live at {status_base_url}/{purpose}-{n}
     list_size: int = MIN_BITS
     suite: str = proofs.DEFAULT_SUITE
-    revocation: RevocationPolicy = field(default_factory=RevocationPolicy)
+    policies: Policies = field(default_factory=Policies)
 
     def __post_init__(self) -> None:
         base = self.status_base_url
@@ -141,13 +127,6 @@ class BatchReport:
 
 
 @dataclass(frozen=True)
-class RevocationOutcome:
-    state: Literal["revoked", "pending"]
-    approvals: tuple[str, ...]  # approvers so far
-    required: int
-
-
-@dataclass(frozen=True)
 class PublicStatus:
     """The public answer (ISO/IEC 17024 7.2.1; seed 001 4.28-4.29): is this a current,
     valid certification, and for which scope? Reasons and history stay confidential:
@@ -162,6 +141,7 @@ class PublicStatus:
     awarded: datetime
     expires: datetime
     current: bool
+    replaced_by: str | None = None  # the credential that supersedes or restores this one
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -173,6 +153,7 @@ class PublicStatus:
             "awarded": proofs.format_datetime(self.awarded),
             "expires": proofs.format_datetime(self.expires),
             "current": self.current,
+            **({"replacedBy": self.replaced_by} if self.replaced_by else {}),
             "statement": (
                 "holds a current, valid certification for the scope shown"
                 if self.current
@@ -213,7 +194,7 @@ class _Work:
         self.changes: Changes = {}
 
 
-class Issuer:
+class IssuerCore:
     """One certification body's issuing desk over ``store``.
 
     ``key`` None opens the desk read-only: queries work, anything that signs raises
@@ -281,6 +262,9 @@ class Issuer:
             awarded=record.awarded,
             expires=record.expires,
             current=record.state == "active" and self.now() < record.expires,
+            replaced_by=next(
+                (r.id for r in self.store.read(lambda tx: tx.successors(record.id))), None
+            ),
         )
 
     def counts(self) -> StateCounts:
@@ -322,20 +306,6 @@ class Issuer:
     def _new_credential_id(self) -> str:
         return new_credential_id(self._rng.randbytes(16))
 
-    def issue(self, award: Award, *, actor: str, batch_key: str | None = None) -> IssuedCredential:
-        """Sign and store ``award`` with fresh status indices; one transaction.
-
-        With ``batch_key``, a second call with the same key returns the first credential
-        (``created=False``) instead of issuing a duplicate.
-        """
-        self.qualification(award.qualification.id)  # only configured schemes are issued
-        self.key  # noqa: B018 - fail before the transaction when read-only
-        credential_id = self._new_credential_id()
-        issued: IssuedCredential = self._change(
-            lambda work: self._issue_tx(work, award, credential_id, actor, batch_key)
-        )
-        return issued
-
     def _issue_tx(
         self,
         work: _Work,
@@ -345,7 +315,10 @@ class Issuer:
         batch_key: str | None,
         *,
         previous: CredentialRecord | None = None,
+        decided: Mapping[str, Any] | None = None,
     ) -> IssuedCredential:
+        """Allocate, build, sign, store and audit one credential. ``decided`` records who
+        decided it (the decision case, its approvers, the assessors) in the record."""
         tx, now = work.tx, work.now
         if batch_key is not None:
             existing = tx.get_by_batch_key(batch_key)
@@ -386,6 +359,7 @@ class Issuer:
                 "customScope": award.scope,
                 "limitations": list(award.limitations),
                 "result": award.result,
+                **({"decision": dict(decided)} if decided else {}),
             },
         )
         tx.insert_credential(record)
@@ -401,6 +375,7 @@ class Issuer:
                 "sha256": _digest(signed_json),
                 **({"batchKey": batch_key} if batch_key else {}),
                 **({"previous": record.previous_id} if record.previous_id else {}),
+                **({"decision": dict(decided)} if decided else {}),
             },
             at=now,
         )
@@ -492,33 +467,7 @@ class Issuer:
         )
         work.changes[list_id] = signed
 
-    def issue_batch(
-        self,
-        rows: Iterable[BatchRow | RowError],
-        *,
-        actor: str,
-        progress: Callable[[int, BatchRow | RowError], None] | None = None,
-    ) -> BatchReport:
-        """Issue every good row (one transaction each, so a crash keeps whole rows only);
-        report bad rows by line and go on. Rows issued by an earlier run are skipped."""
-        report = BatchReport()
-        for done, row in enumerate(rows, start=1):
-            if isinstance(row, RowError):
-                report.errors.append(row)
-            else:
-                try:
-                    issued = self.issue(row.award, actor=actor, batch_key=row.batch_key)
-                except VcissueError as error:
-                    report.errors.append(RowError(row.line, str(error)))
-                else:
-                    (report.issued if issued.created else report.already_issued).append(
-                        (row.line, issued.record.id)
-                    )
-            if progress is not None:
-                progress(done, row)
-        return report
-
-    # --- lifecycle --------------------------------------------------------------------
+    # --- effects of decisions (inside a transaction, on a locked credential) -----------
 
     def _locked(self, tx: Tx, credential_id: str) -> CredentialRecord:
         record = tx.get_credential(credential_id, for_update=True)
@@ -538,185 +487,252 @@ class Issuer:
             self.publisher.publish(changes)
         return result
 
-    def suspend(
-        self, credential_id: str, *, reason: str, until: datetime, actor: str
+    def _audit(
+        self, work: _Work, actor: str, action: str, credential_id: str | None, **details: Any
+    ) -> None:
+        work.tx.append_audit(
+            actor=actor,
+            action=action,
+            credential_id=credential_id,
+            details={k: v for k, v in details.items() if v is not None},
+            at=work.now,
+        )
+
+    def _suspend(
+        self,
+        work: _Work,
+        record: CredentialRecord,
+        *,
+        reason: str,
+        until: datetime,
+        actor: str,
+        case: str | None,
     ) -> CredentialRecord:
         """Set the suspension bit until ``until``; past it, ``run_lifecycle`` withdraws."""
         _reason(reason)
+        if record.state != "active":
+            raise PolicyError(f"only an active credential can be suspended ({record.state})")
+        if until.tzinfo is None or until <= work.now:
+            raise PolicyError("the suspension deadline must be a future, timezone-aware time")
+        self._set_bit(work, record.suspension_list, record.suspension_index, True)
+        work.tx.update_credential(
+            record.id, state="suspended", state_reason=reason, suspended_until=until
+        )
+        self._audit(
+            work,
+            actor,
+            "suspend",
+            record.id,
+            reason=reason,
+            until=proofs.format_datetime(until),
+            case=case,
+        )
+        return self._locked(work.tx, record.id)
 
-        def fn(work: _Work) -> CredentialRecord:
-            tx, now = work.tx, work.now
-            record = self._locked(tx, credential_id)
-            if record.state != "active":
-                raise PolicyError(f"only an active credential can be suspended ({record.state})")
-            if until.tzinfo is None or until <= now:
-                raise PolicyError("the suspension deadline must be a future, timezone-aware time")
-            self._set_bit(work, record.suspension_list, record.suspension_index, True)
-            tx.update_credential(
-                credential_id, state="suspended", state_reason=reason, suspended_until=until
-            )
-            tx.append_audit(
-                actor=actor,
-                action="suspend",
-                credential_id=credential_id,
-                details={"reason": reason, "until": proofs.format_datetime(until)},
-                at=now,
-            )
-            return self._locked(tx, credential_id)
-
-        result: CredentialRecord = self._change(fn)
-        return result
-
-    def reinstate(self, credential_id: str, *, actor: str, reason: str = "") -> CredentialRecord:
-        def fn(work: _Work) -> CredentialRecord:
-            tx = work.tx
-            record = self._locked(tx, credential_id)
-            if record.state != "suspended":
-                raise PolicyError(
-                    f"only a suspended credential can be reinstated; this one is {record.state}"
-                )
-            self._set_bit(work, record.suspension_list, record.suspension_index, False)
-            tx.update_credential(credential_id, state="active")
-            tx.append_audit(
-                actor=actor,
-                action="reinstate",
-                credential_id=credential_id,
-                details={"reason": reason},
-                at=work.now,
-            )
-            return self._locked(tx, credential_id)
-
-        result: CredentialRecord = self._change(fn)
-        return result
-
-    def revoke(self, credential_id: str, *, reason: str, actor: str) -> RevocationOutcome:
-        """Record ``actor``'s approval; revoke once the policy's count of distinct approvers
-        is reached. The same approver twice is a ``PolicyError``."""
+    def _extend_suspension(
+        self,
+        work: _Work,
+        record: CredentialRecord,
+        *,
+        reason: str,
+        until: datetime,
+        actor: str,
+        case: str | None,
+    ) -> CredentialRecord:
         _reason(reason)
+        if record.state != "suspended" or record.suspended_until is None:
+            raise PolicyError(f"only a suspension can be extended; this one is {record.state}")
+        if until.tzinfo is None or until <= record.suspended_until:
+            raise PolicyError("an extended deadline must be later than the current one")
+        work.tx.update_credential(
+            record.id,
+            state="suspended",
+            state_reason=record.state_reason,
+            suspended_until=until,
+        )
+        self._audit(
+            work,
+            actor,
+            "extend-suspension",
+            record.id,
+            reason=reason,
+            was=proofs.format_datetime(record.suspended_until),
+            until=proofs.format_datetime(until),
+            case=case,
+        )
+        return self._locked(work.tx, record.id)
 
-        def fn(work: _Work) -> RevocationOutcome:
-            tx, now = work.tx, work.now
-            record = self._locked(tx, credential_id)
-            if record.state not in _CHANGEABLE:
-                raise PolicyError(f"credential is {record.state}; it cannot be revoked")
-            approvers = [approver for approver, _, _ in tx.approvals(credential_id, "revoke")]
-            if actor in approvers:
-                raise PolicyError(f"{actor!r} has already approved this revocation")
-            tx.add_approval(credential_id, "revoke", actor, reason, now)
-            approvers.append(actor)
-            required = self.settings.revocation.required(record.qualification_id)
-            if len(approvers) < required:
-                tx.append_audit(
-                    actor=actor,
-                    action="revoke-approval",
-                    credential_id=credential_id,
-                    details={"reason": reason, "approvals": len(approvers), "required": required},
-                    at=now,
-                )
-                return RevocationOutcome("pending", tuple(approvers), required)
-            self._finalise(work, record, "revoked", reason)
-            tx.clear_approvals(credential_id, "revoke")
-            tx.append_audit(
-                actor=actor,
-                action="revoke",
-                credential_id=credential_id,
-                details={"reason": reason, "approvers": approvers},
-                at=now,
+    def _reinstate(
+        self, work: _Work, record: CredentialRecord, *, reason: str, actor: str, case: str | None
+    ) -> CredentialRecord:
+        if record.state != "suspended":
+            raise PolicyError(
+                f"only a suspended credential can be reinstated; this one is {record.state}"
             )
-            return RevocationOutcome("revoked", tuple(approvers), required)
+        self._set_bit(work, record.suspension_list, record.suspension_index, False)
+        work.tx.update_credential(record.id, state="active")
+        self._audit(work, actor, "reinstate", record.id, reason=reason, case=case)
+        return self._locked(work.tx, record.id)
 
-        result: RevocationOutcome = self._change(fn)
-        return result
-
-    def _finalise(self, work: _Work, record: CredentialRecord, state: str, reason: str) -> None:
+    def _finalise(
+        self,
+        work: _Work,
+        record: CredentialRecord,
+        *,
+        state: str,
+        reason: str,
+        actor: str,
+        case: str | None,
+        action: str | None = None,
+        **details: Any,
+    ) -> CredentialRecord:
         """Revoked or withdrawn: the revocation bit is set for good."""
+        _reason(reason)
+        if record.state not in _CHANGEABLE:
+            raise PolicyError(f"credential is {record.state}; it cannot be {state}")
         self._set_bit(work, record.revocation_list, record.revocation_index, True)
         work.tx.update_credential(record.id, state=state, state_reason=reason)
+        verb = action or {"revoked": "revoke", "withdrawn": "withdraw"}[state]
+        self._audit(work, actor, verb, record.id, reason=reason, case=case, **details)
+        return self._locked(work.tx, record.id)
 
-    def run_lifecycle(self, *, actor: str = "lifecycle") -> list[str]:
-        """Withdraw every suspension whose deadline has passed (ISO/IEC 17024 9.5.2), and
-        republish every list. Idempotent: a second run finds nothing due."""
-
-        def fn(work: _Work) -> list[str]:
-            due = work.tx.list_credentials(state="suspended", suspended_before=work.now)
-            for record in due:
-                reason = "suspension deadline passed without reinstatement"
-                deadline = record.suspended_until or work.now
-                self._finalise(work, record, "withdrawn", reason)
-                work.tx.append_audit(
-                    actor=actor,
-                    action="withdraw",
-                    credential_id=record.id,
-                    details={
-                        "reason": reason,
-                        "suspendedUntil": proofs.format_datetime(deadline),
-                    },
-                    at=work.now,
-                )
-            return [record.id for record in due]
-
-        withdrawn: list[str] = self._change(fn)
-        self.publish()
-        return withdrawn
-
-    def reduce_scope(
-        self, credential_id: str, *, units: Sequence[str], reason: str, actor: str
+    def _reduce_scope(
+        self,
+        work: _Work,
+        record: CredentialRecord,
+        *,
+        units: Sequence[str],
+        reason: str,
+        actor: str,
+        case: str | None,
     ) -> IssuedCredential:
         """Withdraw the credential and issue one for ``units`` only (ISO/IEC 17024 8.3.e)."""
+        qualification = self.qualification(record.qualification_id)
+        held = record.units or qualification.unit_ids
+        kept = tuple(units)
+        if not kept or not set(kept) < set(held):
+            raise PolicyError(
+                f"the reduced scope must be a non-empty proper subset of {list(held)}"
+            )
+        new_id = self._new_credential_id()
+        award = self._award_from(
+            record, qualification, units=kept, awarded=record.awarded, relation="scope-reduction"
+        )
+        self._finalise(
+            work,
+            record,
+            state="withdrawn",
+            reason=reason,
+            actor=actor,
+            case=case,
+            action="reduce-scope",
+            kept=list(kept),
+            replacement=new_id,
+        )
+        return self._issue_tx(work, award, new_id, actor, None, previous=record)
+
+    def _expand_scope(
+        self,
+        work: _Work,
+        record: CredentialRecord,
+        *,
+        units: Sequence[str],
+        reason: str,
+        actor: str,
+        case: str | None,
+    ) -> IssuedCredential:
+        """Supersede the credential with one for more units (same award date and expiry)."""
         _reason(reason)
-        new_id = self._new_credential_id()
-
-        def fn(work: _Work) -> IssuedCredential:
-            record = self._locked(work.tx, credential_id)
-            if record.state not in _CHANGEABLE:
-                raise PolicyError(f"credential is {record.state}; its scope cannot change")
-            qualification = self.qualification(record.qualification_id)
-            held = record.units or tuple(unit.id for unit in qualification.units)
-            kept = tuple(units)
-            if not kept or not set(kept) < set(held):
-                raise PolicyError(
-                    f"the reduced scope must be a non-empty proper subset of {list(held)}"
-                )
-            award = self._award_from(record, qualification, units=kept, awarded=record.awarded)
-            self._finalise(work, record, "withdrawn", reason)
-            work.tx.append_audit(
-                actor=actor,
-                action="reduce-scope",
-                credential_id=record.id,
-                details={"reason": reason, "kept": list(kept), "replacement": new_id},
-                at=work.now,
+        if record.state != "active":
+            raise PolicyError(f"only an active credential's scope can grow ({record.state})")
+        qualification = self.qualification(record.qualification_id)
+        held = set(record.units or qualification.unit_ids)
+        wanted = tuple(units)
+        if not held < set(wanted) or not set(wanted) <= set(qualification.unit_ids):
+            raise PolicyError(
+                f"the expanded scope must hold {sorted(held)} and more units of {qualification.id}"
             )
-            return self._issue_tx(work, award, new_id, actor, None, previous=record)
+        full = set(wanted) == set(qualification.unit_ids)
+        new_id = self._new_credential_id()
+        award = self._award_from(
+            record,
+            qualification,
+            units=None if full else wanted,
+            awarded=record.awarded,
+            relation="scope-expansion",
+            expires=record.expires,
+        )
+        work.tx.update_credential(
+            record.id, state="superseded", state_reason=f"scope expanded as {new_id}"
+        )
+        self._audit(
+            work,
+            actor,
+            "expand-scope",
+            record.id,
+            reason=reason,
+            units=list(wanted),
+            replacement=new_id,
+            case=case,
+        )
+        return self._issue_tx(work, award, new_id, actor, None, previous=record)
 
-        result: IssuedCredential = self._change(fn)
-        return result
-
-    def recertify(self, credential_id: str, *, actor: str) -> IssuedCredential:
+    def _recertify(
+        self, work: _Work, record: CredentialRecord, *, actor: str, case: str | None
+    ) -> IssuedCredential:
         """A new credential with new dates referencing the old one, which is superseded."""
+        if record.state != "active":
+            raise PolicyError(f"only an active credential can be recertified ({record.state})")
+        qualification = self.qualification(record.qualification_id)
         new_id = self._new_credential_id()
+        award = self._award_from(
+            record, qualification, units=record.units or None, awarded=work.now
+        )
+        work.tx.update_credential(
+            record.id, state="superseded", state_reason=f"recertified as {new_id}"
+        )
+        self._audit(work, actor, "recertify", record.id, replacement=new_id, case=case)
+        return self._issue_tx(work, award, new_id, actor, None, previous=record)
 
-        def fn(work: _Work) -> IssuedCredential:
-            record = self._locked(work.tx, credential_id)
-            if record.state != "active":
-                raise PolicyError(f"only an active credential can be recertified ({record.state})")
-            qualification = self.qualification(record.qualification_id)
-            award = self._award_from(
-                record, qualification, units=record.units or None, awarded=work.now
+    def _restore(
+        self, work: _Work, record: CredentialRecord, *, reason: str, actor: str, case: str | None
+    ) -> IssuedCredential:
+        """An upheld appeal against a revocation or withdrawal: a new credential with the
+        same terms that names the one it restores. The old one's revocation bit stays set
+        (the Bitstring Status List spec makes revocation final); the register shows the
+        restored certification."""
+        if record.state not in ("revoked", "withdrawn"):
+            raise PolicyError(
+                f"only a revoked or withdrawn credential is restored ({record.state})"
             )
-            work.tx.update_credential(
-                record.id, state="superseded", state_reason=f"recertified as {new_id}"
-            )
-            work.tx.append_audit(
+        qualification = self.qualification(record.qualification_id)
+        new_id = self._new_credential_id()
+        award = self._award_from(
+            record,
+            qualification,
+            units=record.units or None,
+            awarded=record.awarded,
+            relation="restoration",
+            expires=record.expires,
+        )
+        self._audit(work, actor, "restore", record.id, reason=reason, replacement=new_id, case=case)
+        return self._issue_tx(work, award, new_id, actor, None, previous=record)
+
+    def _withdraw_overdue(self, work: _Work, actor: str) -> list[str]:
+        """Withdraw every suspension whose deadline has passed (ISO/IEC 17024 9.5.2)."""
+        due = work.tx.list_credentials(state="suspended", suspended_before=work.now)
+        for record in due:
+            deadline = record.suspended_until or work.now
+            self._finalise(
+                work,
+                record,
+                state="withdrawn",
+                reason="suspension deadline passed without reinstatement",
                 actor=actor,
-                action="recertify",
-                credential_id=record.id,
-                details={"replacement": new_id},
-                at=work.now,
+                case=None,
+                suspendedUntil=proofs.format_datetime(deadline),
             )
-            return self._issue_tx(work, award, new_id, actor, None, previous=record)
-
-        result: IssuedCredential = self._change(fn)
-        return result
+        return [record.id for record in due]
 
     def _award_from(
         self,
@@ -725,6 +741,8 @@ class Issuer:
         *,
         units: tuple[str, ...] | None,
         awarded: datetime,
+        relation: str = "recertification",
+        expires: datetime | None = None,
     ) -> Award:
         terms = record.terms
         return Award.from_request(
@@ -733,11 +751,13 @@ class Issuer:
             holder_id=record.holder_id,
             awarded=awarded,
             units=units,
+            expires=expires,
             # a custom scope statement described the old units; a reduced scope is derived
             scope=str(terms.get("customScope", "")) if tuple(units or ()) == record.units else "",
             limitations=tuple(terms.get("limitations", ())),
             result=str(terms.get("result", "pass")),
             previous_credential=record.id,
+            previous_relation=relation,
         )
 
     # --- publishing -------------------------------------------------------------------
