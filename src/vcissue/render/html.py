@@ -73,7 +73,7 @@ dl.facts dd { margin: 0; }
 .verify .how { font-weight: bold; color: var(--ink); font-size: 9.5pt; margin: 2mm 0 3mm; }
 .verify .tech { font-size: 6pt; color: #5a5a5a; }
 .verify .tech h2 { font-size: 7pt; margin: 0 0 1mm; }
-.verify .tech dl { display: grid; grid-template-columns: 19mm 1fr; margin: 0; }
+.verify .tech dl { display: grid; grid-template-columns: 24mm 1fr; margin: 0; }
 .verify .tech dt { font-weight: bold; }
 .verify .tech dd { margin: 0; overflow-wrap: anywhere;
   font-family: "DejaVu Sans Mono", Consolas, monospace; }

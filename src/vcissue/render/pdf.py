@@ -296,7 +296,7 @@ def _verification(pdf: _Sheet, block: Verification) -> None:
     for label, text in block.technical:
         pdf.set_x(x)
         pdf.set_font("sans", "B", 6)
-        pdf.cell(19, 3, label)
+        pdf.cell(24, 3, label)
         pdf.set_font("mono" if label != block.technical[-1][0] else "sans", "", 6)
-        pdf.multi_cell(width - 19, 3, text, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.multi_cell(width - 24, 3, text, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.set_x(x)

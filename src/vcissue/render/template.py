@@ -18,14 +18,18 @@ from ..i18n import Translator, translator
 from ..qr import make_qr
 from .view import CertificateView
 
-QR_MODULE_MM = 0.5  # phone-readable from an A4 sheet (docs/qr.md)
+QR_MODULE_MM = 0.5  # the smallest module printed while the symbol fits (docs/qr.md)
+QR_LARGEST_MODULE_MM = 0.8
+QR_TARGET_MM = 48.0  # a small symbol grows towards this side: bigger modules scan farther
 QR_MAX_MM = 75.0  # the box the symbol must fit: a version 40 symbol drops to 0.42 mm
 QUIET_ZONE = 4  # modules
 
 
 def qr_module_mm(modules: int) -> float:
-    """Module size for a symbol of ``modules`` a side (quiet zone included)."""
-    return min(QR_MODULE_MM, QR_MAX_MM / modules)
+    """Module size for a symbol of ``modules`` a side (quiet zone included): 0.5 mm at
+    least, more for a small symbol (up to 0.8 mm, about 48 mm a side), never past 75 mm."""
+    wanted = min(QR_LARGEST_MODULE_MM, max(QR_MODULE_MM, QR_TARGET_MM / modules))
+    return min(wanted, QR_MAX_MM / modules)
 
 
 @dataclass(frozen=True)
