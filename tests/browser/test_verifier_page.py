@@ -141,8 +141,8 @@ def test_details_show_holder_qualification_scope_dates_and_issuer(
     assert details["Type"] == "Full certificate"
     assert details["Units"].startswith("U1 Planning the mentoring activities; U2 ")
     assert details["Scope and conditions"] == vc["description"].removeprefix("Scope: ")
-    assert details["Awarded"] == f"2 March 2026 ({vc['awardedDate']})"
-    assert details["Expires"] == f"2 March 2031 ({vc['validUntil']})"
+    assert details["Awarded"] == f"2 March 2026 ({vc['awardedDate'][:10]})"
+    assert details["Expires"] == f"2 March 2031 ({vc['validUntil'][:10]})"
     assert details["Certificate id"] == vc["id"]
     assert details["Issuer"] == "EcoMentor Certification Body (did:web:certification.example)"
     assert details["Trust list entry"] == "EcoMentor Certification Body"
@@ -264,7 +264,7 @@ def junk_payloads(world: World) -> dict[str, tuple[str, str]]:
         "not-zlib": ("VC1:" + base45_encode(b"not a zlib stream"), "not a valid zlib stream"),
         "zlib-trailing-bytes": (
             "VC1:" + base45_encode(zlib.compress(valid) + b"junk"),
-            "not a valid zlib stream",
+            "bytes after the end of the zlib stream",
         ),
         "truncated-zlib": ("VC1:" + base45_encode(zlib.compress(valid)[:-9]), "zlib"),
         "not-utf8": (offline_payload_bytes(b"\xff\xfe{}"), "not UTF-8"),
