@@ -108,7 +108,7 @@ def printed_qr(deployment: Path, credential: str, url: str, language: str, out: 
     return {
         "text": barcode.text,
         "version": version,
-        "level": barcode.extra.get("EcLevel"),
+        "level": barcode.ec_level,
         "module_mm": width_px / modules * 25.4 / DPI,
         "pdf": pdf,
     }
