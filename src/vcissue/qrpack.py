@@ -144,13 +144,14 @@ class PackSet:
 def _template(
     qualification: Qualification,
     issuer: IssuerProfile,
-    units: list[str] | None,
+    units: tuple[str, ...] | None,
     *,
     status_base_url: str,
     suite: str,
     verification_method: str,
 ) -> bytes:
-    award = Award(Holder("Holder Name"), qualification, awarded=_TEMPLATE_DAY, units=units)
+    holder = Holder("Holder Name", kind=qualification.subject_kind)
+    award = Award(holder, qualification, awarded=_TEMPLATE_DAY, units=units)
     entries = [
         status_entry(f"{status_base_url}/{purpose}-1", 0, purpose)
         for purpose in ("revocation", "suspension")
@@ -186,7 +187,7 @@ def build_pack(
     parts = [full]
     used = len(full)
     for unit in reversed(qualification.units):
-        part = _template(qualification, issuer, [unit.id], **options)
+        part = _template(qualification, issuer, (unit.id,), **options)
         if used + len(part) > MAX_DICTIONARY_BYTES:
             break
         parts.insert(0, part)

@@ -281,22 +281,22 @@ def _verification(pdf: _Sheet, block: Verification) -> None:
                     style="F",
                 )  # fmt: skip
                 run_start = None
-    x = left + side + 3
-    width = PAGE_W - MARGIN - x
-    pdf.set_xy(x, top + QUIET_ZONE * module)
+    text_x = left + side + 3
+    width = PAGE_W - MARGIN - text_x
+    pdf.set_xy(text_x, top + QUIET_ZONE * module)
     if block.instruction:
         pdf.set_font("sans", "B", 9.5)
         pdf.set_text_color(*pdf.ink)
         pdf.multi_cell(width, 4.6, block.instruction, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
         pdf.ln(3)
-    pdf.set_x(x)
+    pdf.set_x(text_x)
     pdf.set_font("sans", "B", 7)
     pdf.set_text_color(*GREY)
     pdf.cell(width, 3.5, block.technical_heading, new_x=XPos.LEFT, new_y=YPos.NEXT)
     for label, text in block.technical:
-        pdf.set_x(x)
+        pdf.set_x(text_x)
         pdf.set_font("sans", "B", 6)
         pdf.cell(24, 3, label)
         pdf.set_font("mono" if label != block.technical[-1][0] else "sans", "", 6)
         pdf.multi_cell(width - 24, 3, text, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.set_x(x)
+        pdf.set_x(text_x)

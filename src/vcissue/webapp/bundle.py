@@ -265,13 +265,12 @@ def write_bundle(
         brand=brand,
         max_snapshot_age_days=max_snapshot_age_days,
     )
-    page = embed(verifier_page(), data)
-    data = page.encode("utf-8")
+    encoded = embed(verifier_page(), data).encode("utf-8")
     output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
+    temporary.write_bytes(encoded)
     os.replace(temporary, output)  # never a half-written page where the old one was
-    return len(data)
+    return len(encoded)
 
 
 def deployment_packs(settings: Settings) -> tuple[PackSet, dict[str, SchemePack]]:
