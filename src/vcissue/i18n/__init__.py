@@ -63,7 +63,7 @@ class Translator:
 
 
 def translator(language: str | None) -> Translator:
-    """The translator for ``language`` (``hr``, ``hr-HR``, ``en``...); unknown -> English."""
+    """The translator for ``language`` (``hr``, ``hr-HR``, ``en``...); ValueError if none."""
     code = (language or DEFAULT_LANGUAGE).lower().replace("_", "-").split("-")[0]
     if code not in LANGUAGES:
         raise ValueError(f"no catalogue for language {language!r} (known: {', '.join(LANGUAGES)})")
