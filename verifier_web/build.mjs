@@ -3,9 +3,13 @@
 // exactly that script and style (by hash), and the licences of the bundled packages.
 // The output is deterministic (esbuild is), so tests can rebuild and compare bytes.
 //
-//   node build.mjs                 write ../src/vcissue/webapp/verifier.html
-//   node build.mjs --out FILE      write FILE instead
-//   node build.mjs --check         exit 1 unless the committed file equals a fresh build
+// The translations come from the same catalogues as the printed certificate's
+// (src/vcissue/i18n/<language>.json). The service worker (src/sw.js, for the page the
+// service serves) is copied beside the page as verifier-sw.js.
+//
+//   node build.mjs                 write ../src/vcissue/webapp/verifier.html (+ verifier-sw.js)
+//   node build.mjs --out FILE      write FILE instead (and no service worker)
+//   node build.mjs --check         exit 1 unless the committed files equal a fresh build
 import {createHash} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +18,9 @@ import * as esbuild from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CONTEXTS_DIR = path.resolve(here, '..', 'src', 'vcissue', 'contexts');
+const CATALOGUES_DIR = path.resolve(here, '..', 'src', 'vcissue', 'i18n');
 const DEFAULT_OUT = path.resolve(here, '..', 'src', 'vcissue', 'webapp', 'verifier.html');
+const WORKER_OUT = path.resolve(here, '..', 'src', 'vcissue', 'webapp', 'verifier-sw.js');
 const DATA_ELEMENT = '<script type="application/json" id="vcissue-verifier-data">null</script>';
 // The browsers the page supports: DecompressionStream, BigInt, OffscreenCanvas.
 const TARGET = ['chrome109', 'edge109', 'firefox115', 'safari16.4'];
@@ -41,6 +47,29 @@ function contextsPlugin() {
           loader: 'json',
           watchFiles: [path.join(CONTEXTS_DIR, 'index.json')]
         };
+      });
+    }
+  };
+}
+
+// {language: {msgid: translation}} from every catalogue but English (the msgids are English).
+function cataloguesPlugin() {
+  return {
+    name: 'vcissue-catalogues',
+    setup(build) {
+      build.onResolve({filter: /^vcissue:catalogues$/}, args => ({
+        path: args.path, namespace: 'vcissue-catalogues'
+      }));
+      build.onLoad({filter: /.*/, namespace: 'vcissue-catalogues'}, () => {
+        const catalogues = {};
+        for(const file of fs.readdirSync(CATALOGUES_DIR).sort()) {
+          const language = /^([a-z]{2})\.json$/.exec(file)?.[1];
+          if(language && language !== 'en') {
+            catalogues[language] = readJson(path.join(CATALOGUES_DIR, file)).messages;
+          }
+        }
+        return {contents: JSON.stringify(catalogues), loader: 'json',
+          watchDirs: [CATALOGUES_DIR]};
       });
     }
   };
@@ -87,7 +116,7 @@ export async function buildPage() {
     write: false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [contextsPlugin()]
+    plugins: [contextsPlugin(), cataloguesPlugin()]
   });
   const js = script.outputFiles[0].text.trim();
   const style = await esbuild.transform(
@@ -105,6 +134,9 @@ export async function buildPage() {
     'media-src blob: mediastream:',
     // Only live status lists, and only over https.
     'connect-src https:',
+    // The service's copy installs a service worker and names a web app manifest.
+    "worker-src 'self'",
+    "manifest-src 'self'",
     "base-uri 'none'",
     "form-action 'none'"
   ].join('; ');
@@ -122,18 +154,26 @@ async function main(argv) {
   const outIndex = argv.indexOf('--out');
   const out = outIndex >= 0 ? path.resolve(argv[outIndex + 1]) : DEFAULT_OUT;
   const page = await buildPage();
+  const outputs = [[out, page]];
+  if(outIndex < 0) {
+    outputs.push([WORKER_OUT, fs.readFileSync(path.join(here, 'src', 'sw.js'), 'utf8')]);
+  }
   if(argv.includes('--check')) {
-    const committed = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : null;
-    if(committed !== page) {
-      console.error(`${out} differs from a fresh build: run "node build.mjs"`);
-      process.exit(1);
+    for(const [file, text] of outputs) {
+      const committed = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+      if(committed !== text) {
+        console.error(`${file} differs from a fresh build: run "node build.mjs"`);
+        process.exit(1);
+      }
+      console.log(`${file} matches a fresh build (${Buffer.byteLength(text)} bytes)`);
     }
-    console.log(`${out} matches a fresh build (${Buffer.byteLength(page)} bytes)`);
     return;
   }
-  fs.mkdirSync(path.dirname(out), {recursive: true});
-  fs.writeFileSync(out, page);
-  console.log(`wrote ${out} (${Buffer.byteLength(page)} bytes)`);
+  for(const [file, text] of outputs) {
+    fs.mkdirSync(path.dirname(file), {recursive: true});
+    fs.writeFileSync(file, text);
+    console.log(`wrote ${file} (${Buffer.byteLength(text)} bytes)`);
+  }
 }
 
 if(process.argv[1] === fileURLToPath(import.meta.url)) {

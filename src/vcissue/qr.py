@@ -1,13 +1,19 @@
 """QR payloads for certificates: the whole signed credential (offline) or a register link.
 
-Two forms (spec and worked example in ``docs/qr.md``; the browser verifier decodes the same):
+The forms (spec and worked examples in ``docs/qr.md``; the browser verifier decodes the same):
 
-* offline: ``VC1:`` + Base45 (RFC 9285) of the zlib stream (RFC 1950) of the UTF-8 bytes
-  of the credential as compact JSON. Every character is in the QR alphanumeric set, so
-  the symbol is encoded in alphanumeric mode (5.5 bits a character).
+* printed (``VC2``, the default): the body's verifier URL with the payload in its fragment,
+  ``HTTPS://CERTS.EXAMPLE/V#VC2:...``, so any phone camera opens the verifier page, which
+  reads the fragment on the device (a fragment is never sent to a server). The payload is
+  ``VC2:`` + Base43 of (4-byte scheme pack id + raw DEFLATE of the compact JSON with the
+  pack's preset dictionary, ``vcissue.qrpack``). Base43 is Base45 without the space and
+  ``%``, the two QR alphanumeric characters a URL cannot carry; URL and payload are upper
+  case, so all but the ``#`` is encoded in alphanumeric mode (5.5 bits a character).
+* ``VC1:`` + Base45 (RFC 9285) of the zlib stream (RFC 1950) of the compact JSON: the first
+  format, still read (certificates were printed with it), no longer written by default.
 * online: ``<base_url>/register/<credential id>``, the service's public register route.
 
-``VC1`` is the format version; the prefix is case-sensitive and any other version is
+``VC1``/``VC2`` are format versions; the prefix is case-sensitive and any other version is
 refused by name. Decoding is strict (one typed ``QrPayloadError`` for every defect) and
 bounded: at most ``MAX_PAYLOAD_CHARS`` scanned characters and ``MAX_INFLATED_BYTES`` of
 JSON, so a small "zip bomb" never allocates its claimed size.
@@ -17,19 +23,20 @@ Pure: no I/O. ``make_qr`` returns a segno symbol; adapters save it.
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote, unquote, urlsplit
 
 import segno
 
 from .errors import MalformedInput, QrPayloadError
+from .qrpack import DIGEST_BYTES, NO_PACK_ID, PackSet, SchemePack, compact_json
 from .verify import parse_credential
 
 OFFLINE_PREFIX = "VC1:"
+PACKED_PREFIX = "VC2:"
 MAX_INFLATED_BYTES = 256 * 1024
 # A version 40 symbol holds 4,296 alphanumeric characters; the browser verifier uses
 # the same 8 KiB ceiling, so both refuse the same over-long inputs.
@@ -44,6 +51,13 @@ FALLBACK_ERROR_LEVEL = "L"
 
 BASE45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _BASE45_VALUE = {char: value for value, char in enumerate(BASE45_ALPHABET)}
+# Base45's alphabet less the space (phone scanners cut a URL there) and "%" (it starts an
+# escape): every character is both QR alphanumeric and literal in a URL fragment.
+BASE43_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ$*+-./:"
+_BASE43_VALUE = {char: value for value, char in enumerate(BASE43_ALPHABET)}
+# What a printed verifier URL may hold once upper-cased: QR alphanumeric characters less
+# the space and "%".
+_URL_CHARS = re.compile(r"HTTPS?://[0-9A-Z.:-]+(/[0-9A-Z$*+./:-]*)?")
 _VERSIONED_PREFIX = re.compile(r"VC([0-9A-Za-z]{1,16}):")
 _NOT_OURS = "not a vcissue certificate QR payload"
 
@@ -51,68 +65,114 @@ _NOT_OURS = "not a vcissue certificate QR payload"
 # --- Base45 (RFC 9285) -------------------------------------------------------------
 
 
-def base45_encode(data: bytes) -> str:
-    """Two bytes -> three characters, least significant first; a last odd byte -> two."""
+def _base_n_encode(data: bytes, alphabet: str) -> str:
+    base = len(alphabet)
     out: list[str] = []
     for start in range(0, len(data) - 1, 2):
         value = data[start] * 256 + data[start + 1]
-        value, c = divmod(value, 45)
-        e, d = divmod(value, 45)
-        out += (BASE45_ALPHABET[c], BASE45_ALPHABET[d], BASE45_ALPHABET[e])
+        value, c = divmod(value, base)
+        e, d = divmod(value, base)
+        out += (alphabet[c], alphabet[d], alphabet[e])
     if len(data) % 2:
-        d, c = divmod(data[-1], 45)
-        out += (BASE45_ALPHABET[c], BASE45_ALPHABET[d])
+        d, c = divmod(data[-1], base)
+        out += (alphabet[c], alphabet[d])
     return "".join(out)
 
 
-def base45_decode(text: str) -> bytes:
-    """The inverse of ``base45_encode``; QrPayloadError for what RFC 9285 forbids."""
+def _base_n_decode(text: str, values_of: dict[str, int], name: str) -> bytes:
+    base = len(values_of)
     values = []
     for position, char in enumerate(text):
-        value = _BASE45_VALUE.get(char)
+        value = values_of.get(char)
         if value is None:
-            raise QrPayloadError(f"character {char!r} at {position} is not Base45")
+            raise QrPayloadError(f"character {char!r} at {position} is not {name}")
         values.append(value)
     if len(values) % 3 == 1:
-        raise QrPayloadError("Base45 text length leaves one dangling character")
+        raise QrPayloadError(f"{name} text length leaves one dangling character")
     out = bytearray()
     for start in range(0, len(values), 3):
         group = values[start : start + 3]
         if len(group) == 3:
-            number = group[0] + group[1] * 45 + group[2] * 45 * 45
+            number = group[0] + group[1] * base + group[2] * base * base
             if number > 0xFFFF:
-                raise QrPayloadError(f"Base45 triplet at {start} is larger than two bytes")
+                raise QrPayloadError(f"{name} triplet at {start} is larger than two bytes")
             out += number.to_bytes(2, "big")
         else:
-            number = group[0] + group[1] * 45
+            number = group[0] + group[1] * base
             if number > 0xFF:
-                raise QrPayloadError(f"Base45 pair at {start} is larger than one byte")
+                raise QrPayloadError(f"{name} pair at {start} is larger than one byte")
             out.append(number)
     return bytes(out)
 
 
-# --- offline form ------------------------------------------------------------------
+def base45_encode(data: bytes) -> str:
+    """Two bytes -> three characters, least significant first; a last odd byte -> two."""
+    return _base_n_encode(data, BASE45_ALPHABET)
 
 
-def encode_payload(vc: dict[str, Any]) -> str:
-    """The offline payload for a (signed) credential."""
+def base45_decode(text: str) -> bytes:
+    """The inverse of ``base45_encode``; QrPayloadError for what RFC 9285 forbids."""
+    return _base_n_decode(text, _BASE45_VALUE, "Base45")
+
+
+def base43_encode(data: bytes) -> str:
+    """Base45's scheme (RFC 9285) over ``BASE43_ALPHABET``: 43**3 > 65535 still holds."""
+    return _base_n_encode(data, BASE43_ALPHABET)
+
+
+def base43_decode(text: str) -> bytes:
+    """The inverse of ``base43_encode``; the same refusals as ``base45_decode``."""
+    return _base_n_decode(text, _BASE43_VALUE, "Base43")
+
+
+# --- offline forms -----------------------------------------------------------------
+
+
+def _credential_bytes(vc: dict[str, Any]) -> bytes:
     try:
-        text = json.dumps(vc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        data = text.encode("utf-8")
+        data = compact_json(vc)
     except (TypeError, ValueError) as error:  # UnicodeEncodeError is a ValueError
         raise QrPayloadError(f"credential is not JSON-serialisable: {error}") from None
     if len(data) > MAX_INFLATED_BYTES:
         raise QrPayloadError(f"credential JSON is larger than {MAX_INFLATED_BYTES} bytes")
-    return OFFLINE_PREFIX + base45_encode(zlib.compress(data, 9))
+    return data
 
 
-def decode_payload(text: str | bytes) -> dict[str, Any]:
-    """The credential inside an offline payload, or QrPayloadError saying why not."""
+def encode_payload_v1(vc: dict[str, Any]) -> str:
+    """The first offline form, ``VC1:`` (kept for tests and for readers of old prints)."""
+    return OFFLINE_PREFIX + base45_encode(zlib.compress(_credential_bytes(vc), 9))
+
+
+def encode_payload(vc: dict[str, Any], pack: SchemePack | None = None) -> str:
+    """The offline payload ``VC2:...`` for a (signed) credential, against ``pack`` if given.
+
+    Any pack gives a payload that decodes to the same bytes; the scheme's own pack gives a
+    small one. Without a pack the stream has no dictionary (pack id 00000000).
+    """
+    data = _credential_bytes(vc)
+    if pack is None:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+        digest = NO_PACK_ID
+    else:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zdict=pack.dictionary)
+        digest = pack.digest
+    raw = compressor.compress(data) + compressor.flush()
+    return PACKED_PREFIX + base43_encode(digest + raw)
+
+
+def decode_payload(text: str | bytes, packs: PackSet | None = None) -> dict[str, Any]:
+    """The credential inside an offline payload (``VC2:`` or ``VC1:``, or a verifier URL
+    whose fragment holds one), or QrPayloadError saying why not."""
     payload = _clean(text)
-    if not payload.startswith(OFFLINE_PREFIX):
+    fragment = _fragment_of(payload)
+    if fragment is not None:
+        payload = fragment
+    if payload.startswith(PACKED_PREFIX):
+        data = _unpack(payload[len(PACKED_PREFIX) :], packs or PackSet())
+    elif payload.startswith(OFFLINE_PREFIX):
+        data = _inflate(base45_decode(payload[len(OFFLINE_PREFIX) :]))
+    else:
         _refuse_prefix(payload)
-    compressed = base45_decode(payload[len(OFFLINE_PREFIX) :])
-    data = _inflate(compressed)
     try:
         return parse_credential(data, max_bytes=MAX_INFLATED_BYTES)
     except (MalformedInput, ValueError) as error:
@@ -138,29 +198,92 @@ def _clean(text: str | bytes) -> str:
     return payload
 
 
-def _refuse_prefix(payload: str) -> None:
+def _refuse_prefix(payload: str) -> NoReturn:
     versioned = _VERSIONED_PREFIX.match(payload)
     if versioned:
         raise QrPayloadError(
-            f"unsupported QR payload version VC{versioned.group(1)} (this reader knows VC1)"
+            f"unsupported QR payload version VC{versioned.group(1)} (this reader knows VC1 and VC2)"
         )
-    raise QrPayloadError(f"{_NOT_OURS}: it must start with {OFFLINE_PREFIX!r}")
+    raise QrPayloadError(f"{_NOT_OURS}: it must start with {PACKED_PREFIX!r} or {OFFLINE_PREFIX!r}")
+
+
+def _fragment_of(payload: str) -> str | None:
+    """The fragment of a printed verifier URL ``HTTPS://HOST/PATH#VC2:...``, else None."""
+    if not re.match(r"https?://", payload, re.IGNORECASE):
+        return None
+    _, marker, fragment = payload.partition("#")
+    if not marker:
+        return None
+    if not fragment.startswith(("VC", "vc")):
+        raise QrPayloadError(f"{_NOT_OURS}: the link's fragment holds no certificate")
+    return fragment
+
+
+def _unpack(text: str, packs: PackSet) -> bytes:
+    data = base43_decode(text)
+    if len(data) <= DIGEST_BYTES:
+        raise QrPayloadError(f"{_NOT_OURS}: the payload is too short")
+    digest, raw = data[:DIGEST_BYTES], data[DIGEST_BYTES:]
+    if digest == NO_PACK_ID:
+        inflater = zlib.decompressobj(-15)
+    else:
+        pack = packs.get(digest)
+        if pack is None:
+            raise QrPayloadError(
+                f"the certificate was compressed with scheme pack {digest.hex()}, which this "
+                "verifier does not have: use the certification body's current verifier"
+            )
+        inflater = zlib.decompressobj(-15, zdict=pack.dictionary)
+    return _drain(inflater, raw, "DEFLATE")
 
 
 def _inflate(compressed: bytes) -> bytes:
-    inflater = zlib.decompressobj()  # wbits 15: a zlib stream with header and Adler-32
+    # wbits 15: a zlib stream with header and Adler-32
+    return _drain(zlib.decompressobj(), compressed, "zlib")
+
+
+def _drain(inflater: Any, compressed: bytes, what: str) -> bytes:
     try:
         # One byte past the cap tells "exactly at the cap" from "more than the cap".
-        data = inflater.decompress(compressed, MAX_INFLATED_BYTES + 1)
+        data: bytes = inflater.decompress(compressed, MAX_INFLATED_BYTES + 1)
     except zlib.error as error:
-        raise QrPayloadError(f"{_NOT_OURS}: not a valid zlib stream ({error})") from None
+        raise QrPayloadError(f"{_NOT_OURS}: not a valid {what} stream ({error})") from None
     if len(data) > MAX_INFLATED_BYTES:
         raise QrPayloadError(f"{_NOT_OURS}: inflates to more than {MAX_INFLATED_BYTES} bytes")
     if not inflater.eof:
-        raise QrPayloadError(f"{_NOT_OURS}: the zlib stream is truncated")
+        raise QrPayloadError(f"{_NOT_OURS}: the {what} stream is truncated")
     if inflater.unused_data:
-        raise QrPayloadError(f"{_NOT_OURS}: bytes after the end of the zlib stream")
+        raise QrPayloadError(f"{_NOT_OURS}: bytes after the end of the {what} stream")
     return data
+
+
+# --- the printed form: a verifier URL ------------------------------------------------
+
+
+def printed_url(verifier_url: str) -> str:
+    """``verifier_url`` as printed: scheme and host upper-cased, checked to stay in the QR
+    alphanumeric set (the path must already be upper case: a server sees it as printed)."""
+    try:
+        parts = urlsplit(verifier_url)
+    except ValueError:
+        raise QrPayloadError(f"verifier URL is not a URL: {verifier_url!r}") from None
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise QrPayloadError("verifier URL must not carry credentials, a query or a fragment")
+    printed = f"{parts.scheme}://{parts.netloc}".upper() + parts.path
+    if not _URL_CHARS.fullmatch(printed):
+        raise QrPayloadError(
+            f"verifier URL {verifier_url!r} must be http(s) with an upper-case path of "
+            "letters, digits and -./:$*+ (so the QR code stays alphanumeric), e.g. "
+            "https://certs.example/V"
+        )
+    return printed
+
+
+def verifier_link(verifier_url: str, payload: str) -> str:
+    """What a printed certificate's QR code holds: ``HTTPS://HOST/V#VC2:...``."""
+    if not payload.startswith(PACKED_PREFIX):
+        raise QrPayloadError("a verifier link carries a VC2 payload")
+    return f"{printed_url(verifier_url)}#{payload}"
 
 
 # --- online form -------------------------------------------------------------------
@@ -223,26 +346,40 @@ def parse_register_url(text: str | bytes) -> RegisterLink:
     return RegisterLink(f"{parts.scheme}://{parts.netloc}{prefix}", credential_id)
 
 
-def read_payload(text: str | bytes) -> dict[str, Any] | RegisterLink:
-    """Either form: the credential (offline) or the register link (online)."""
+def read_payload(text: str | bytes, packs: PackSet | None = None) -> dict[str, Any] | RegisterLink:
+    """Any form: the credential (offline, verifier link) or the register link (online)."""
     payload = _clean(text)
-    if payload.startswith(OFFLINE_PREFIX) or _VERSIONED_PREFIX.match(payload):
-        return decode_payload(payload)
+    if _VERSIONED_PREFIX.match(payload) or _fragment_of(payload) is not None:
+        return decode_payload(payload, packs)
     return parse_register_url(payload)
 
 
 # --- the symbol --------------------------------------------------------------------
 
 
+def _segments(payload: str) -> Any:
+    """A verifier link as three segments: URL and payload alphanumeric, the "#" a byte."""
+    if payload.startswith(OFFLINE_PREFIX):
+        return payload, "alphanumeric"
+    head, marker, fragment = payload.partition("#")
+    if marker and fragment.startswith(PACKED_PREFIX) and _URL_CHARS.fullmatch(head):
+        # segno finds each segment's mode: alphanumeric, byte, alphanumeric.
+        return [head, "#", fragment], None
+    if payload.startswith(PACKED_PREFIX):
+        return payload, "alphanumeric"
+    return payload, None
+
+
 def make_qr(payload: str) -> segno.QRCode:
     """The smallest QR symbol for ``payload`` at level M, else (too big for M) at level L.
 
-    The offline form is encoded in alphanumeric mode; an online link in byte mode.
+    The offline forms are encoded in alphanumeric mode (a verifier link: all but its "#");
+    an online register link in byte mode.
     """
-    mode = "alphanumeric" if payload.startswith(OFFLINE_PREFIX) else None
+    content, mode = _segments(payload)
     for level in (ERROR_LEVEL, FALLBACK_ERROR_LEVEL):
         try:
-            return segno.make_qr(payload, error=level, mode=mode, boost_error=True)
+            return segno.make_qr(content, error=level, mode=mode, boost_error=True)
         except segno.DataOverflowError:
             continue
         except ValueError as error:  # e.g. a character outside the alphanumeric set

@@ -28,6 +28,13 @@ there is no deployment and the command stops with a ``SettingsError`` naming the
     approvers = 2
     [service]
     base_url = "https://certs.example"    # public URL of the HTTP service
+    [verifier]
+    url = "https://certs.example/V"       # printed in QR codes (default: service URL + /V)
+    max_snapshot_age_days = 30            # older status snapshots say STATUS UNKNOWN
+    packs_dir = "qr-packs"                # every scheme pack ever printed with
+    [brand]                               # see vcissue.brand.Brand.from_table
+    name = "EcoMentor Certification Body"
+    logo = "brand/logo.png"
 
 Relative paths are taken from the file's directory. ``status.publish_dir`` defaults to
 ``public/status-lists`` beside the file: every status change republishes the signed lists
@@ -51,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from . import proofs
+from .brand import BRAND_KEYS, Brand
 from .errors import KeyMaterialError, SettingsError, VcissueError
 from .governance.policies import DECISIONS, DEFAULT_POLICIES, Policies, Policy
 from .issuer import IssuerSettings
@@ -84,6 +92,8 @@ _SECTIONS: dict[str, set[str]] = {
     },
     "service": {"base_url"},
     "issuing": {"suite"},
+    "verifier": {"url", "max_snapshot_age_days", "packs_dir"},
+    "brand": set(BRAND_KEYS),
 }
 
 
@@ -102,6 +112,27 @@ class Settings:
     decision_expiry: timedelta = timedelta(days=14)
     base_url: str | None = None
     suite: str = proofs.DEFAULT_SUITE
+    verifier_url: str | None = None
+    max_snapshot_age_days: int = 30
+    packs_dir: Path | None = None
+    brand_table: Mapping[str, Any] = field(default_factory=dict)
+    config_dir: Path | None = None
+
+    def printed_verifier_url(self) -> str | None:
+        """The verifier URL certificates print: [verifier] url, else the service's + /V."""
+        if self.verifier_url:
+            return self.verifier_url
+        return f"{self.base_url.rstrip('/')}/V" if self.base_url else None
+
+    def brand(self) -> Brand:
+        """The [brand] section, its image files read (relative to the settings file)."""
+        base = self.config_dir or Path.cwd()
+        try:
+            return Brand.from_table(self.brand_table, lambda name: (base / name).read_bytes())
+        except OSError as error:
+            raise SettingsError(f"brand: cannot read an image: {error}") from None
+        except VcissueError as error:
+            raise SettingsError(f"brand: {error}") from None
 
     def qualifications(self) -> list[Qualification]:
         return [load_qualification(path) for path in self.qualification_files]
@@ -293,6 +324,15 @@ def load_settings(
         values["base_url"] = _text(get("service", "base_url"), config_path, "service.base_url")
     if get("issuing", "suite") is not None:
         values["suite"] = _text(get("issuing", "suite"), config_path, "issuing.suite")
+    if get("verifier", "url") is not None:
+        values["verifier_url"] = _text(get("verifier", "url"), config_path, "verifier.url")
+    if get("verifier", "max_snapshot_age_days") is not None:
+        values["max_snapshot_age_days"] = _count(
+            get("verifier", "max_snapshot_age_days"), config_path, "max_snapshot_age_days"
+        )
+    values["packs_dir"] = base / (get("verifier", "packs_dir") or "qr-packs")
+    values["brand_table"] = dict(data.get("brand", {}))
+    values["config_dir"] = base
 
     overrides = {
         "VCISSUE_STORE_URL": ("store_url", str),

@@ -146,7 +146,7 @@ def test_tampered_snapshot_is_not_believed(world: World, artefacts: Path, tmp_pa
     assert step["verdict"] == "STATUS_UNKNOWN"
     assert "snapshot of the list is unusable" in step["items"][0]
     assert "signature does not match the document" in step["items"][0]
-    assert step["snapshotInfo"].endswith("(3 days old)")
+    assert "(3 days old)" in step["snapshotInfo"]
 
 
 def test_markup_in_names_stays_text(artefacts: Path, tmp_path: Path) -> None:

@@ -12,9 +12,11 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.cli import vcissue
-from tests.factories import AWARDED, Body
+from tests.factories import AWARDED, Body, ecomentor
 from tests.qrscan import scan, scan_file
+from vcissue.errors import QrPayloadError
 from vcissue.qr import decode_payload, parse_register_url
+from vcissue.qrpack import PackSet, build_pack
 from vcissue.verify import verify_credential
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,11 +39,32 @@ def test_png_decodes_to_the_same_credential_which_still_verifies(
     assert re.search(r"QR \d+-[MQH] \(alphanumeric mode\)", out.stdout), out.stdout
 
     [text] = scan_file(tmp_path / "cert.png")
-    assert text.startswith("VC1:")
+    assert text.startswith("VC2:")
     decoded = decode_payload(text)
     assert decoded == vc
     result = verify_credential(decoded, trust=body.trust, now=AWARDED)
     assert result.verified, result.to_json()
+
+
+def test_verifier_link_with_a_pack_is_small_and_scans(tmp_path: Path) -> None:
+    """The printed form: HTTPS://HOST/V#VC2:... against the scheme's pack, mixed-mode QR."""
+    body = Body()
+    vc = body.issue(HOLDER)
+    pack = build_pack(ecomentor(), body.profile, status_base_url="https://certification.example/s")
+    (tmp_path / "pack.json").write_text(json.dumps(pack.to_json()), "utf-8")
+    out = vcissue(
+        "qr", str(_write(tmp_path / "ana.json", vc)), "-o", "cert.png", "--pack", "pack.json",
+        "--verifier-url", "https://certification.example/V", cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "verifier link" in out.stdout
+    [text] = scan_file(tmp_path / "cert.png")
+    assert text.startswith("HTTPS://CERTIFICATION.EXAMPLE/V#VC2:")
+    assert decode_payload(text, PackSet([pack])) == vc
+    with pytest.raises(QrPayloadError, match=f"scheme pack {pack.pack_id}"):
+        decode_payload(text)
+    version = int(re.search(r"QR (\d+)-M", out.stdout).group(1))  # type: ignore[union-attr]
+    assert version <= 14, out.stdout
 
 
 def test_unit_credential_png(tmp_path: Path) -> None:

@@ -93,17 +93,15 @@ def test_pdf_certificate_reads_back_and_verifies(
     decoded = decode_payload(text)
     assert decoded == vc
     assert verify_credential(decoded, trust=body.trust, now=AWARDED).verified
-    assert 0.45 <= _module_mm(page) <= 0.55  # 0.5 mm a module, never below 0.4
+    assert 0.45 <= _module_mm(page) <= 0.85  # 0.5 to 0.8 mm a module, never below 0.4
 
     words = " ".join(_run(_need("pdftotext"), "-layout", str(pdf), "-").split())
     for expected in (
         HOLDER,
         vc["id"],
         "2 March 2026",
-        "2026-03-02",
         "2 March 2031",
-        "2031-03-02",
-        "EcoMentor Certification Body",
+        "ECOMENTOR CERTIFICATION BODY",
         "did:web:certification.example",
         "EcoMentor Qualification",
         "Only in waste-management companies; Supervised for the first year",
@@ -244,7 +242,7 @@ def test_a_version_40_symbol_keeps_modules_of_at_least_0_4_mm(tmp_path: Path) ->
     out = vcissue("render", "vc.json", "-o", "big.pdf", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     [page] = _rasterise(tmp_path / "big.pdf")
-    [barcode] = [b for b in zxingcpp.read_barcodes(page) if b.text.startswith("VC1:")]
+    [barcode] = [b for b in zxingcpp.read_barcodes(page) if b.text.startswith("VC2:")]
     assert int(barcode.extra["Version"]) >= 38
     assert decode_payload(barcode.text) == vc
     assert 0.4 <= _module_mm(page) < 0.45

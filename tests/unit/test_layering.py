@@ -29,6 +29,9 @@ CORE = [
     "vcissue.status",
     "vcissue.verify",
     "vcissue.qr",
+    "vcissue.qrpack",
+    "vcissue.brand",
+    "vcissue.i18n",
     "vcissue.strictjson",
     "vcissue.errors",
     "vcissue.ports",
@@ -71,6 +74,7 @@ LOADS_FILES = {
     "vcissue.model.loading": "reads the qualification file it is given, and the packaged schema",
     "vcissue.jsonld": "reads the bundled contexts from the package",
     "vcissue.credential": "reads the packaged OB 3.0 JSON Schema",
+    "vcissue.i18n": "reads its packaged translation catalogues",
 }
 
 

@@ -1,12 +1,15 @@
 // The page: wires camera, image upload and pasted text to the verification core and shows
 // one verdict. All text from a certificate reaches the page through textContent only.
+import catalogues from 'vcissue:catalogues';
 import contextDocuments from 'vcissue:contexts';
 import {PayloadError, StatusListError, errorMessage} from './core/errors.js';
-import {decodePayload} from './core/payload.js';
+import {chooseLanguage, translator} from './core/i18n.js';
+import {MAX_INFLATED_BYTES, MissingPackError, credentialFrom, decodePayload} from
+  './core/payload.js';
 import {parseStrictJson} from './core/strictjson.js';
 import {readBundle} from './core/trust.js';
 import {VERDICTS} from './core/verdict.js';
-import {describeAge, verifyCredential} from './core/verify.js';
+import {DEFAULT_MAX_SNAPSHOT_AGE_DAYS, describeAge, verifyCredential} from './core/verify.js';
 import {warmUp} from './core/warmup.js';
 import {decoderName, readQr} from './scan.js';
 
@@ -16,6 +19,8 @@ const LIVE_TIMEOUT_MS = 8000;
 const SCAN_INTERVAL_MS = 150;
 const $ = id => document.getElementById(id);
 
+const LANGUAGE = chooseLanguage(navigator.languages ?? [navigator.language], catalogues);
+const t = translator(catalogues, LANGUAGE);
 let bundle = null;
 let latestRun = 0;
 let camera = null; // {stream, timer}
@@ -49,10 +54,41 @@ function formatDate(text) {
   if(Number.isNaN(ms)) {
     return text;
   }
-  const date = new Date(ms).toLocaleDateString('en-GB', {
+  const date = new Date(ms).toLocaleDateString(LANGUAGE === 'en' ? 'en-GB' : LANGUAGE, {
     day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC'
   });
-  return `${date} (${text})`;
+  return `${date} (${text.slice(0, 10)})`;
+}
+
+// The page's fixed texts: every element marked data-i18n holds its English text, which is
+// the message id of the catalogue (the same catalogue the certificate uses).
+function translatePage() {
+  document.documentElement.lang = LANGUAGE;
+  for(const element of document.querySelectorAll('[data-i18n]')) {
+    element.textContent = t(element.textContent.replace(/\s+/g, ' ').trim());
+  }
+  for(const element of document.querySelectorAll('[data-i18n-label]')) {
+    element.setAttribute('aria-label', t(element.getAttribute('aria-label')));
+  }
+  document.title = t(document.title);
+}
+
+function applyBrand(brand) {
+  if(!brand) {
+    return;
+  }
+  $('body-name').textContent = brand.name;
+  $('body-name').hidden = false;
+  if(brand.logo) {
+    const logo = $('body-logo');
+    logo.src = brand.logo;
+    logo.alt = t('Logo of {name}', {name: brand.name});
+    logo.hidden = false;
+  }
+  if(brand.colour) {
+    document.documentElement.style.setProperty('--brand', brand.colour);
+  }
+  document.title = `${brand.name}: ${document.title}`;
 }
 
 // --- the bundle ----------------------------------------------------------------------
@@ -63,18 +99,19 @@ function loadBundle() {
     bundle = readBundle(JSON.parse(element.textContent));
   } catch(error) {
     bundle = null;
-    showBundleWarning('This copy of the verifier is damaged and cannot check certificates ' +
-      `(${errorMessage(error)}). Ask for a new one.`);
+    showBundleWarning(t('This copy of the verifier is damaged and cannot check ' +
+      'certificates ({reason}). Ask for a new one.', {reason: errorMessage(error)}));
     for(const control of document.querySelectorAll('button, input, textarea')) {
       control.disabled = true;
     }
     return;
   }
   if(!bundle.bundled) {
-    showBundleWarning('This copy of the verifier has no trust list, so it trusts no ' +
+    showBundleWarning(t('This copy of the verifier has no trust list, so it trusts no ' +
       'certification body: every certificate will show NOT TRUSTED. Make one with ' +
-      '"vcissue verifier-bundle".');
+      '"vcissue verifier-bundle".'));
   }
+  applyBrand(bundle.brand);
   renderBundleInfo();
 }
 
@@ -86,20 +123,24 @@ function showBundleWarning(message) {
 
 function renderBundleInfo() {
   const issuers = [...bundle.trust.issuers.values()];
-  const snapshot = bundle.snapshotTime === null ? 'none' :
-    `${bundle.snapshot.size} status list${bundle.snapshot.size === 1 ? '' : 's'}, taken ` +
-    `${formatTime(bundle.snapshotTime)} (${describeAge(Date.now() - bundle.snapshotTime)} ` +
-    'old)';
-  const trusted = issuers.length === 0 ? 'no certification body' :
+  const maxDays = bundle.maxSnapshotAgeDays ?? DEFAULT_MAX_SNAPSHOT_AGE_DAYS;
+  const snapshot = bundle.snapshotTime === null ? t('none') :
+    t('{count} status lists, taken {time} ({age} old); used for {days} days', {
+      count: bundle.snapshot.size, time: formatTime(bundle.snapshotTime),
+      age: describeAge(Date.now() - bundle.snapshotTime), days: maxDays});
+  const trusted = issuers.length === 0 ? t('no certification body') :
     issuers.map(issuer => issuer.name ? `${issuer.name} (${issuer.id})` : issuer.id)
       .join('; ');
+  const packs = bundle.packs.size === 0 ? t('none') : [...bundle.packs.values()]
+    .map(pack => `${pack.name} (${pack.id})`).join('; ');
   $('bundle-info').replaceChildren(
-    h('dt', {}, 'Trusted bodies'), h('dd', {id: 'info-trust'}, trusted),
-    h('dt', {}, 'Status snapshot'), h('dd', {id: 'info-snapshot'}, snapshot),
-    h('dt', {}, 'QR decoder'), h('dd', {id: 'info-decoder'}, '…'));
+    h('dt', {}, t('Trusted bodies')), h('dd', {id: 'info-trust'}, trusted),
+    h('dt', {}, t('Status snapshot')), h('dd', {id: 'info-snapshot'}, snapshot),
+    h('dt', {}, t('Scheme packs')), h('dd', {id: 'info-packs'}, packs),
+    h('dt', {}, t('QR decoder')), h('dd', {id: 'info-decoder'}, '…'));
   decoderName().then(name => {
-    $('info-decoder').textContent = name === 'jsQR' ? 'jsQR (bundled)' :
-      'the browser\'s BarcodeDetector';
+    $('info-decoder').textContent = name === 'jsQR' ? t('jsQR (bundled)') :
+      t('the browser\'s BarcodeDetector');
   });
 }
 
@@ -156,7 +197,8 @@ function environment() {
         (online ? null : 'this device is offline, so the live list was not fetched'),
       fetchLive,
       snapshot: bundle.snapshot,
-      snapshotTime: bundle.snapshotTime
+      snapshotTime: bundle.snapshotTime,
+      maxSnapshotAgeDays: bundle.maxSnapshotAgeDays ?? DEFAULT_MAX_SNAPSHOT_AGE_DAYS
     }
   };
 }
@@ -184,7 +226,7 @@ function detailRows(details, trust) {
   const rows = [
     ['Holder', details.holder],
     ['Qualification', details.qualification],
-    ['Type', details.kind],
+    ['Type', details.kind && t(details.kind)],
     ['Scheme', details.scheme],
     ['Units', details.units],
     ['Scope and conditions', details.scope && details.scope.replace(/^Scope: /, '')],
@@ -194,11 +236,11 @@ function detailRows(details, trust) {
     ['Issuer', [details.issuerName, details.issuerId && `(${details.issuerId})`]
       .filter(Boolean).join(' ') || null],
     ['Trust list entry', details.issuerId ?
-      (issuerTrusted ? trust.name(details.issuerId) || 'listed' : 'not on the trust list') :
-      null]
+      (issuerTrusted ? trust.name(details.issuerId) || t('listed') :
+        t('not on the trust list')) : null]
   ];
   return rows.filter(([, value]) => value)
-    .flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]);
+    .flatMap(([term, value]) => [h('dt', {}, t(term)), h('dd', {}, value)]);
 }
 
 function renderResult(result) {
@@ -210,21 +252,28 @@ function renderResult(result) {
     [...statusNotes, ...result.checks.filter(check => check.id === 'status' &&
       check.outcome === 'skipped').map(check => capitalise(check.message))] :
     result.reasons.map(capitalise);
-  setVerdict({kind: result.verdict, tone: info.tone, label: info.label,
-    summary: info.summary, items});
+  const stale = result.verdict === 'STATUS_UNKNOWN' &&
+    result.checks.some(check => check.stale);
+  if(stale) {
+    items.unshift(t('The status snapshot in this verifier is too old to rely on. Connect ' +
+      'to the internet and open the verifier again to refresh it.'));
+  }
+  setVerdict({kind: result.verdict, tone: info.tone, label: t(info.label),
+    summary: t(info.summary), items, extra: stale ?
+      h('p', {class: 'refresh', id: 'refresh-hint'}, t('Connect to refresh')) : null});
   const headings = {
     FORGED: 'What the document claims (not genuine: do not rely on any of it)',
     NOT_TRUSTED: 'What the certificate claims (its issuer is not trusted here: do not ' +
       'rely on it)'
   };
-  const heading = headings[result.verdict] || 'Certificate details';
+  const heading = t(headings[result.verdict] || 'Certificate details');
   const claims = h('section', {class: `claims${headings[result.verdict] ? ' untrusted' : ''}`,
     'aria-labelledby': 'claims-heading'},
   h('h3', {id: 'claims-heading'}, heading),
   h('dl', {class: 'facts', id: 'certificate-details'},
     detailRows(result.details, bundle.trust)),
   h('details', {class: 'checks'},
-    h('summary', {}, `All checks (${result.checks.length})`),
+    h('summary', {}, t('All checks ({count})', {count: result.checks.length})),
     h('ul', {id: 'check-list'}, result.checks.map(check => h('li', {'data-check': check.id},
       h('span', {class: `outcome outcome--${check.outcome}`}, check.outcome), ' ',
       h('code', {}, check.id), ': ', check.message)))));
@@ -233,12 +282,12 @@ function renderResult(result) {
 
 function renderOnline(payload) {
   setVerdict({
-    kind: 'ONLINE_LINK', tone: 'neutral', label: 'CHECK ONLINE',
-    summary: 'This QR code is a link to the certification body\'s register. It holds no ' +
-      'certificate to check on this device.',
-    items: [`Certificate id: ${payload.credentialId}`],
+    kind: 'ONLINE_LINK', tone: 'neutral', label: t('CHECK ONLINE'),
+    summary: t('This QR code is a link to the certification body\'s register. It holds no ' +
+      'certificate to check on this device.'),
+    items: [t('Certificate id: {id}', {id: payload.credentialId})],
     extra: h('p', {}, h('a', {href: payload.url, rel: 'noopener noreferrer', target: '_blank',
-      id: 'online-link'}, `Open ${payload.url}`))
+      id: 'online-link'}, t('Open {url}', {url: payload.url})))
   });
   $('result-body').replaceChildren();
 }
@@ -254,11 +303,12 @@ async function verifyText(text, via) {
   const box = $('verdict');
   box.className = 'verdict verdict--busy';
   box.dataset.verdict = '';
-  box.replaceChildren(h('p', {class: 'verdict-label'}, 'Checking…'));
+  box.replaceChildren(h('p', {class: 'verdict-label'}, t('Checking…')));
   $('result-body').replaceChildren();
   let render;
   try {
-    const payload = await decodePayload(text);
+    const payload = looksLikeJson(text) ? {kind: 'offline', credential: pastedCredential(text)} :
+      await decodePayload(text, {packs: bundle.packs});
     if(payload.kind === 'online') {
       render = () => renderOnline(payload);
     } else {
@@ -266,13 +316,19 @@ async function verifyText(text, via) {
       render = () => renderResult(result);
     }
   } catch(error) {
-    if(error instanceof PayloadError) {
-      render = () => renderProblem('NOT_VCISSUE_QR', 'NOT A CERTIFICATE QR CODE',
-        `This is not a vcissue certificate QR code: ${error.message}.`);
+    if(error instanceof MissingPackError) {
+      render = () => renderProblem('MISSING_PACK', t('CANNOT READ THIS CERTIFICATE HERE'),
+        t('This certificate needs scheme pack {pack}, which this copy of the verifier ' +
+          'lacks. Open the certification body\'s current verifier (scan the QR code with ' +
+          'the phone\'s camera while online) or ask the body for a new verifier file.',
+        {pack: error.packId}));
+    } else if(error instanceof PayloadError) {
+      render = () => renderProblem('NOT_VCISSUE_QR', t('NOT A CERTIFICATE QR CODE'),
+        t('This is not a vcissue certificate QR code: {reason}.', {reason: error.message}));
     } else {
       // A defect of the page itself: say so rather than show any verdict.
-      render = () => renderProblem('ERROR', 'COULD NOT CHECK',
-        `The verifier failed: ${errorMessage(error)}`);
+      render = () => renderProblem('ERROR', t('COULD NOT CHECK'),
+        t('The verifier failed: {reason}', {reason: errorMessage(error)}));
     }
   }
   if(run !== latestRun) {
@@ -293,6 +349,19 @@ function finish(run, via, ms = null) {
     box.dataset.ms = ms.toFixed(2);
   }
   box.dataset.run = String(run);
+}
+
+// Pasted credential JSON (a file a holder sent, say): the same strict parser and size cap
+// as the JSON inside a QR code.
+function looksLikeJson(text) {
+  return typeof text === 'string' && /^[ \t\r\n]*\{/.test(text);
+}
+
+function pastedCredential(text) {
+  if(new TextEncoder().encode(text).length > MAX_INFLATED_BYTES) {
+    throw new PayloadError(`the credential JSON is larger than ${MAX_INFLATED_BYTES} bytes`);
+  }
+  return credentialFrom(new TextEncoder().encode(text.trim()));
 }
 
 function showProblem(kind, label, message, via) {
@@ -324,8 +393,8 @@ function stopCamera() {
 
 async function startCamera() {
   if(!navigator.mediaDevices?.getUserMedia) {
-    scanStatus('This browser cannot use a camera on this page (cameras need https or a ' +
-      'page opened from this device). Use a picture or the QR code text instead.');
+    scanStatus(t('This browser cannot use a camera on this page (cameras need https or a ' +
+      'page opened from this device). Use a picture or the QR code text instead.'));
     return;
   }
   let stream;
@@ -337,11 +406,12 @@ async function startCamera() {
     });
   } catch(error) {
     const reasons = {
-      NotAllowedError: 'Camera permission was refused.',
-      NotFoundError: 'No camera was found.',
-      NotReadableError: 'The camera is in use by another program.'
+      NotAllowedError: t('Camera permission was refused.'),
+      NotFoundError: t('No camera was found.'),
+      NotReadableError: t('The camera is in use by another program.')
     };
-    scanStatus(reasons[error.name] || `The camera could not start (${error.message}).`);
+    scanStatus(reasons[error.name] ||
+      t('The camera could not start ({reason}).', {reason: error.message}));
     return;
   }
   stopCamera();
@@ -352,7 +422,7 @@ async function startCamera() {
   $('camera-start').hidden = true;
   $('camera-stop').hidden = false;
   $('camera-stop').focus();
-  scanStatus('Point the camera at the certificate\'s QR code.');
+  scanStatus(t('Point the camera at the certificate\'s QR code.'));
   await video.play().catch(() => {});
   const tick = async () => {
     if(!camera || camera.stream !== stream) {
@@ -368,7 +438,7 @@ async function startCamera() {
     if(text) {
       stopCamera();
       $('camera-start').focus();
-      scanStatus('QR code read from the camera.');
+      scanStatus(t('QR code read from the camera.'));
       await verifyText(text, 'camera');
     } else {
       camera.timer = setTimeout(tick, SCAN_INTERVAL_MS);
@@ -382,22 +452,22 @@ async function readImageFile(file) {
   try {
     bitmap = await createImageBitmap(file);
   } catch {
-    scanStatus(`"${file.name}" is not a picture this browser can read.`);
-    showProblem('NO_QR', 'NO QR CODE FOUND', 'The file is not a picture this browser ' +
-      'can read.', 'image');
+    scanStatus(t('"{file}" is not a picture this browser can read.', {file: file.name}));
+    showProblem('NO_QR', t('NO QR CODE FOUND'), t('The file is not a picture this browser ' +
+      'can read.'), 'image');
     return;
   }
-  scanStatus(`Reading the QR code in "${file.name}"…`);
+  scanStatus(t('Reading the QR code in "{file}"…', {file: file.name}));
   const text = await readQr(bitmap, bitmap.width, bitmap.height, {thorough: true})
     .catch(() => null);
   bitmap.close();
   if(!text) {
-    scanStatus(`No QR code found in "${file.name}".`);
-    showProblem('NO_QR', 'NO QR CODE FOUND', 'No QR code could be read in that ' +
-      'picture. Try a sharper, straighter picture with the whole code in it.', 'image');
+    scanStatus(t('No QR code found in "{file}".', {file: file.name}));
+    showProblem('NO_QR', t('NO QR CODE FOUND'), t('No QR code could be read in that ' +
+      'picture. Try a sharper, straighter picture with the whole code in it.'), 'image');
     return;
   }
-  scanStatus(`QR code read from "${file.name}".`);
+  scanStatus(t('QR code read from "{file}".', {file: file.name}));
   await verifyText(text, 'image');
 }
 
@@ -405,7 +475,7 @@ function wire() {
   $('camera-start').addEventListener('click', () => startCamera());
   $('camera-stop').addEventListener('click', () => {
     stopCamera();
-    scanStatus('Camera stopped.');
+    scanStatus(t('Camera stopped.'));
     $('camera-start').focus();
   });
   $('image-input').addEventListener('change', async event => {
@@ -429,9 +499,42 @@ function wire() {
   });
 }
 
+// A printed certificate's QR code is a link to this page with the payload in its fragment
+// (never sent to any server): verify it as soon as the page opens.
+function verifyFragment() {
+  let fragment = '';
+  try {
+    fragment = decodeURIComponent(location.hash.slice(1));
+  } catch {
+    fragment = location.hash.slice(1);
+  }
+  if(/^VC[0-9A-Za-z]{1,16}:/.test(fragment)) {
+    scanStatus(t('Certificate read from the link.'));
+    verifyText(fragment, 'link');
+  }
+}
+
+// Served by the body's service, the page installs a service worker that keeps it (with
+// its trust list, packs and status snapshot) for use with no network.
+function registerWorker() {
+  const worker = bundle.serviceWorker;
+  if(!worker || !('serviceWorker' in navigator) || !/^https?:$/.test(location.protocol)) {
+    return;
+  }
+  navigator.serviceWorker.register(worker.script, {scope: worker.scope}).then(() => {
+    document.documentElement.dataset.worker = 'registered';
+  }).catch(() => {
+    document.documentElement.dataset.worker = 'failed';
+  });
+}
+
+translatePage();
 loadBundle();
 if(bundle) {
   wire();
+  registerWorker();
+  verifyFragment();
+  window.addEventListener('hashchange', verifyFragment);
   // After the first paint, so the page shows at once; a scan that comes sooner just waits.
   setTimeout(() => warmUp(CONTEXTS).catch(() => {}), 0);
 }

@@ -7,7 +7,7 @@
 // * Every request that is not file:, data: or blob: is recorded in `requests` and aborted,
 //   unless `routes` (URL -> {status, body, contentType}) answers it, as a stand-in server.
 // * `offline: true` also tells the page it is offline (navigator.onLine false).
-// * `viewport`: {width, height} (default 900 x 900).
+// * `viewport`: {width, height} (default 900 x 900); `locale`: the browser's language.
 // * `fakeVideo`: a .y4m file Chromium's fake camera plays (--use-file-for-fake-video-capture).
 // * `samePage: true` runs every step on one page, one after the other (faster); otherwise
 //   each step gets a freshly loaded page.
@@ -177,14 +177,14 @@ async function runStep(page, sink, job, step) {
   sink.consoleErrors.length = 0;
   sink.dialogs.length = 0;
   const result = {name: step.name, action: step.action};
-  const live = page.getByRole('checkbox', {name: /live status list/});
+  const live = page.locator('#live-status');
   if(await live.isEnabled()) {
     await live.setChecked(step.live !== false);
   }
   const run = await currentRun(page) + 1;
   if(step.action === 'paste') {
-    await page.getByLabel('QR code text').fill(step.text);
-    await page.getByRole('button', {name: 'Verify'}).click();
+    await page.locator('#paste-input').fill(step.text);
+    await page.locator('#verify-button').click();
     await waitForRun(page, run);
   } else if(step.action === 'keyboard') {
     result.focused = await keyboardPaste(page, step.text);
@@ -242,7 +242,8 @@ async function main() {
   const requests = [];
   try {
     const context = await browser.newContext({
-      viewport: job.viewport ?? {width: 900, height: 900}
+      viewport: job.viewport ?? {width: 900, height: 900},
+      locale: job.locale ?? 'en-GB' // the page's language follows the browser's
     });
     if(job.offline) {
       await context.setOffline(true);

@@ -31,11 +31,12 @@ from ..errors import PolicyError, SettingsError
 from ..governance.principals import add_principal
 from ..keystore import KeyStore
 from ..model import Award
-from ..qr import encode_payload, make_qr
+from ..qr import encode_payload, make_qr, verifier_link
 from ..settings import CONFIG_FILE, load_settings
 from ..status_sources import DirectorySource
 from ..system import system_random
 from ..verify import TrustList, verify_credential
+from ..webapp.bundle import deployment_packs, pack_for
 from ..wiring import build_issuer, open_deployment_store
 from .common import DEMO_PASSPHRASE, EXIT_INVALID, now, write_json
 from .deployment import settings_text
@@ -45,6 +46,36 @@ __all__ = ["register"]
 BODY_DID = "did:web:certification.example"
 STATUS_BASE = "https://certification.example/status-lists"
 STORY_DAYS = 21
+VERIFIER_URL = "https://certification.example/V"
+DEMO_BRAND = f"""
+[verifier]
+url = "{VERIFIER_URL}"
+max_snapshot_age_days = 30
+
+[brand]
+name = "EcoMentor Certification Body"
+colour = "#1b4332"
+accent = "#9a7b3f"
+logo = "brand/logo.png"
+signature = "brand/signature.png"
+accreditation_mark = "brand/accreditation.png"
+signatory_name = "Marija Babić"
+accreditation_number = "DEMO-17024-001"
+
+[brand.signatory_title]
+en = "Head of the Certification Body"
+hr = "Voditeljica certifikacijskog tijela"
+
+[brand.accreditation_statement]
+en = "Certification of persons accredited to ISO/IEC 17024 (demo)."
+hr = "Certifikacija osoba akreditirana prema ISO/IEC 17024 (demo)."
+
+[brand.labels.en]
+ecomentor = "EcoMentor: mentor in the eco-industry"
+
+[brand.labels.hr]
+ecomentor = "EcoMentor: mentor u eko-industriji"
+"""
 
 
 @contextmanager
@@ -96,6 +127,12 @@ def _run(root: Path, target: Path) -> tuple[bool, str]:
             ),
             "utf-8",
         )
+        with (root / CONFIG_FILE).open("a", encoding="utf-8") as config:
+            config.write(DEMO_BRAND)
+        for image in ("logo", "signature", "accreditation"):
+            with example(f"ecomentor/brand-{image}.png") as source:
+                (root / "brand").mkdir(exist_ok=True)
+                shutil.copyfile(source, root / "brand" / f"{image}.png")
         settings = load_settings(root / CONFIG_FILE, env={})
         keys = KeyStore(root / "keys")
         keys.generate(
@@ -271,11 +308,17 @@ def _story(
     }
     for label, vc in files.items():
         write_json(root / "credentials" / f"{label}.json", vc)
-    symbol = make_qr(encode_payload(unit))
-    symbol.save(str(root / "credentials" / "ivan-unit-qr.svg"), scale=4)
+    _, packs = deployment_packs(load_settings(root / CONFIG_FILE, env={}))
+    sizes = []
+    for label, vc in (("ana", ana), ("ivan-unit", unit)):
+        link = verifier_link(VERIFIER_URL, encode_payload(dict(vc), pack_for(vc, packs)))
+        symbol = make_qr(link)
+        symbol.save(str(root / "credentials" / f"{label}-qr.svg"), scale=4)
+        sizes.append(f"{label} {len(link)} characters, QR {symbol.designator}")
     print(
-        f"10. Ivan Jurić's unit credential as one QR code: version {symbol.designator}, "
-        "credentials/ivan-unit-qr.svg (try `vcissue render` and `vcissue verifier-bundle`)"
+        f"10. QR codes (a link to {VERIFIER_URL} with the certificate in its fragment): "
+        + "; ".join(sizes)
+        + " (credentials/*-qr.svg; try `vcissue render --config` and `vcissue verifier-bundle`)"
     )
 
     audit = issuer.audit_check()

@@ -3,16 +3,72 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
+from ..brand import Brand
+from ..i18n import LANGUAGES
+from ..qrpack import SchemePack
 from ..render import FONT_DIR_ENV, write_certificate
+from ..settings import load_settings
+from ..webapp.bundle import deployment_packs, load_packs, pack_for
 from .qr import load_credential
 
 
+def printing_options(
+    args: argparse.Namespace, vc: dict[str, Any]
+) -> tuple[str | None, SchemePack | None, Brand | None]:
+    """Verifier URL, scheme pack and brand: the options, else the deployment's settings."""
+    url, pack, brand = args.verifier_url, None, None
+    if args.pack:
+        pack = next(iter(load_packs([Path(args.pack)])))
+    if args.config:
+        settings = load_settings(args.config)
+        url = url or settings.printed_verifier_url()
+        brand = settings.brand()
+        if pack is None:
+            pack = pack_for(vc, deployment_packs(settings)[1])
+    if url is None:
+        print(
+            "note: no verifier URL (--verifier-url or [verifier] url): the QR code holds the "
+            "certificate as text, which a phone camera does not open",
+            file=sys.stderr,
+        )
+    return url, pack, brand
+
+
 def cmd_render(args: argparse.Namespace) -> int:
-    view = write_certificate(load_credential(args.credential), args.output, font_dir=args.font_dir)
+    vc = load_credential(args.credential)
+    url, pack, brand = printing_options(args, vc)
+    view = write_certificate(
+        vc,
+        args.output,
+        font_dir=args.font_dir,
+        brand=brand,
+        language=args.lang,
+        verifier_url=url,
+        pack=pack,
+    )
     print(f"wrote {args.output}: {view.kind.lower()} {view.credential_id} for {view.holder_name}")
     return 0
+
+
+def add_printing_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verifier-url",
+        metavar="URL",
+        help="the body's verifier page, printed in the QR code, e.g. https://certs.example/V "
+        "(default with --config: [verifier] url, else the service URL + /V)",
+    )
+    parser.add_argument(
+        "--pack", metavar="PACK.json", help="the scheme pack to compress against (vcissue qr-pack)"
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a deployment's vcissue.toml: its verifier URL, brand and current scheme pack",
+    )
 
 
 def register(commands: Any) -> None:
@@ -21,6 +77,10 @@ def register(commands: Any) -> None:
     )
     render.add_argument("credential", help="signed credential JSON file")
     render.add_argument("-o", "--output", required=True, help="cert.pdf or cert.html")
+    render.add_argument(
+        "--lang", choices=LANGUAGES, default="en", help="the holder's language (default en)"
+    )
+    add_printing_options(render)
     render.add_argument(
         "--font-dir",
         help=f"directory with the DejaVu TTF fonts for PDF (default: ${FONT_DIR_ENV}, "

@@ -5,7 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..webapp.bundle import load_status_lists, load_trust_list, status_list_files, write_bundle
+from ..qrpack import PackSet
+from ..settings import load_settings
+from ..webapp.bundle import (
+    DEFAULT_MAX_SNAPSHOT_AGE_DAYS,
+    deployment_packs,
+    load_packs,
+    load_status_lists,
+    load_trust_list,
+    pack_files,
+    status_list_files,
+    write_bundle,
+)
 from .common import now as _now
 from .common import parse_moment as _parse_moment
 
@@ -17,10 +28,28 @@ def cmd_verifier_bundle(args: argparse.Namespace) -> int:
     )
     snapshot_time = _parse_moment(args.snapshot_time) if args.snapshot_time else _now()
     output = Path(args.output)
-    size = write_bundle(output, trust, load_status_lists(files), snapshot_time=snapshot_time)
+    packs = list(load_packs([Path(p) for p in args.pack]))
+    packs += load_packs(pack_files(Path(args.packs_dir)) if args.packs_dir else [])
+    brand, max_age = None, DEFAULT_MAX_SNAPSHOT_AGE_DAYS
+    if args.config:
+        settings = load_settings(args.config)
+        packs += deployment_packs(settings)[0]
+        brand, max_age = settings.brand(), settings.max_snapshot_age_days
+    if args.max_snapshot_age_days is not None:
+        max_age = args.max_snapshot_age_days
+    size = write_bundle(
+        output,
+        trust,
+        load_status_lists(files),
+        snapshot_time=snapshot_time,
+        packs=PackSet(packs),
+        brand=brand,
+        max_snapshot_age_days=max_age,
+    )
     print(
         f"wrote {output} ({size} bytes): {len(trust.issuers)} trusted issuer(s), "
-        f"{len(files)} status list file(s) read, snapshot time {snapshot_time.isoformat()}"
+        f"{len(files)} status list file(s) read, snapshot time {snapshot_time.isoformat()} "
+        f"(used for {max_age} days), {len(PackSet(packs))} scheme pack(s)"
     )
     return 0
 
@@ -58,5 +87,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="ISO",
         help="when the status lists were taken (default: now); the page shows their age",
     )
+    bundle.add_argument(
+        "--pack", action="append", default=[], metavar="PACK.json",
+        help="a scheme pack the page needs to read compact QR codes (repeatable)",
+    )  # fmt: skip
+    bundle.add_argument("--packs-dir", metavar="DIR", help="every scheme pack in DIR")
+    bundle.add_argument(
+        "--config", metavar="FILE",
+        help="a deployment's vcissue.toml: its scheme packs, brand and maximum snapshot age",
+    )  # fmt: skip
+    bundle.add_argument(
+        "--max-snapshot-age-days", type=int, metavar="DAYS",
+        help=f"older snapshots give STATUS UNKNOWN (default {DEFAULT_MAX_SNAPSHOT_AGE_DAYS})",
+    )  # fmt: skip
     bundle.add_argument("-o", "--output", required=True, help="the HTML file to write")
     bundle.set_defaults(handler=cmd_verifier_bundle)

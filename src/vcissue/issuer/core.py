@@ -301,6 +301,10 @@ class IssuerCore:
         """The stored list (its signed credential in ``published_json``), if there is one."""
         return self.store.read(lambda tx: tx.get_list(list_id))
 
+    def status_lists(self) -> list[StatusListRecord]:
+        """Every stored list (the verifier page the service serves snapshots them)."""
+        return self.store.read(lambda tx: tx.lists())
+
     # --- issuing ----------------------------------------------------------------------
 
     def _new_credential_id(self) -> str:

@@ -1,8 +1,9 @@
 """Printable certificates from a signed credential: HTML (inline SVG QR) and PDF (A4).
 
 ``certificate_view`` reads what a certificate shows from the credential JSON itself;
-``render_html`` and ``render_pdf`` lay it out; ``write_certificate`` writes the file the
-suffix asks for (adapter: files).
+``template.certificate`` turns it into the blocks of the one certificate template, in the
+body's brand and the holder's language; ``render_html`` and ``render_pdf`` draw those
+blocks; ``write_certificate`` writes the file the suffix asks for (adapter: files).
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..brand import Brand
 from ..errors import VcissueError
+from ..qrpack import SchemePack
 from .html import render_html
 from .pdf import FONT_DIR_ENV, find_font_dir, render_pdf
+from .template import Certificate, certificate
 from .view import CertificateView, Unit, certificate_view, long_date
 
 __all__ = [
     "FONT_DIR_ENV",
+    "Certificate",
     "CertificateView",
     "Unit",
+    "certificate",
     "certificate_view",
     "find_font_dir",
     "long_date",
@@ -37,17 +43,22 @@ def write_certificate(
     path: str | os.PathLike[str],
     *,
     font_dir: str | os.PathLike[str] | None = None,
+    brand: Brand | None = None,
+    language: str = "en",
+    verifier_url: str | None = None,
+    pack: SchemePack | None = None,
 ) -> CertificateView:
     """Write ``vc`` as a certificate to ``path`` (``.pdf`` or ``.html``); returns the view."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in FORMATS:
         raise VcissueError(f"certificate must be written as .pdf or .html, not {target.name!r}")
-    view = certificate_view(vc)
+    view = certificate_view(vc, pack=pack, verifier_url=verifier_url)
+    document = certificate(view, brand=brand, language=language)
     data = (
-        render_pdf(view, font_dir=font_dir)
+        render_pdf(view, document, font_dir=font_dir)
         if suffix == ".pdf"
-        else render_html(view).encode("utf-8")
+        else render_html(document).encode("utf-8")
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)

@@ -1,14 +1,17 @@
-"""The certificate as an A4 portrait PDF (fpdf2), with the QR code drawn as vectors.
+"""The certificate as an A4 portrait PDF (fpdf2): ``template.Certificate``'s blocks drawn
+in order, the QR code as vector rectangles.
 
 Fonts: DejaVu Serif and Sans (Latin, Greek, Cyrillic and more, so "Zoë Ørsted-Łukasiewicz"
-prints as written), read from the system: Debian's ``fonts-dejavu-core`` puts them in
-``/usr/share/fonts/truetype/dejavu``. fpdf2 embeds only the glyphs used.
+and Croatian "ožujka" print as written), read from the system: Debian's
+``fonts-dejavu-core`` puts them in ``/usr/share/fonts/truetype/dejavu``. fpdf2 embeds only
+the glyphs used.
 """
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -17,8 +20,21 @@ from fpdf.enums import XPos, YPos
 
 from .. import __version__
 from ..errors import VcissueError
-from ..qr import make_qr
-from .view import CertificateView, long_date
+from .template import (
+    QUIET_ZONE,
+    Certificate,
+    Dates,
+    Facts,
+    Header,
+    Line,
+    Signatures,
+    Units,
+    Verification,
+    qr_module_mm,
+)
+from .view import CertificateView
+
+__all__ = ["FONT_DIR_ENV", "QUIET_ZONE", "find_font_dir", "qr_module_mm", "render_pdf"]
 
 FONT_DIR_ENV = "VCISSUE_FONT_DIR"
 FONT_DIRS = (
@@ -37,12 +53,15 @@ FONTS = {
 }
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4 portrait, mm
-MARGIN = 18.0
-QR_MODULE_MM = 0.5  # phone-readable from an A4 sheet (docs/qr.md)
-QR_MAX_MM = 75.0  # the box the symbol must fit: a version 40 symbol drops to 0.42 mm
-QUIET_ZONE = 4  # modules
-INK = (29, 53, 87)  # a dark blue for rules and headings
+MARGIN = 20.0
 GREY = (90, 90, 90)
+LINES = {  # role -> (family, style, size pt, line height mm, colour is the brand's)
+    "kind": ("serif", "B", 26, 12, True),
+    "lead": ("serif", "", 11.5, 6.5, False),
+    "holder": ("serif", "B", 24, 11, False),
+    "title": ("serif", "B", 16, 8, True),
+    "note": ("sans", "", 8.5, 4.5, False),
+}
 
 
 def find_font_dir(font_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -58,40 +77,28 @@ def find_font_dir(font_dir: str | os.PathLike[str] | None = None) -> Path:
     )
 
 
-def qr_module_mm(modules: int) -> float:
-    """Module size for a symbol of ``modules`` a side (quiet zone included)."""
-    return min(QR_MODULE_MM, QR_MAX_MM / modules)
-
-
-def render_pdf(view: CertificateView, *, font_dir: str | os.PathLike[str] | None = None) -> bytes:
+def render_pdf(
+    view: CertificateView,
+    document: Certificate,
+    *,
+    font_dir: str | os.PathLike[str] | None = None,
+) -> bytes:
     fonts = find_font_dir(font_dir)
     # Lay out once to measure, then spread the spare height over the gaps between the
-    # sections, so a short unit credential does not leave a hole above the QR code.
-    measured = _layout(view, fonts, spread=0)
-    spare = measured.qr_top - measured.body_end - 6 if measured.page_no() == 1 else 0
-    pdf = _layout(view, fonts, spread=min(spare / 4, 12)) if spare > 0 else measured
+    # blocks, so a short unit credential does not leave a hole above the QR code.
+    measured = _layout(view, document, fonts, spread=0)
+    spare = measured.qr_top - measured.body_end - 4 if measured.page_no() == 1 else 0
+    gaps = max(1, len(document.blocks) - 2)
+    pdf = _layout(view, document, fonts, spread=min(spare / gaps, 8)) if spare > 0 else measured
     return bytes(pdf.output())
 
 
-def _layout(view: CertificateView, fonts: Path, *, spread: float) -> _Certificate:
-    pdf = _Certificate(fonts)
-    pdf.set_title(f"{view.kind}: {view.title} - {view.holder_name}")
-    pdf.set_author(view.issuer_name or view.issuer_id)
-    pdf.set_subject(view.credential_id)
-    pdf.set_creator(f"vcissue {__version__}")
-    # The award date, not the wall clock: the same credential gives the same file.
-    pdf.set_creation_date(datetime.combine(view.awarded, time(), UTC))
-    pdf.add_page()
-    _body(pdf, view, spread)
-    pdf.body_end = pdf.get_y()
-    _verification_block(pdf, view)
-    return pdf
-
-
-class _Certificate(FPDF):
-    def __init__(self, fonts: Path) -> None:
+class _Sheet(FPDF):
+    def __init__(self, fonts: Path, document: Certificate) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.body_end = 0.0  # where the text ends and the QR block starts (mm from the top)
+        self.ink = document.brand.rgb("colour")
+        self.accent = document.brand.rgb("accent")
+        self.body_end = 0.0
         self.qr_top = 0.0
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN)
@@ -99,184 +106,171 @@ class _Certificate(FPDF):
             self.add_font(family, style, str(fonts / name))
 
     def header(self) -> None:  # fpdf2 calls it on every new page, automatic breaks too
-        _frame(self)
+        self.set_draw_color(*self.ink)
+        self.set_line_width(1.4)
+        self.rect(8, 8, PAGE_W - 16, PAGE_H - 16)
+        self.set_draw_color(*self.accent)
+        self.set_line_width(0.35)
+        self.rect(11.5, 11.5, PAGE_W - 23, PAGE_H - 23)
 
     @property
     def text_width(self) -> float:
         return PAGE_W - 2 * MARGIN
 
-    def line_of(self, text: str, size: float, *, family: str = "sans", style: str = "",
-                color: Sequence[int] = (0, 0, 0), height: float | None = None,
-                align: str = "C", spacing: float = 0) -> None:  # fmt: skip
+    def centred(self, text: str, family: str, style: str, size: float, height: float,
+                color: Sequence[int]) -> None:  # fmt: skip
         self.set_font(family, style, size)
         self.set_text_color(*color)
-        self.set_char_spacing(spacing)
         self.multi_cell(
-            self.text_width,
-            height or size * 0.5,
-            text,
-            align=align,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
+            self.text_width, height, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
-        self.set_char_spacing(0)
-
-    def rule(self, width: float = 60, gap: float = 4) -> None:
-        self.ln(gap / 2)
-        self.set_draw_color(*INK)
-        self.set_line_width(0.3)
-        self.line((PAGE_W - width) / 2, self.get_y(), (PAGE_W + width) / 2, self.get_y())
-        self.ln(gap / 2)
-
-    def labelled(self, label: str, text: str, *, size: float = 9.5) -> None:
-        self.set_x(MARGIN)
-        self.set_font("sans", "B", size)
-        self.set_text_color(*INK)
-        self.cell(30, size * 0.5, label)
-        self.set_font("sans", "", size)
-        self.set_text_color(0, 0, 0)
-        self.multi_cell(
-            self.text_width - 30, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
-        self.ln(1.5)
 
 
-def _frame(pdf: FPDF) -> None:
-    pdf.set_draw_color(*INK)
-    pdf.set_line_width(1.2)
-    pdf.rect(8, 8, PAGE_W - 16, PAGE_H - 16)
-    pdf.set_line_width(0.25)
-    pdf.rect(11, 11, PAGE_W - 22, PAGE_H - 22)
+def _layout(view: CertificateView, document: Certificate, fonts: Path, *, spread: float) -> _Sheet:
+    pdf = _Sheet(fonts, document)
+    pdf.set_title(document.title)
+    pdf.set_author(document.blocks[0].body_name if isinstance(document.blocks[0], Header) else "")
+    pdf.set_subject(view.credential_id)
+    pdf.set_creator(f"vcissue {__version__}")
+    pdf.set_lang(document.language)
+    # The award date, not the wall clock: the same credential gives the same file.
+    pdf.set_creation_date(datetime.combine(view.awarded, time(), UTC))
+    pdf.add_page()
+    pdf.set_y(18)
+    for block in document.blocks:
+        if isinstance(block, Verification):
+            pdf.body_end = pdf.get_y()
+            _verification(pdf, block)
+            continue
+        _draw(pdf, block, spread)
+    return pdf
 
 
-def _body(pdf: _Certificate, view: CertificateView, spread: float) -> None:
-    pdf.set_y(20)
-    pdf.line_of(view.issuer_name.upper() or view.issuer_id, 12, style="B", color=INK, spacing=1)
-    if view.issuer_name:
-        pdf.line_of(view.issuer_id, 7.5, color=GREY)
-    pdf.ln(7)
-    pdf.ln(spread)
-    pdf.line_of(view.kind.upper(), 28, family="serif", style="B", color=INK, spacing=2.5)
-    pdf.rule(70, gap=6)
-    pdf.line_of("This is to certify that", 11.5, family="serif", height=7)
-    pdf.ln(1)
-    pdf.line_of(view.holder_name, 24, family="serif", style="B", height=11)
-    pdf.ln(1)
-    awarded = (
-        "has been awarded the qualification"
-        if view.is_full
-        else f"has been awarded the following unit{'s' if len(view.units) != 1 else ''} of"
-    )
-    pdf.line_of(awarded, 11.5, family="serif", height=7)
-    pdf.ln(1)
-    pdf.line_of(view.title, 17, family="serif", style="B", color=INK, height=8)
-    if view.scheme:
-        pdf.line_of(f"Scheme {view.scheme}", 8.5, color=GREY, height=4.5)
-    pdf.ln(5 + spread)
-    if view.units:
-        _units(pdf, view)
-    pdf.labelled("Scope", view.scope or "-")
-    if view.limitations:
-        pdf.labelled("Limitations", "; ".join(view.limitations))
-    if view.conditions:
-        pdf.labelled("Conditions", view.conditions)
-    pdf.ln(3 + spread)
-    _dates(pdf, view)
+def _image(pdf: _Sheet, image: object, x: float, y: float, *, h: float, w: float = 0) -> None:
+    data = getattr(image, "data", None)
+    if data:
+        pdf.image(io.BytesIO(data), x=x, y=y, h=h, w=w, keep_aspect_ratio=bool(w))
 
 
-def _units(pdf: _Certificate, view: CertificateView) -> None:
-    heading = "Units of the qualification" if view.is_full else "Units awarded"
-    pdf.set_font("sans", "B", 9.5)
-    pdf.set_text_color(*INK)
-    pdf.cell(pdf.text_width, 6, heading, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_draw_color(*INK)
-    pdf.set_line_width(0.2)
-    for unit in view.units:
+def _draw(pdf: _Sheet, block: object, spread: float) -> None:
+    if isinstance(block, Header):
+        top = pdf.get_y()
+        _image(pdf, block.logo, MARGIN, top, h=18, w=40)
+        _image(pdf, block.mark, PAGE_W - MARGIN - 22, top, h=18, w=22)
+        pdf.set_xy(MARGIN, top + (20 if block.logo or block.mark else 2))
+        pdf.centred(block.body_name.upper(), "sans", "B", 12, 6, pdf.ink)
+        pdf.ln(4 + spread)
+    elif isinstance(block, Line):
+        family, style, size, height, branded = LINES[block.role]
+        if block.role == "kind":
+            pdf.set_char_spacing(2.5)
+        pdf.centred(block.text, family, style, size, height, pdf.ink if branded else (0, 0, 0))
+        pdf.set_char_spacing(0)
+        if block.role == "kind":
+            _rule(pdf, 70)
+        elif block.role == "title":
+            pdf.ln(4 + spread)
+        else:
+            pdf.ln(1)
+    elif isinstance(block, Units):
+        pdf.set_font("sans", "B", 9.5)
+        pdf.set_text_color(*pdf.ink)
+        pdf.cell(pdf.text_width, 6, block.heading, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_draw_color(*pdf.ink)
+        pdf.set_line_width(0.2)
+        for code, title in block.rows:
+            pdf.line(MARGIN, pdf.get_y(), PAGE_W - MARGIN, pdf.get_y())
+            pdf.set_font("sans", "B", 10)
+            pdf.set_text_color(0, 0, 0)
+            pdf.cell(22, 6.5, code)
+            pdf.set_font("sans", "", 10)
+            pdf.multi_cell(
+                pdf.text_width - 22, 6.5, title, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
         pdf.line(MARGIN, pdf.get_y(), PAGE_W - MARGIN, pdf.get_y())
-        pdf.set_font("sans", "B", 10)
-        pdf.set_text_color(0, 0, 0)
-        pdf.cell(30, 6.5, unit.code)
-        pdf.set_font("sans", "", 10)
-        pdf.multi_cell(
-            pdf.text_width - 30, 6.5, unit.title, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
-    pdf.line(MARGIN, pdf.get_y(), PAGE_W - MARGIN, pdf.get_y())
+        pdf.ln(3 + spread / 2)
+    elif isinstance(block, Facts):
+        for label, text in block.rows:
+            pdf.set_font("sans", "B", 9.5)
+            pdf.set_text_color(*pdf.ink)
+            pdf.cell(30, 4.8, label)
+            pdf.set_font("sans", "", 9.5)
+            pdf.set_text_color(0, 0, 0)
+            pdf.multi_cell(
+                pdf.text_width - 30, 4.8, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
+            pdf.ln(1.2)
+        pdf.ln(2 + spread)
+    elif isinstance(block, Dates):
+        width = pdf.text_width / len(block.columns)
+        top = pdf.get_y()
+        for index, (label, spoken) in enumerate(block.columns):
+            pdf.set_xy(MARGIN + index * width, top)
+            pdf.set_font("sans", "B", 8.5)
+            pdf.set_text_color(*pdf.ink)
+            pdf.cell(width, 5, label, align="C")
+            pdf.set_xy(MARGIN + index * width, top + 5)
+            pdf.set_font("serif", "B", 13)
+            pdf.set_text_color(0, 0, 0)
+            pdf.cell(width, 6, spoken, align="C")
+        pdf.set_y(top + 13 + spread)
+    elif isinstance(block, Signatures):
+        _signatures(pdf, block)
+        pdf.ln(spread)
+
+
+def _rule(pdf: _Sheet, width: float) -> None:
+    pdf.ln(2)
+    pdf.set_draw_color(*pdf.accent)
+    pdf.set_line_width(0.5)
+    pdf.line((PAGE_W - width) / 2, pdf.get_y(), (PAGE_W + width) / 2, pdf.get_y())
     pdf.ln(4)
 
 
-def _dates(pdf: _Certificate, view: CertificateView) -> None:
-    columns = [("Date of award", long_date(view.awarded), view.awarded.isoformat())]
-    if view.expires:
-        columns.append(("Valid until", long_date(view.expires), view.expires.isoformat()))
-    width = pdf.text_width / len(columns)
+def _signatures(pdf: _Sheet, block: Signatures) -> None:
     top = pdf.get_y()
-    for index, (label, spoken, iso) in enumerate(columns):
-        for text, size, style, color, y in (
-            (label, 8.5, "B", INK, top),
-            (spoken, 13, "B", (0, 0, 0), top + 5),
-            (iso, 8.5, "", GREY, top + 11.5),
+    half = pdf.text_width / 2
+    # left: the signature over a line, the signatory's name and title under it
+    _image(pdf, block.signature, MARGIN + 8, top, h=14, w=half - 16)
+    line_y = top + 15
+    if block.signatory_name:
+        pdf.set_draw_color(0, 0, 0)
+        pdf.set_line_width(0.2)
+        pdf.line(MARGIN + 4, line_y, MARGIN + half - 4, line_y)
+        for text, style, size, y in (
+            (block.signatory_name, "B", 9.5, line_y + 1),
+            (block.signatory_title, "", 8.5, line_y + 5.5),
         ):
-            pdf.set_xy(MARGIN + index * width, y)
-            pdf.set_font("serif" if size > 10 else "sans", style, size)
-            pdf.set_text_color(*color)
-            pdf.cell(width, 5, text, align="C")
-    pdf.set_y(top + 17)
+            pdf.set_xy(MARGIN, y)
+            pdf.set_font("sans", style, size)
+            pdf.set_text_color(0, 0, 0)
+            pdf.cell(half, 4.5, text, align="C")
+    # right: the accreditation mark, number and statement
+    x = MARGIN + half + 4
+    _image(pdf, block.mark, x, top, h=16, w=16)
+    text_x = x + (19 if block.mark else 0)
+    pdf.set_xy(text_x, top)
+    pdf.set_font("sans", "B", 8.5)
+    pdf.set_text_color(*pdf.ink)
+    width = PAGE_W - MARGIN - text_x
+    pdf.multi_cell(width, 4, block.accreditation, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font("sans", "", 7.5)
+    pdf.set_text_color(*GREY)
+    pdf.multi_cell(width, 3.5, block.statement, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_xy(MARGIN, max(pdf.get_y(), line_y + 11))
 
 
-def _verification_block(pdf: _Certificate, view: CertificateView) -> None:
-    symbol = make_qr(view.qr_payload)
-    rows = list(symbol.matrix_iter(scale=1, border=QUIET_ZONE))
-    module = qr_module_mm(len(rows))
-    side = module * len(rows)
-    top = PAGE_H - MARGIN - side
+def _verification(pdf: _Sheet, block: Verification) -> None:
+    module = block.module_mm
+    side = module * len(block.rows)
+    top = PAGE_H - MARGIN - side + QUIET_ZONE * module - 2
     pdf.qr_top = top
     if pdf.get_y() > top - 2:  # a long unit list: the QR gets a page of its own
         pdf.add_page()
     pdf.set_auto_page_break(False)  # this block is placed, not flowed: it ends in the margin
     left = MARGIN - QUIET_ZONE * module + 2  # the quiet zone may overlap the margin
-    _draw_modules(pdf, rows, left, top, module)
-
-    x = left + side + 4
-    width = PAGE_W - MARGIN - x
-    pdf.set_xy(x, top + QUIET_ZONE * module)
-    for label, text, family in (
-        ("Credential ID", view.credential_id, "mono"),
-        ("Issued by", f"{view.issuer_name}\n{view.issuer_id}".strip(), "sans"),
-        ("Digital signature", view.signature, "sans"),
-        (
-            "How to verify",
-            "Scan the QR code with the verifier of the certification body: it holds the "
-            "complete signed credential, checkable without a network connection. The "
-            "certificate is valid only while it is not suspended or withdrawn; the body "
-            "confirms its current status on request.",
-            "sans",
-        ),
-    ):
-        pdf.set_x(x)
-        pdf.set_font("sans", "B", 8)
-        pdf.set_text_color(*INK)
-        pdf.cell(width, 4.5, label, new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.set_font(family, "", 7.5)
-        pdf.set_text_color(0, 0, 0)
-        pdf.multi_cell(width, 3.6, text, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.ln(2)
-    pdf.set_xy(left, top + side)  # below the quiet zone, never in it
-    pdf.set_font("sans", "", 6.5)
-    pdf.set_text_color(*GREY)
-    pdf.cell(
-        side,
-        3,
-        f"QR {symbol.designator}, {module:.2f} mm a module: print at actual size",
-        align="C",
-    )
-
-
-def _draw_modules(
-    pdf: FPDF, rows: Iterable[Iterable[int]], left: float, top: float, module: float
-) -> None:
-    """One filled rectangle per horizontal run of dark modules: vector, sharp at any zoom."""
     pdf.set_fill_color(0, 0, 0)
-    for y, row in enumerate(rows):
+    for y, row in enumerate(block.rows):
         run_start = None
         for x, dark in enumerate([*row, False]):
             if dark and run_start is None:
@@ -287,3 +281,22 @@ def _draw_modules(
                     style="F",
                 )  # fmt: skip
                 run_start = None
+    text_x = left + side + 3
+    width = PAGE_W - MARGIN - text_x
+    pdf.set_xy(text_x, top + QUIET_ZONE * module)
+    if block.instruction:
+        pdf.set_font("sans", "B", 9.5)
+        pdf.set_text_color(*pdf.ink)
+        pdf.multi_cell(width, 4.6, block.instruction, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.ln(3)
+    pdf.set_x(text_x)
+    pdf.set_font("sans", "B", 7)
+    pdf.set_text_color(*GREY)
+    pdf.cell(width, 3.5, block.technical_heading, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    for label, text in block.technical:
+        pdf.set_x(text_x)
+        pdf.set_font("sans", "B", 6)
+        pdf.cell(24, 3, label)
+        pdf.set_font("mono" if label != block.technical[-1][0] else "sans", "", 6)
+        pdf.multi_cell(width - 24, 3, text, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_x(text_x)

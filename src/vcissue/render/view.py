@@ -17,7 +17,8 @@ from typing import Any
 
 from ..errors import MalformedInput, ProofError
 from ..proofs import parse_datetime
-from ..qr import encode_payload
+from ..qr import encode_payload, verifier_link
+from ..qrpack import SchemePack
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -55,7 +56,10 @@ class CertificateView:
     issuer_name: str
     issuer_id: str
     signature: str  # "eddsa-rdfc-2022 by did:web:...#key-1 on 2026-03-02"
-    qr_payload: str
+    qr_payload: str  # the verifier link HTTPS://HOST/V#VC2:..., or VC2 text without a URL
+    scheme_code: str = ""  # humanCode, e.g. "ecomentor" or "ecomentor/U1"
+    scheme_version: str = ""
+    verifier_url: str = ""  # as people type it, e.g. https://certification.example/V
 
     @property
     def is_full(self) -> bool:
@@ -67,8 +71,13 @@ def long_date(day: date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def certificate_view(vc: Mapping[str, Any]) -> CertificateView:
-    """The printable facts of ``vc``; MalformedInput if it is not a certificate."""
+def certificate_view(
+    vc: Mapping[str, Any], *, pack: SchemePack | None = None, verifier_url: str | None = None
+) -> CertificateView:
+    """The printable facts of ``vc``; MalformedInput if it is not a certificate.
+
+    The QR payload is compressed against ``pack`` (the scheme's pack: a small symbol) and,
+    given ``verifier_url``, printed as the link a phone camera opens."""
     subject = _object(vc.get("credentialSubject"), "credentialSubject")
     achievement = _object(subject.get("achievement"), "credentialSubject.achievement")
     issuer = vc.get("issuer")
@@ -105,7 +114,14 @@ def certificate_view(vc: Mapping[str, Any]) -> CertificateView:
         issuer_name=issuer_name,
         issuer_id=issuer_id,
         signature=_signature(vc.get("proof")),
-        qr_payload=encode_payload(dict(vc)),
+        qr_payload=(
+            verifier_link(verifier_url, encode_payload(dict(vc), pack))
+            if verifier_url
+            else encode_payload(dict(vc), pack)
+        ),
+        scheme_code=code,
+        scheme_version=version,
+        verifier_url=verifier_url or "",
     )
 
 

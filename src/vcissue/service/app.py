@@ -16,12 +16,13 @@ from ..ports import Clock, RandomSource
 from ..settings import Settings, load_settings, read_passphrase
 from ..system import system_clock, system_random
 from ..verify import TrustList
+from ..webapp.bundle import deployment_packs
 from ..wiring import build_issuer
 from . import __doc__ as SERVICE_DOC
 from . import problems
 from .middleware import BodyLimit
 from .problems import documented
-from .routes import audit, credentials, governance, public
+from .routes import audit, credentials, governance, public, verifier
 
 if TYPE_CHECKING:  # a face names the store's type, never imports the store
     from ..store import Store
@@ -61,6 +62,12 @@ def create_app(
     app.state.store = issuer.store
     app.state.keys = keys
     app.state.trust = TrustList.of(keys.trusted_issuer())
+    # The verifier page a printed certificate's QR code opens (routes/verifier.py).
+    app.state.settings = settings
+    app.state.brand = settings.brand()
+    app.state.trust_name = keys.name
+    app.state.packs, app.state.current_packs = deployment_packs(settings)
+    verifier.install(app, verifier.verifier_path(settings.printed_verifier_url()))
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -6,8 +6,15 @@ A bundle replaces its ``null`` with::
 
     {"format": "vcissue-verifier-bundle/1", "generator": "vcissue 0.1.0",
      "snapshotTime": "2026-11-25T06:00:00Z",
+     "maxSnapshotAgeDays": 30,                  # older: STATUS UNKNOWN, "connect to refresh"
      "trustList": {"issuers": [...]},          # TrustList.to_json()
-     "statusLists": [{...signed BitstringStatusListCredential...}, ...]}
+     "statusLists": [{...signed BitstringStatusListCredential...}, ...],
+     "schemePacks": [{...vcissue.qrpack.SchemePack.to_json()...}, ...],
+     "brand": {"name": ..., "colour": "#1d3557", "logo": "data:image/png;base64,..."},
+     "serviceWorker": {"script": "/verifier-sw.js", "scope": "/V"}}   # the service's copy
+
+The last four are optional (a page without packs still reads ``VC1`` and pack-less ``VC2``
+payloads, and names the pack it lacks for the others).
 
 Every ``<``, ``>`` and ``&`` in that JSON is written as a ``\\u00XX`` escape, so no value
 (a holder name, an issuer name) can close the element or open a comment: the HTML parser
@@ -31,14 +38,20 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, proofs
-from ..errors import MalformedInput, StatusListError, VcissueError
+from ..brand import Brand
+from ..errors import MalformedInput, QrPayloadError, StatusListError, VcissueError
 from ..jsonld import ContextSet
+from ..keystore import KeyStore
+from ..qrpack import PackSet, SchemePack, build_pack
+from ..settings import Settings
 from ..status import read_status_list_credential
 from ..strictjson import parse_object
 from ..verify import TrustedIssuer, TrustList
 
 BUNDLE_FORMAT = "vcissue-verifier-bundle/1"
 PAGE_RESOURCE = "verifier.html"
+WORKER_RESOURCE = "verifier-sw.js"
+DEFAULT_MAX_SNAPSHOT_AGE_DAYS = 30
 DATA_ELEMENT = '<script type="application/json" id="vcissue-verifier-data">{}</script>'
 EMPTY_DATA_ELEMENT = DATA_ELEMENT.format("null")
 MAX_STATUS_FILE_BYTES = 5_000_000  # a 16 MiB list gzips far below this
@@ -53,6 +66,42 @@ def verifier_page() -> str:
         raise VcissueError(
             f"the verifier page {PAGE_RESOURCE} is missing from the vcissue package"
         ) from None
+
+
+def worker_script() -> str:
+    """The service worker the service serves beside the page (built from verifier_web/)."""
+    return (resources.files(__package__) / WORKER_RESOURCE).read_text("utf-8")
+
+
+def load_packs(paths: Iterable[Path]) -> PackSet:
+    """Scheme pack files (``vcissue qr-pack``), each checked against its own id."""
+    packs = []
+    for path in paths:
+        try:
+            packs.append(SchemePack.from_json(_read_json_object(path, "scheme pack")))
+        except QrPayloadError as error:
+            raise QrPayloadError(f"scheme pack {path}: {error}") from None
+    return PackSet(packs)
+
+
+def pack_files(directory: Path | None) -> list[Path]:
+    """Every ``*.json`` in a packs directory (none if it does not exist yet)."""
+    if directory is None or not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob("*.json") if not p.name.startswith("."))
+
+
+def save_pack(directory: Path, pack: SchemePack) -> Path:
+    """Keep ``pack`` in ``directory`` as ``<name>-<id>.json`` (never overwritten: packs are
+    content-addressed, and every pack a certificate was printed with must stay)."""
+    name = "".join(c if c.isalnum() or c in "-." else "-" for c in pack.name)
+    path = directory / f"{name}-{pack.pack_id}.json"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(pack.to_json(), indent=1) + "\n", "utf-8")
+        os.replace(temporary, path)
+    return path
 
 
 def _read_json_object(path: Path, what: str) -> dict[str, Any]:
@@ -159,19 +208,34 @@ def bundle_data(
     *,
     snapshot_time: datetime,
     contexts: ContextSet | None = None,
+    packs: PackSet | None = None,
+    brand: Brand | None = None,
+    max_snapshot_age_days: int = DEFAULT_MAX_SNAPSHOT_AGE_DAYS,
+    service_worker: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The JSON the page reads: format, generator, snapshot time, trust list, lists."""
+    """The JSON the page reads: format, generator, snapshot time and its maximum age, trust
+    list, lists, scheme packs, the body's brand (header) and, served, the service worker."""
     if not trust.issuers:
         raise MalformedInput("the trust list names no issuer: the page would trust no one")
-    return {
+    if max_snapshot_age_days < 0:
+        raise MalformedInput("the maximum snapshot age must be 0 days or more")
+    data: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
         "generator": f"vcissue {__version__}",
         "snapshotTime": proofs.format_datetime(snapshot_time),
+        "maxSnapshotAgeDays": max_snapshot_age_days,
         "trustList": trust.to_json(),
         "statusLists": latest_snapshots(
             status_lists, trust, snapshot_time=snapshot_time, contexts=contexts
         ),
+        "schemePacks": (packs or PackSet()).to_json(),
     }
+    if brand is not None:
+        issuers = list(trust.issuers.values())
+        data["brand"] = brand.page_json(issuers[0].name if len(issuers) == 1 else "")
+    if service_worker is not None:
+        data["serviceWorker"] = dict(service_worker)
+    return data
 
 
 def embed(page: str, data: Mapping[str, Any]) -> str:
@@ -188,12 +252,52 @@ def write_bundle(
     status_lists: Iterable[Mapping[str, Any]],
     *,
     snapshot_time: datetime,
+    packs: PackSet | None = None,
+    brand: Brand | None = None,
+    max_snapshot_age_days: int = DEFAULT_MAX_SNAPSHOT_AGE_DAYS,
 ) -> int:
     """Check the inputs, write the bundled page to ``output``; returns its size in bytes."""
-    page = embed(verifier_page(), bundle_data(trust, status_lists, snapshot_time=snapshot_time))
-    data = page.encode("utf-8")
+    data = bundle_data(
+        trust,
+        status_lists,
+        snapshot_time=snapshot_time,
+        packs=packs,
+        brand=brand,
+        max_snapshot_age_days=max_snapshot_age_days,
+    )
+    encoded = embed(verifier_page(), data).encode("utf-8")
     output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
+    temporary.write_bytes(encoded)
     os.replace(temporary, output)  # never a half-written page where the old one was
-    return len(data)
+    return len(encoded)
+
+
+def deployment_packs(settings: Settings) -> tuple[PackSet, dict[str, SchemePack]]:
+    """The packs a deployment's verifier carries, and the current one per scheme.
+
+    The current pack of each qualification (built from the scheme and the body's public
+    profile, no passphrase needed) is kept in ``[verifier] packs_dir`` first, so every
+    pack a certificate is printed with stays there; the verifier carries them all.
+    """
+    profile = KeyStore(settings.keys_dir).issuer_profile()
+    current = {}
+    for qualification in settings.qualifications():
+        pack = build_pack(
+            qualification, profile, status_base_url=settings.status_base_url, suite=settings.suite
+        )
+        if settings.packs_dir is not None:
+            save_pack(settings.packs_dir, pack)
+        current[qualification.scheme_ref] = pack
+    kept = load_packs(pack_files(settings.packs_dir))
+    return PackSet([*kept, *current.values()]), current
+
+
+def pack_for(vc: Mapping[str, Any], current: Mapping[str, SchemePack]) -> SchemePack | None:
+    """The current pack of the scheme ``vc`` certifies (full or unit credential), if any."""
+    subject = vc.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, Mapping) else None
+    scheme = achievement.get("id") if isinstance(achievement, Mapping) else None
+    if not isinstance(scheme, str):
+        return None
+    return current.get(scheme.split("#", 1)[0])

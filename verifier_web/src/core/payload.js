@@ -1,68 +1,144 @@
-// The QR payload codec (decoder side). The format is fixed by vcissue.qr:
-//   offline: "VC1:" + Base45(zlib(UTF-8 compact JSON of the signed credential))
+// The QR payload codec (decoder side). The format is fixed by vcissue.qr (docs/qr.md):
+//   printed: "<VERIFIER URL>#VC2:" + Base43(4-byte scheme pack id + raw DEFLATE of the
+//            compact JSON against the pack's preset dictionary)
+//   VC2 text: the fragment alone; VC1 text: "VC1:" + Base45(zlib(compact JSON))
 //   online:  "<base_url>/register/<credential id>"
-// Anything else is "not a vcissue certificate QR".
-import {base45Decode} from './base45.js';
+// Anything else is "not a vcissue certificate QR". Refusals match vcissue.qr's, case by
+// case (tests/qr_corpus.py runs one corpus through both).
+import {base43Decode, base45Decode} from './base45.js';
 import {PayloadError} from './errors.js';
-import {inflate} from './inflate.js';
+import {inflateRaw, inflateZlib} from './deflate.js';
 import {parseStrictJson} from './strictjson.js';
 
 export const OFFLINE_PREFIX = 'VC1:';
+export const PACKED_PREFIX = 'VC2:';
 export const MAX_INFLATED_BYTES = 256 * 1024;
 const MAX_PAYLOAD_CHARS = 8 * 1024; // a version 40 QR holds 4,296 alphanumeric characters
+const DIGEST_BYTES = 4;
 const VERSIONED_PREFIX = /^VC([0-9A-Za-z]{1,16}):/;
 const NOT_OURS = 'not a vcissue certificate QR';
+
+/** A pack the payload names but this verifier lacks (the page says which). */
+export class MissingPackError extends PayloadError {
+  constructor(packId) {
+    super(`the certificate was compressed with scheme pack ${packId}, which this verifier ` +
+      'does not have');
+    this.packId = packId;
+  }
+}
+
+/** Scanned or pasted text with scanners' leading white space and trailing line ends off. */
+export function cleanText(text) {
+  if(typeof text !== 'string') {
+    throw new PayloadError(NOT_OURS);
+  }
+  if(text.length > MAX_PAYLOAD_CHARS) {
+    throw new PayloadError(`${NOT_OURS}: longer than any QR code can hold`);
+  }
+  // Base45 includes the space character, so only line breaks and tabs are trimmed at the end.
+  const payload = text.replace(/^[ \t\r\n]+/, '').replace(/[\r\n\t]+$/, '');
+  if(payload.length === 0) {
+    throw new PayloadError('empty: nothing was scanned or pasted');
+  }
+  return payload;
+}
+
+/** The fragment of a printed verifier link, or null when `payload` is not one. */
+export function fragmentOf(payload) {
+  if(!/^https?:\/\//i.test(payload)) {
+    return null;
+  }
+  const marker = payload.indexOf('#');
+  if(marker < 0) {
+    return null;
+  }
+  const fragment = payload.slice(marker + 1);
+  if(!fragment.startsWith('VC') && !fragment.startsWith('vc')) {
+    throw new PayloadError(`${NOT_OURS}: the link's fragment holds no certificate`);
+  }
+  return fragment;
+}
 
 /**
  * Decodes scanned or pasted text.
  *
  * @param {string} text - The QR text.
+ * @param {object} [options] - {packs: Map pack id (hex) -> {name, dictionary}}.
  * @returns {Promise<object>} {kind: 'offline', credential} or {kind: 'online', url,
  *   credentialId}.
  */
-export async function decodePayload(text) {
-  if(typeof text !== 'string') {
-    throw new PayloadError(NOT_OURS);
+export async function decodePayload(text, {packs = new Map()} = {}) {
+  let payload = cleanText(text);
+  const fragment = fragmentOf(payload);
+  if(fragment !== null) {
+    payload = fragment;
   }
-  // Base45 includes the space character, so only line breaks and tabs are trimmed.
-  const payload = text.replace(/^\s+/, '').replace(/[\r\n\t]+$/, '');
-  if(payload.length === 0) {
-    throw new PayloadError('empty: nothing was scanned or pasted');
-  }
-  if(payload.length > MAX_PAYLOAD_CHARS) {
-    throw new PayloadError(`${NOT_OURS}: longer than any QR code can hold`);
+  if(payload.startsWith(PACKED_PREFIX)) {
+    return {kind: 'offline', credential: decodePacked(payload, packs)};
   }
   if(payload.startsWith(OFFLINE_PREFIX)) {
-    return {kind: 'offline', credential: await decodeOffline(payload)};
+    return {kind: 'offline', credential: decodeOffline(payload)};
   }
   const versioned = VERSIONED_PREFIX.exec(payload);
   if(versioned) {
     throw new PayloadError(`unsupported QR payload version VC${versioned[1]} ` +
-      '(this verifier knows VC1)');
+      '(this verifier knows VC1 and VC2)');
   }
   const online = parseOnline(payload);
   if(online) {
     return online;
   }
-  throw new PayloadError(`${NOT_OURS}: it must start with "${OFFLINE_PREFIX}" ` +
-    'or be a link to a certificate register');
+  throw new PayloadError(`${NOT_OURS}: it must start with "${PACKED_PREFIX}" or ` +
+    `"${OFFLINE_PREFIX}" or be a link to a certificate register`);
 }
 
-async function decodeOffline(payload) {
+function hex(bytes) {
+  return [...bytes].map(byte => byte.toString(16).padStart(2, '0')).join('');
+}
+
+function decodePacked(payload, packs) {
+  let data;
+  try {
+    data = base43Decode(payload.slice(PACKED_PREFIX.length));
+  } catch(error) {
+    throw new PayloadError(`${NOT_OURS}: ${error.message}`);
+  }
+  if(data.length <= DIGEST_BYTES) {
+    throw new PayloadError(`${NOT_OURS}: the payload is too short`);
+  }
+  const packId = hex(data.subarray(0, DIGEST_BYTES));
+  let dictionary = new Uint8Array(0);
+  if(packId !== '00000000') {
+    const pack = packs.get(packId);
+    if(!pack) {
+      throw new MissingPackError(packId);
+    }
+    dictionary = pack.dictionary;
+  }
+  const json = inflateRaw(data.subarray(DIGEST_BYTES), {
+    dictionary, maxBytes: MAX_INFLATED_BYTES, ErrorType: PayloadError
+  });
+  return credentialFrom(json);
+}
+
+function decodeOffline(payload) {
   let compressed;
   try {
     compressed = base45Decode(payload.slice(OFFLINE_PREFIX.length));
   } catch(error) {
     throw new PayloadError(`${NOT_OURS}: ${error.message}`);
   }
-  const json = await inflate(compressed, {
-    format: 'deflate', maxBytes: MAX_INFLATED_BYTES, ErrorType: PayloadError
-  }).catch(error => {
-    throw new PayloadError(`${NOT_OURS}: the data ${error.message}`);
-  });
+  return credentialFrom(inflateZlib(compressed, {
+    maxBytes: MAX_INFLATED_BYTES, ErrorType: PayloadError
+  }));
+}
+
+/** UTF-8 JSON bytes -> a JSON object, through the one strict parser. */
+export function credentialFrom(json) {
   let text;
   try {
-    text = new TextDecoder('utf-8', {fatal: true}).decode(json);
+    // ignoreBOM keeps a byte order mark, which JSON then refuses (as Python's json does).
+    text = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true}).decode(json);
   } catch {
     throw new PayloadError(`${NOT_OURS}: the data is not UTF-8 text`);
   }

@@ -10,6 +10,12 @@ import {certificateDetails} from './details.js';
 import {decide} from './verdict.js';
 
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
+/** How old a status snapshot may be before it says nothing (the bundle may set another). */
+export const DEFAULT_MAX_SNAPSHOT_AGE_DAYS = 30;
+
+/** The page's snapshot is too old (or of unknown age) to say anything about status. */
+export class StaleSnapshotError extends StatusListError {}
 
 class Checks {
   constructor() {
@@ -20,8 +26,8 @@ class Checks {
     this.list.push({id, outcome: 'passed', message, verdict: null});
   }
 
-  failed(id, message, verdict) {
-    this.list.push({id, outcome: 'failed', message, verdict});
+  failed(id, message, verdict, extra = {}) {
+    this.list.push({id, outcome: 'failed', message, verdict, ...extra});
   }
 
   skipped(id, message) {
@@ -131,6 +137,16 @@ async function obtainList(listUrl, issuer, env) {
     notes.push('this page holds no snapshot of that list');
     throw new StatusListError(notes.join('; '));
   }
+  // An old snapshot is no evidence that the certificate is still in good standing: a
+  // revocation since then would not show. Past the bundle's maximum age it is not used.
+  const maxDays = env.status.maxSnapshotAgeDays ?? DEFAULT_MAX_SNAPSHOT_AGE_DAYS;
+  const age = env.status.snapshotTime === null ? null : env.now - env.status.snapshotTime;
+  if(age === null || age > maxDays * DAY_MS) {
+    notes.push(`the page's status snapshot is ${age === null ? 'of unknown age' :
+      `${describeAge(age)} old`}, more than the ${maxDays} days this verifier accepts: ` +
+      'connect to the internet to refresh it');
+    throw new StaleSnapshotError(notes.join('; '));
+  }
   let list;
   try {
     list = await checkList(snapshot, listUrl, issuer, env);
@@ -138,10 +154,8 @@ async function obtainList(listUrl, issuer, env) {
     notes.push(`the page's snapshot of the list is unusable: ${errorMessage(error)}`);
     throw new StatusListError(notes.join('; '));
   }
-  const age = env.status.snapshotTime === null ? 'of unknown age' :
-    `taken ${formatTime(env.status.snapshotTime)}, ` +
-    `${describeAge(env.now - env.status.snapshotTime)} old`;
-  const source = `checked against this page's status snapshot (${age})`;
+  const taken = `taken ${formatTime(env.status.snapshotTime)}, ${describeAge(age)} old`;
+  const source = `checked against this page's status snapshot (${taken})`;
   return {list, source: [source, ...notes].join('; ')};
 }
 
@@ -176,7 +190,7 @@ async function checkStatus(vc, issuer, checks, env) {
     } catch(error) {
       // "Could not check" must never read as "not revoked".
       checks.failed(id, `whether it is ${state} could not be checked: ` +
-        errorMessage(error), 'STATUS_UNKNOWN');
+        errorMessage(error), 'STATUS_UNKNOWN', {stale: error instanceof StaleSnapshotError});
     }
   }
 }
@@ -186,7 +200,8 @@ async function checkStatus(vc, issuer, checks, env) {
  *
  * @param {object} vc - The credential (already through the strict JSON parser).
  * @param {object} env - {trust: TrustList, contexts: Map, now: ms, status: {liveEnabled,
- *   fetchLive: async url -> document, snapshot: Map, snapshotTime: ms|null}}.
+ *   fetchLive: async url -> document, snapshot: Map, snapshotTime: ms|null,
+ *   maxSnapshotAgeDays}}.
  * @returns {Promise<object>} {verdict, reason, reasons, checks, details}.
  */
 export async function verifyCredential(vc, env) {

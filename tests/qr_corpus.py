@@ -1,0 +1,265 @@
+"""One corpus of QR texts, valid and hostile, for both decoders (``vcissue.qr`` and the
+page's ``verifier_web/src/core/payload.js``): every case must end the same way in both.
+
+Each case is ``(name, text, compare_value)``: ``compare_value`` is False where JavaScript
+numbers cannot hold the value exactly (a 400-digit integer is accepted by both but read as
+Infinity by the page), so only acceptance is compared. Built deterministically, except the
+signed certificates (fresh keys); the fuzz part uses a fixed seed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import zlib
+from typing import Any
+
+from tests.factories import AWARDED, Body, ecomentor
+from vcissue import proofs
+from vcissue.credential import build, new_credential_id
+from vcissue.model import Award, Holder
+from vcissue.qr import (
+    MAX_INFLATED_BYTES,
+    base43_encode,
+    base45_encode,
+    encode_payload,
+    encode_payload_v1,
+    verifier_link,
+)
+from vcissue.qrpack import NO_PACK_ID, PackSet, SchemePack, build_pack, compact_json
+from vcissue.status import status_entry
+
+STATUS_BASE = "https://certification.example/status-lists"
+VERIFIER = "https://certification.example/V"
+Case = tuple[str, str, bool]
+
+
+def certificate(body: Body) -> dict[str, Any]:
+    entries = [
+        status_entry(f"{STATUS_BASE}/revocation-1", 48213, "revocation"),
+        status_entry(f"{STATUS_BASE}/suspension-1", 9120, "suspension"),
+    ]
+    award = Award(Holder("Zoë Ørsted-Łukasiewicz"), ecomentor(), awarded=AWARDED)
+    unsigned = build(
+        award, body.profile, credential_id=new_credential_id(bytes(range(16))), status=entries
+    )
+    return proofs.sign(unsigned, body.key, created=AWARDED)
+
+
+def v1(data: bytes) -> str:
+    return "VC1:" + base45_encode(data)
+
+
+def v2(pack_id: bytes, raw: bytes) -> str:
+    return "VC2:" + base43_encode(pack_id + raw)
+
+
+def raw_deflate(data: bytes, dictionary: bytes | None = None) -> bytes:
+    if dictionary is None:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    else:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zdict=dictionary)
+    return compressor.compress(data) + compressor.flush()
+
+
+def build_corpus() -> tuple[PackSet, list[Case]]:
+    body = Body()
+    pack = build_pack(ecomentor(), body.profile, status_base_url=STATUS_BASE)
+    other = SchemePack("other 1", body.did, "https://x.example/s", b"another dictionary" * 9)
+    vc = certificate(body)
+    data = compact_json(vc)
+    packed = encode_payload(vc, pack)
+    cases: list[Case] = [
+        ("valid: verifier link, scheme pack", verifier_link(VERIFIER, packed), True),
+        (
+            "valid: lower-case link",
+            verifier_link(VERIFIER, packed).lower()[:32] + verifier_link(VERIFIER, packed)[32:],
+            True,
+        ),
+        ("valid: VC2 text alone", packed, True),
+        ("valid: VC2 without a pack", encode_payload(vc), True),
+        ("valid: VC1 (printed before VC2)", encode_payload_v1(vc), True),
+        ("valid: VC1 with scanner white space", "  \n" + encode_payload_v1(vc) + "\r\n", True),
+        ("valid: VC2 with trailing line end", packed + "\n", True),
+        ("valid: register link", "https://certification.example/register/urn:uuid:1", True),
+        (
+            "valid: surrogate pair",
+            v2(NO_PACK_ID, raw_deflate(b'{"a":"\\ud83d\\ude00"}')),
+            True,
+        ),
+        (
+            "valid: 4300-digit integer",
+            v2(NO_PACK_ID, raw_deflate(b'{"n":' + b"7" * 4300 + b"}")),
+            False,
+        ),
+        (
+            "valid: -4300-digit integer",
+            v2(NO_PACK_ID, raw_deflate(b'{"n":-' + b"7" * 4300 + b"}")),
+            False,
+        ),
+        (
+            "valid: 48 levels",
+            v2(NO_PACK_ID, raw_deflate(b'{"a":' + b"[" * 46 + b"[]" + b"]" * 46 + b"}")),
+            True,
+        ),
+        (
+            "valid: exactly the size cap",
+            v2(NO_PACK_ID, raw_deflate(b'{"a":"' + b"x" * (MAX_INFLATED_BYTES - 8) + b'"}')),
+            True,
+        ),
+        ("valid: stored blocks", v2(NO_PACK_ID, raw_deflate_stored(b'{"a":1}')), True),
+        ("valid: fixed-code block", v2(NO_PACK_ID, fixed_block(b'{"a":1}')), True),
+        # -- hostile --
+        (
+            "hostile: bytes after the DEFLATE stream",
+            v2(pack.digest, raw_deflate(data, pack.dictionary) + b"\0"),
+            True,
+        ),
+        ("hostile: bytes after the zlib stream", v1(zlib.compress(data, 9) + b"\0\0"), True),
+        (
+            "hostile: 4301-digit integer",
+            v2(NO_PACK_ID, raw_deflate(b'{"n":' + b"7" * 4301 + b"}")),
+            True,
+        ),
+        (
+            "hostile: 5000-digit integer (VC1)",
+            v1(zlib.compress(b'{"n":' + b"9" * 5000 + b"}")),
+            True,
+        ),
+        (
+            "hostile: -5000-digit integer",
+            v2(NO_PACK_ID, raw_deflate(b'{"n":-' + b"9" * 5000 + b"}")),
+            True,
+        ),
+        ("hostile: 1e400", v2(NO_PACK_ID, raw_deflate(b'{"n":1e400}')), True),
+        (
+            "hostile: 310-digit float",
+            v2(NO_PACK_ID, raw_deflate(b'{"n":' + b"9" * 310 + b".5}")),
+            True,
+        ),
+        ("hostile: NaN", v2(NO_PACK_ID, raw_deflate(b'{"n":NaN}')), True),
+        ("hostile: lone surrogate value", v2(NO_PACK_ID, raw_deflate(b'{"a":"\\ud800"}')), True),
+        ("hostile: lone surrogate key", v2(NO_PACK_ID, raw_deflate(b'{"\\udc00":1}')), True),
+        ("hostile: duplicate keys", v2(NO_PACK_ID, raw_deflate(b'{"a":1,"a":2}')), True),
+        ("hostile: 49 levels", v2(NO_PACK_ID, raw_deflate(b"[" * 49 + b"]" * 49)), True),
+        (
+            "hostile: a value at level 49",
+            v2(NO_PACK_ID, raw_deflate(b"[" * 48 + b"1" + b"]" * 48)),
+            True,
+        ),
+        (
+            "hostile: true at level 49",
+            v2(NO_PACK_ID, raw_deflate(b"[" * 48 + b"true" + b"]" * 48)),
+            True,
+        ),
+        (
+            "hostile: one byte over the size cap",
+            v2(NO_PACK_ID, raw_deflate(b'{"a":"' + b"x" * (MAX_INFLATED_BYTES - 7) + b'"}')),
+            True,
+        ),
+        ("hostile: zip bomb VC2", v2(NO_PACK_ID, raw_deflate(b" " * 4_000_000)), True),
+        ("hostile: zip bomb VC1", v1(zlib.compress(b" " * 4_000_000, 9)), True),
+        (
+            "hostile: truncated DEFLATE",
+            v2(pack.digest, raw_deflate(data, pack.dictionary)[:-3]),
+            True,
+        ),
+        ("hostile: truncated zlib", v1(zlib.compress(data, 9)[:-1]), True),
+        ("hostile: bad Adler-32", v1(zlib.compress(data, 9)[:-1] + b"\x00"), True),
+        (
+            "hostile: zlib with a preset dictionary",
+            v1(zlib_with_dictionary(b'{"a":1}', b'{"a":')),
+            True,
+        ),
+        ("hostile: raw DEFLATE as VC1", v1(raw_deflate(data)), True),
+        ("hostile: gzip as VC1", v1(gzip_bytes(data)), True),
+        ("hostile: zlib as VC2", v2(NO_PACK_ID, zlib.compress(data)), True),
+        ("hostile: unknown pack", v2(b"\x01\x02\x03\x04", raw_deflate(data)), True),
+        ("hostile: the wrong pack", v2(other.digest, raw_deflate(data, pack.dictionary)), True),
+        (
+            "hostile: dictionary reference without a pack",
+            v2(NO_PACK_ID, raw_deflate(data, pack.dictionary)),
+            True,
+        ),
+        ("hostile: only a pack id", "VC2:" + base43_encode(pack.digest), True),
+        ("hostile: empty VC2", "VC2:", True),
+        ("hostile: Base45 space in VC2", packed[:20] + " " + packed[21:], True),
+        ("hostile: percent in VC2", packed[:20] + "%" + packed[21:], True),
+        ("hostile: lower case in VC2", packed[:4] + packed[4:].lower(), True),
+        ("hostile: dangling character", packed + "0", True),
+        ("hostile: triplet over 65535", "VC2:" + ":::", True),
+        ("hostile: pair over 255", "VC2:" + base43_encode(pack.digest) + "::", True),
+        ("hostile: VC3", "VC3:ABC", True),
+        ("hostile: vc2 lower-case prefix", "vc2:" + packed[4:], True),
+        ("hostile: empty", "", True),
+        ("hostile: white space only", " \n\t", True),
+        ("hostile: longer than any QR", "VC2:" + "0" * 8200, True),
+        ("hostile: link with another fragment", "https://certification.example/V#top", True),
+        ("hostile: UTF-8 BOM", v2(NO_PACK_ID, raw_deflate(b'\xef\xbb\xbf{"a":1}')), True),
+        ("hostile: not UTF-8", v2(NO_PACK_ID, raw_deflate(b'{"a":"\xff"}')), True),
+        (
+            "hostile: CESU surrogate bytes",
+            v2(NO_PACK_ID, raw_deflate(b'{"a":"\xed\xa0\x80"}')),
+            True,
+        ),
+        ("hostile: an array", v2(NO_PACK_ID, raw_deflate(b"[1]")), True),
+        ("hostile: not JSON", v2(NO_PACK_ID, raw_deflate(b"{a:1}")), True),
+        ("hostile: stored block with wrong NLEN", v2(NO_PACK_ID, b"\x01\x03\x00\x00\x00abc"), True),
+        ("hostile: block type 3", v2(NO_PACK_ID, b"\x07\x00"), True),
+        ("hostile: not ours", "hello world", True),
+    ]
+    cases += fuzz(packed, encode_payload_v1(vc))
+    return PackSet([pack, other]), cases
+
+
+def raw_deflate_stored(data: bytes) -> bytes:
+    compressor = zlib.compressobj(0, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def fixed_block(data: bytes) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_FIXED)
+    return compressor.compress(data) + compressor.flush()
+
+
+def zlib_with_dictionary(data: bytes, dictionary: bytes) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zdict=dictionary)
+    return compressor.compress(data) + compressor.flush()
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return compressor.compress(data) + compressor.flush()
+
+
+def fuzz(packed: str, old: str, count: int = 400) -> list[Case]:
+    """Seeded mutations of real payloads: flipped bits and cut tails in the compressed bytes."""
+    from vcissue.qr import base43_decode, base45_decode
+
+    chance = random.Random(14)
+    packed_bytes = base43_decode(packed[4:])
+    old_bytes = base45_decode(old[4:])
+    cases: list[Case] = []
+    for number in range(count):
+        source, encode = (
+            (packed_bytes, lambda b: "VC2:" + base43_encode(b))
+            if number % 2 == 0
+            else (old_bytes, lambda b: "VC1:" + base45_encode(b))
+        )
+        mutated = bytearray(source)
+        for _ in range(chance.randint(1, 3)):
+            position = chance.randrange(4 if number % 2 == 0 else 0, len(mutated))
+            mutated[position] ^= 1 << chance.randrange(8)
+        if chance.random() < 0.2:
+            del mutated[chance.randrange(5, len(mutated)) :]
+        cases.append((f"fuzz {number}", encode(bytes(mutated)), True))
+    return cases
+
+
+def corpus_json(packs: PackSet, cases: list[Case]) -> str:
+    return json.dumps(
+        {
+            "packs": packs.to_json(),
+            "cases": [{"name": name, "text": text} for name, text, _ in cases],
+        }
+    )
