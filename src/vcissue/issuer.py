@@ -104,12 +104,20 @@ class RevocationPolicy:
         return self.per_qualification.get(qualification_id, self.approvers)
 
 
+DEFAULT_LIST_VALIDITY = timedelta(days=1)
+"""How long a signed status list credential is valid (its ``validUntil``): a copy of a list
+can then be replayed for at most this long after a revocation. Every change re-signs the
+list, and ``Issuer.publish`` / ``run_lifecycle`` (and the service, when it serves a list)
+renew each list once less than half of it is left."""
+
+
 @dataclass(frozen=True)
 class IssuerSettings:
     status_base_url: str  # lists live at {status_base_url}/{purpose}-{n}
     list_size: int = MIN_BITS
     suite: str = proofs.DEFAULT_SUITE
     revocation: RevocationPolicy = field(default_factory=RevocationPolicy)
+    list_validity: timedelta = DEFAULT_LIST_VALIDITY
 
     def __post_init__(self) -> None:
         base = self.status_base_url
@@ -119,6 +127,10 @@ class IssuerSettings:
             raise PolicyError("status_base_url must not end in '/' or carry a query or fragment")
         if self.list_size < MIN_BITS or self.list_size % 8:
             raise PolicyError(f"list_size must be a multiple of 8 and at least {MIN_BITS}")
+        if not isinstance(self.list_validity, timedelta) or self.list_validity < timedelta(
+            minutes=10
+        ):
+            raise PolicyError("list_validity must be a duration of at least 10 minutes")
         proofs.suite_named(self.suite)
 
 
@@ -244,6 +256,11 @@ class Issuer:
         self._clock = clock
         self._rng = rng
         self.publisher = publisher
+
+    @property
+    def signs(self) -> bool:
+        """Whether this desk has its key (else it is read-only)."""
+        return self._key is not None
 
     @property
     def key(self) -> SigningKey:
@@ -466,7 +483,12 @@ class Issuer:
 
     def _sign_list(self, list_id: str, purpose: str, bits: Bitstring, now: datetime) -> str:
         unsigned = status_list_credential(
-            list_id, purpose, bits, issuer=self.profile.id, valid_from=now
+            list_id,
+            purpose,
+            bits,
+            issuer=self.profile.id,
+            valid_from=now,
+            valid_until=now + self.settings.list_validity,
         )
         signed = proofs.sign(unsigned, self.key, created=now, suite=self.settings.suite)
         return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
@@ -743,11 +765,68 @@ class Issuer:
     # --- publishing -------------------------------------------------------------------
 
     def publish(self) -> int:
-        """Republish every list's signed credential from the store; returns how many."""
+        """Renew the lists that need it (when this desk has its key), then republish every
+        list's signed credential from the store; returns how many were published."""
+        if self._key is not None:
+            self.renew_lists()
         lists = self.store.read(lambda tx: tx.lists())
         changes = {item.id: item.published_json for item in lists if item.published_json}
         self.publisher.publish(changes)
         return len(changes)
+
+    def renew_lists(self, list_ids: Iterable[str] | None = None) -> list[str]:
+        """Re-sign (bits unchanged, a new ``validFrom``/``validUntil``) every list, or those
+        of ``list_ids``, with less than half of its validity left; one transaction. The
+        publisher gets the renewed lists after commit. Returns the renewed list URLs."""
+        wanted = None if list_ids is None else set(list_ids)
+        now = self.now()
+        due = self.store.read(
+            lambda tx: [
+                r.id
+                for r in tx.lists()
+                if (wanted is None or r.id in wanted) and self.needs_renewal(r, now)
+            ]
+        )
+        if not due:
+            return []  # the common case: no write transaction at all
+
+        def fn(work: _Work) -> list[str]:
+            renewed = []
+            for record in work.tx.lists():
+                if wanted is not None and record.id not in wanted:
+                    continue
+                if not self.needs_renewal(record, work.now):
+                    continue
+                current = work.tx.get_list(record.id, for_update=True)
+                if current is None or not self.needs_renewal(current, work.now):
+                    continue  # another writer renewed it meanwhile
+                bits = Bitstring.from_bytes(current.bits, min_bits=1)
+                signed = self._sign_list(current.id, current.purpose, bits, work.now)
+                work.tx.save_list(
+                    current.id,
+                    bits=current.bits,
+                    version=current.version + 1,
+                    full=current.full,
+                    published_json=signed,
+                    published_at=work.now,
+                )
+                work.changes[current.id] = signed
+                renewed.append(current.id)
+            return renewed
+
+        result: list[str] = self._change(fn)
+        return result
+
+    def needs_renewal(self, record: StatusListRecord, now: datetime) -> bool:
+        """Whether the list's signed credential has less than half its validity left."""
+        if record.published_json is None:
+            return True
+        try:
+            until = json.loads(record.published_json).get("validUntil")
+            expires = proofs.parse_datetime(until)
+        except (ValueError, AttributeError, VcissueError):
+            return True  # no (readable) validUntil: a list signed before lists had one
+        return expires - now < self.settings.list_validity / 2
 
 
 def _reason(reason: object) -> None:

@@ -13,6 +13,7 @@ there is no deployment and the command stops with a ``SettingsError`` naming the
     [status]
     base_url = "https://certs.example/status-lists"
     publish_dir = "public/status-lists"   # optional: signed lists are written here
+    list_validity = "P1D"                 # validUntil of each signed list (default P1D)
     [qualifications]
     files = ["qualifications/ecomentor.json"]
     [policy]
@@ -29,8 +30,18 @@ there (a deployment that serves them only through ``vcissue serve`` sets
 file: ``VCISSUE_STORE_URL``, ``VCISSUE_KEYS_DIR``, ``VCISSUE_KEY_PASSPHRASE_FILE``,
 ``VCISSUE_STATUS_BASE_URL``, ``VCISSUE_PUBLISH_DIR``, ``VCISSUE_QUALIFICATIONS``
 (paths separated by ``os.pathsep``), ``VCISSUE_BASE_URL``, ``VCISSUE_SUITE``,
-``VCISSUE_REVOCATION_APPROVERS``. Unknown keys in the file are refused, so a typo is an
-error rather than a silently ignored setting.
+``VCISSUE_REVOCATION_APPROVERS``, ``VCISSUE_STATUS_LIST_VALIDITY``.
+
+``status.list_validity`` (an ISO 8601 duration in weeks, days, hours, minutes or seconds:
+``P1D``, ``PT12H``, ``P1W``; at least ten minutes) is how long each signed status list
+credential is valid: it is signed with ``validUntil`` = signing time + this, re-signed on
+every status change, and renewed by ``vcissue publish``, ``vcissue lifecycle run`` and the
+service once less than half of it is left. Verifiers treat a list past its ``validUntil``
+as "could not check": run ``vcissue lifecycle run`` (or ``publish``) at least every half
+validity when lists are served from ``publish_dir``.
+
+Unknown keys in the file are refused, so a typo is an error rather than a silently ignored
+setting.
 """
 
 from __future__ import annotations
@@ -39,13 +50,14 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from . import proofs
 from .errors import KeyMaterialError, SettingsError, VcissueError
-from .issuer import IssuerSettings, RevocationPolicy
-from .model import Qualification, load_qualification
+from .issuer import DEFAULT_LIST_VALIDITY, IssuerSettings, RevocationPolicy
+from .model import Qualification, load_qualification, parse_duration
 
 __all__ = [
     "CONFIG_ENV",
@@ -64,7 +76,7 @@ RULE = f"--config FILE, else ${CONFIG_ENV}, else ./{CONFIG_FILE}"
 _SECTIONS: dict[str, set[str]] = {
     "store": {"url"},
     "keys": {"dir", "passphrase_file"},
-    "status": {"base_url", "publish_dir"},
+    "status": {"base_url", "publish_dir", "list_validity"},
     "qualifications": {"files"},
     "policy": {"revocation_approvers", "revocation_approvers_per_qualification"},
     "service": {"base_url"},
@@ -84,6 +96,7 @@ class Settings:
     revocation_approvers_per_qualification: Mapping[str, int] = field(default_factory=dict)
     base_url: str | None = None
     suite: str = proofs.DEFAULT_SUITE
+    list_validity: timedelta = DEFAULT_LIST_VALIDITY
 
     def qualifications(self) -> list[Qualification]:
         return [load_qualification(path) for path in self.qualification_files]
@@ -92,6 +105,7 @@ class Settings:
         return IssuerSettings(
             self.status_base_url,
             suite=self.suite,
+            list_validity=self.list_validity,
             revocation=RevocationPolicy(
                 self.revocation_approvers, dict(self.revocation_approvers_per_qualification)
             ),
@@ -106,6 +120,26 @@ def _text(value: object, path: Path | None, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise _config_error(path, f"{name} must be a non-empty string")
     return value
+
+
+def _validity(value: object, path: Path | None, name: str) -> timedelta:
+    text = _text(value, path, name)
+    try:
+        duration = parse_duration(text)
+    except VcissueError as error:
+        raise _config_error(path, f"{name}: {error}") from None
+    if duration.years or duration.months:
+        raise _config_error(path, f"{name}: use weeks, days, hours, minutes or seconds")
+    span = timedelta(
+        weeks=duration.weeks,
+        days=duration.days,
+        hours=duration.hours,
+        minutes=duration.minutes,
+        seconds=duration.seconds,
+    )
+    if span < timedelta(minutes=10):
+        raise _config_error(path, f"{name} must be at least ten minutes")
+    return span
 
 
 def _count(value: object, path: Path | None, name: str) -> int:
@@ -192,6 +226,10 @@ def load_settings(
         values["publish_dir"] = base / "public" / "status-lists"
     elif publish_dir != "":
         values["publish_dir"] = file_path(publish_dir, "status.publish_dir")
+    if get("status", "list_validity") is not None:
+        values["list_validity"] = _validity(
+            get("status", "list_validity"), config_path, "status.list_validity"
+        )
     files = get("qualifications", "files")
     if files is not None:
         if not isinstance(files, list):
@@ -231,6 +269,10 @@ def load_settings(
     if env.get("VCISSUE_QUALIFICATIONS"):
         values["qualification_files"] = tuple(
             Path(item) for item in env["VCISSUE_QUALIFICATIONS"].split(os.pathsep) if item
+        )
+    if env.get("VCISSUE_STATUS_LIST_VALIDITY"):
+        values["list_validity"] = _validity(
+            env["VCISSUE_STATUS_LIST_VALIDITY"], None, "VCISSUE_STATUS_LIST_VALIDITY"
         )
     if env.get("VCISSUE_REVOCATION_APPROVERS"):
         values["revocation_approvers"] = _count(

@@ -74,7 +74,9 @@ class Desk:
         assert url.startswith(BASE + "/")
         return json.loads((self.publish_dir / url[len(BASE) + 1 :]).read_text())
 
-    def verify(self, credential: dict[str, Any]) -> VerificationResult:
+    def verify(self, credential: dict[str, Any], *, renew: bool = True) -> VerificationResult:
+        if renew:  # what a deployment's scheduled `vcissue publish` does (list validUntil)
+            self.issuer.publish()
         return verify_credential(
             credential, trust=self.body.trust, now=self.clock.at, status_lists=self.source
         )
@@ -114,6 +116,31 @@ def test_issue_stores_signs_and_publishes(desk: Desk, backend: Backend) -> None:
     assert [(e.action, e.actor, e.credential_id) for e in entries_log] == [
         ("issue", "alice", vc["id"])
     ]
+
+
+def test_lists_carry_valid_until_and_publish_renews_them(desk: Desk) -> None:
+    """Issue 9 section 4: a signed list is valid for ``list_validity`` (P1D by default);
+    unrenewed it becomes "could not check" for verifiers; ``publish`` renews it once less
+    than half is left, and not before."""
+    vc = desk.issuer.issue(desk.award(), actor="alice").credential
+    published = json.loads((desk.publish_dir / "revocation-1").read_text())
+    assert published["validFrom"] == "2026-03-02T09:30:00Z"
+    assert published["validUntil"] == "2026-03-03T09:30:00Z"
+    assert desk.issuer.renew_lists() == []  # fresh: nothing to do
+    desk.clock.at = START + timedelta(hours=11)
+    assert desk.issuer.renew_lists() == []  # more than half left
+    desk.clock.at = START + timedelta(days=2)
+    stale = desk.verify(vc, renew=False)
+    assert stale.verdict.value == "STATUS_UNKNOWN"
+    assert "outside its validity period" in stale.check("status.revocation").message
+    version = desk.issuer.status_list(f"{BASE}/revocation-1")
+    assert desk.issuer.publish() == 2  # renews both lists, then republishes
+    renewed = json.loads((desk.publish_dir / "revocation-1").read_text())
+    assert renewed["validUntil"] == "2026-03-05T09:30:00Z"
+    assert renewed["credentialSubject"] == published["credentialSubject"]  # same bits
+    after = desk.issuer.status_list(f"{BASE}/revocation-1")
+    assert version is not None and after is not None and after.version == version.version + 1
+    assert desk.verify(vc, renew=False).verdict.value == "VALID"
 
 
 def test_suspend_reinstate_revoke_as_a_verifier_sees_it(desk: Desk) -> None:

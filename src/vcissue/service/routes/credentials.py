@@ -107,6 +107,9 @@ def verify(request: VerifyRequest, http: Request, issuer: Desk) -> VerificationR
 
     def local_list(url: str) -> Mapping[str, Any]:
         record = issuer.status_list(url) if url.startswith(prefix) else None
+        if record is not None and issuer.needs_renewal(record, issuer.now()):
+            issuer.renew_lists([url])
+            record = issuer.status_list(url)
         if record is None or record.published_json is None:
             raise StatusListError(f"{url} is not a status list of this service")
         document: Mapping[str, Any] = json.loads(record.published_json)
