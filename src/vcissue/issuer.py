@@ -54,7 +54,7 @@ from .errors import (
     VcissueError,
 )
 from .keys import SigningKey
-from .model import Award, Qualification
+from .model import Award, Qualification, check_text, text_problem
 from .ports import Clock, ListPublisher, RandomSource
 from .status import (
     MIN_BITS,
@@ -280,6 +280,8 @@ class Issuer:
             raise CredentialError(f"unknown qualification {qualification_id!r}") from None
 
     def get(self, credential_id: str) -> CredentialRecord:
+        if not isinstance(credential_id, str) or text_problem(credential_id) is not None:
+            raise UnknownCredentialError(f"no credential {credential_id!r}")
         record = self.store.read(lambda tx: tx.get_credential(credential_id))
         if record is None:
             raise UnknownCredentialError(f"no credential {credential_id!r}")
@@ -332,6 +334,8 @@ class Issuer:
 
     def status_list(self, list_id: str) -> StatusListRecord | None:
         """The stored list (its signed credential in ``published_json``), if there is one."""
+        if not isinstance(list_id, str) or text_problem(list_id) is not None:
+            return None  # no list has such a URL (and PostgreSQL cannot even look it up)
         return self.store.read(lambda tx: tx.get_list(list_id))
 
     # --- issuing ----------------------------------------------------------------------
@@ -345,6 +349,7 @@ class Issuer:
         With ``batch_key``, a second call with the same key returns the first credential
         (``created=False``) instead of issuing a duplicate.
         """
+        _texts(actor=actor, reference=batch_key)
         self.qualification(award.qualification.id)  # only configured schemes are issued
         self.key  # noqa: B018 - fail before the transaction when read-only
         credential_id = self._new_credential_id()
@@ -523,6 +528,7 @@ class Issuer:
     ) -> BatchReport:
         """Issue every good row (one transaction each, so a crash keeps whole rows only);
         report bad rows by line and go on. Rows issued by an earlier run are skipped."""
+        _texts(actor=actor)
         report = BatchReport()
         for done, row in enumerate(rows, start=1):
             if isinstance(row, RowError):
@@ -565,6 +571,7 @@ class Issuer:
     ) -> CredentialRecord:
         """Set the suspension bit until ``until``; past it, ``run_lifecycle`` withdraws."""
         _reason(reason)
+        _texts(actor=actor, credential_id=credential_id)
 
         def fn(work: _Work) -> CredentialRecord:
             tx, now = work.tx, work.now
@@ -590,6 +597,8 @@ class Issuer:
         return result
 
     def reinstate(self, credential_id: str, *, actor: str, reason: str = "") -> CredentialRecord:
+        _texts(actor=actor, reason=reason, credential_id=credential_id)
+
         def fn(work: _Work) -> CredentialRecord:
             tx = work.tx
             record = self._locked(tx, credential_id)
@@ -615,6 +624,7 @@ class Issuer:
         """Record ``actor``'s approval; revoke once the policy's count of distinct approvers
         is reached. The same approver twice is a ``PolicyError``."""
         _reason(reason)
+        _texts(actor=actor, credential_id=credential_id)
 
         def fn(work: _Work) -> RevocationOutcome:
             tx, now = work.tx, work.now
@@ -658,6 +668,7 @@ class Issuer:
     def run_lifecycle(self, *, actor: str = "lifecycle") -> list[str]:
         """Withdraw every suspension whose deadline has passed (ISO/IEC 17024 9.5.2), and
         republish every list. Idempotent: a second run finds nothing due."""
+        _texts(actor=actor)
 
         def fn(work: _Work) -> list[str]:
             due = work.tx.list_credentials(state="suspended", suspended_before=work.now)
@@ -686,6 +697,7 @@ class Issuer:
     ) -> IssuedCredential:
         """Withdraw the credential and issue one for ``units`` only (ISO/IEC 17024 8.3.e)."""
         _reason(reason)
+        _texts(actor=actor, credential_id=credential_id)
         new_id = self._new_credential_id()
 
         def fn(work: _Work) -> IssuedCredential:
@@ -715,6 +727,7 @@ class Issuer:
 
     def recertify(self, credential_id: str, *, actor: str) -> IssuedCredential:
         """A new credential with new dates referencing the old one, which is superseded."""
+        _texts(actor=actor, credential_id=credential_id)
         new_id = self._new_credential_id()
 
         def fn(work: _Work) -> IssuedCredential:
@@ -832,3 +845,11 @@ class Issuer:
 def _reason(reason: object) -> None:
     if not isinstance(reason, str) or not reason.strip():
         raise PolicyError("a reason is required")
+    check_text(reason, "reason")
+
+
+def _texts(**values: str | None) -> None:
+    """Stored text (actors, reasons, references, ids) without refused characters
+    (``vcissue.model.text``): the same CredentialError in front of every store."""
+    for name, value in values.items():
+        check_text(value, name.replace("_", " "))

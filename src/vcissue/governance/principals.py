@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..errors import PolicyError
+from ..model.text import check_text
 from ..ports import RandomSource
 from ..store.records import PrincipalRecord, Store, Tx
 
@@ -59,6 +60,8 @@ def create_api_key(
         raise PolicyError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if not name.strip():
         raise PolicyError("an API key needs a name (it is the actor in the audit log)")
+    check_text(name, "API key name")
+    check_text(actor, "actor")
     if expires is not None and expires <= now:
         raise PolicyError("an API key must expire in the future")
     key_id = rng.randbytes(8).hex()

@@ -26,12 +26,12 @@ from ..schemas import (
     VerificationReport,
     VerifyRequest,
 )
-from . import AUTH, BODY, STORE, Desk, aware, text
+from . import AUTH, BODY, STORE, Desk, StrictJsonRoute, aware, text
 
 __all__ = ["router"]
 
 STAFF = ("issuer", "operator", "approver", "auditor")
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
 
 def _issue_body_kind(body: Any) -> str:

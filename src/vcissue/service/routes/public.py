@@ -12,12 +12,12 @@ from ...errors import UnknownCredentialError
 from ...model import qualification_to_dict
 from ..problems import documented
 from ..schemas import Health, PublicAnswer, QualificationInfo, QualificationSummary
-from . import STORE, Desk
+from . import STORE, Desk, StrictJsonRoute
 
 __all__ = ["router"]
 
 STATUS_LIST_MAX_AGE = 300  # seconds verifiers may cache a list (the spec's default ttl)
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
 
 @router.get("/health", operation_id="health", responses=documented(*STORE))
