@@ -37,8 +37,8 @@ file: ``VCISSUE_STORE_URL``, ``VCISSUE_KEYS_DIR``, ``VCISSUE_KEY_PASSPHRASE_FILE
 credential is valid: it is signed with ``validUntil`` = signing time + this, re-signed on
 every status change, and renewed by ``vcissue publish``, ``vcissue lifecycle run`` and the
 service once less than half of it is left. Verifiers treat a list past its ``validUntil``
-as "could not check": run ``vcissue lifecycle run`` (or ``publish``) at least every half
-validity when lists are served from ``publish_dir``.
+as "could not check": schedule ``vcissue lifecycle run`` (or ``publish``) hourly, or at
+least every quarter of the validity, when lists are served from ``publish_dir``.
 
 Unknown keys in the file are refused, so a typo is an error rather than a silently ignored
 setting.
