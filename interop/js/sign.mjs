@@ -2,8 +2,8 @@
 // with an eddsa-rdfc-2022 or eddsa-jcs-2022 Data Integrity proof), offline.
 //
 // usage: node sign.mjs UNSIGNED.json|- (--key KEY.json | KEY.json)
-//                      [--suite eddsa-rdfc-2022|eddsa-jcs-2022] [--created ISO-DATETIME]
-//                      [--allow-test-contexts]
+//                      [--suite eddsa-rdfc-2022|eddsa-jcs-2022]
+//                      [--created ISO-DATETIME | --no-created] [--allow-test-contexts]
 //
 //   UNSIGNED.json         the credential to sign; "-" reads it from standard input
 //   KEY.json              {"publicKeyMultibase": "z6Mk...", "secretKeyMultibase": "z3u2..."
@@ -13,6 +13,10 @@
 //   --suite               the cryptosuite (default eddsa-rdfc-2022)
 //   --created             the proof's "created" (deterministic output); default: now, to the
 //                         second
+//   --no-created          a proof without "created" (it is optional in VC Data Integrity)
+//
+// A credential that already has a proof gets one more: the stack adds it to the proof set
+// (each proof signs the credential without the others).
 //   --allow-test-contexts also serve https://www.w3.org/ns/credentials/examples/v2 (tests only)
 //
 // Prints the signed credential as JSON. Exit status 0 on success, 1 if signing fails (for
@@ -24,7 +28,8 @@ import {
 } from './lib.mjs';
 
 const USAGE = 'node sign.mjs UNSIGNED.json|- (--key KEY.json | KEY.json) ' +
-  '[--suite eddsa-rdfc-2022|eddsa-jcs-2022] [--created ISO] [--allow-test-contexts]';
+  '[--suite eddsa-rdfc-2022|eddsa-jcs-2022] [--created ISO | --no-created] ' +
+  '[--allow-test-contexts]';
 
 async function main() {
   const {values, positionals} = parseArgs({
@@ -32,6 +37,7 @@ async function main() {
       key: {type: 'string'},
       suite: {type: 'string', default: 'eddsa-rdfc-2022'},
       created: {type: 'string'},
+      'no-created': {type: 'boolean', default: false},
       'allow-test-contexts': {type: 'boolean', default: false}
     },
     allowPositionals: true,
@@ -43,7 +49,12 @@ async function main() {
     throw new UsageError(USAGE);
   }
   let date;
-  if(values.created !== undefined) {
+  if(values['no-created']) {
+    if(values.created !== undefined) {
+      throw new UsageError('--created and --no-created exclude each other');
+    }
+    date = null;
+  } else if(values.created !== undefined) {
     if(!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(values.created) ||
       Number.isNaN(Date.parse(values.created))) {
       throw new UsageError(`--created: not an XML Schema date-time: ${values.created}`);

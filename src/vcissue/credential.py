@@ -19,8 +19,10 @@ safe-mode check passes and other stacks read the same meaning.
 
 from __future__ import annotations
 
+import calendar
 import copy
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -219,9 +221,45 @@ def _validator() -> jsonschema.protocols.Validator:
     }
     validator_class = jsonschema.validators.validator_for(schema)
     validator: jsonschema.protocols.Validator = validator_class(
-        schema, format_checker=validator_class.FORMAT_CHECKER
+        schema, format_checker=FORMAT_CHECKER
     )
     return validator
+
+
+# The formats the schema uses, checked by vcissue itself. jsonschema's own checkers depend
+# on which optional packages happen to be installed (``date-time`` is silently not checked
+# without rfc3339-validator), so the verdict would too. Any other format is not asserted.
+_RFC3339_DATE = r"(\d{4})-(\d{2})-(\d{2})"
+_RFC3339_DATE_TIME = re.compile(
+    _RFC3339_DATE + r"[Tt]([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(\.\d+)?"
+    r"([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)",
+    re.ASCII,
+)
+_RFC3339_FULL_DATE = re.compile(_RFC3339_DATE, re.ASCII)
+FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+
+
+def _real_date(match: re.Match[str]) -> bool:
+    year, month, day = (int(match.group(n)) for n in (1, 2, 3))
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
+
+
+@FORMAT_CHECKER.checks("date-time")
+def _is_date_time(value: object) -> bool:
+    """RFC 3339 section 5.6 ``date-time`` (what JSON Schema's format means)."""
+    if not isinstance(value, str):
+        return True  # formats apply to strings only
+    match = _RFC3339_DATE_TIME.fullmatch(value)
+    return match is not None and _real_date(match)
+
+
+@FORMAT_CHECKER.checks("date")
+def _is_date(value: object) -> bool:
+    """RFC 3339 ``full-date``."""
+    if not isinstance(value, str):
+        return True
+    match = _RFC3339_FULL_DATE.fullmatch(value)
+    return match is not None and _real_date(match)
 
 
 def schema_errors(credential: Mapping[str, Any]) -> list[str]:

@@ -13,6 +13,7 @@ problem types and the CLI for messages. The tree (pinned by
     +-- CanonicalizationError     canonicalization-failed
     |   +-- WorkLimitError        work-limit
     +-- ProofError                proof-invalid
+    |   +-- ProofExpiredError     proof-expired
     +-- KeyMaterialError          key-material
     +-- DidError                  did-unresolvable
     +-- CredentialError           credential-invalid
@@ -97,6 +98,12 @@ class ProofError(VcissueError):
     """A Data Integrity proof that cannot be created or is not acceptable."""
 
     code = "proof-invalid"
+
+
+class ProofExpiredError(ProofError):
+    """A proof whose ``expires`` has passed: genuine once, not acceptable now."""
+
+    code = "proof-expired"
 
 
 class KeyMaterialError(VcissueError):

@@ -53,7 +53,10 @@ StatusListSource = Callable[[str], Mapping[str, Any] | StatusListCopy]
 """status list URL -> the status list credential (a file, an HTTP fetcher, a cache).
 
 It raises a VcissueError (or OSError) when it cannot deliver; verification then reports
-"could not check", never "not revoked". A ``StatusListCopy`` puts its age in the report.
+"could not check", never "not revoked". A ``StatusListCopy`` puts its age in the report
+(and one older than the verifier's maximum age is "could not check" too). A source with a
+true ``takes_timeout`` attribute is called as ``source(url, timeout=seconds)`` with the time
+left of the verification's total status deadline; any other is called as ``source(url)``.
 """
 
 

@@ -13,6 +13,7 @@ there is no deployment and the command stops with a ``SettingsError`` naming the
     [status]
     base_url = "https://certs.example/status-lists"
     publish_dir = "public/status-lists"   # optional: signed lists are written here
+    list_validity = "P30D"                # validUntil of each signed list (default P30D)
     [qualifications]
     files = ["qualifications/ecomentor.json"]
     [policy]
@@ -43,8 +44,20 @@ there (a deployment that serves them only through ``vcissue serve`` sets
 file: ``VCISSUE_STORE_URL``, ``VCISSUE_KEYS_DIR``, ``VCISSUE_KEY_PASSPHRASE_FILE``,
 ``VCISSUE_STATUS_BASE_URL``, ``VCISSUE_PUBLISH_DIR``, ``VCISSUE_QUALIFICATIONS``
 (paths separated by ``os.pathsep``), ``VCISSUE_BASE_URL``, ``VCISSUE_SUITE``,
-``VCISSUE_REVOCATION_APPROVERS``. Unknown keys in the file are refused, so a typo is an
-error rather than a silently ignored setting.
+``VCISSUE_REVOCATION_APPROVERS``, ``VCISSUE_STATUS_LIST_VALIDITY``.
+
+``status.list_validity`` (an ISO 8601 duration in weeks, days, hours, minutes or seconds:
+``P1D``, ``PT12H``, ``P1W``; at least ten minutes) is how long each signed status list
+credential is valid: it is signed with ``validUntil`` = signing time + this, re-signed on
+every status change, and renewed by ``vcissue publish``, ``vcissue lifecycle run`` and the
+service once less than half of it is left. Verifiers treat a list past its ``validUntil``
+as "could not check": schedule ``vcissue lifecycle run`` (or ``publish``) daily when lists
+are served from ``publish_dir`` (the same run withdraws overdue suspensions). The default,
+``P30D``, matches ``[verifier] max_snapshot_age_days``: the offline page uses a snapshot
+only while it is younger than that and within the list's ``validUntil``.
+
+Unknown keys in the file are refused, so a typo is an error rather than a silently ignored
+setting.
 """
 
 from __future__ import annotations
@@ -61,7 +74,7 @@ from . import proofs
 from .brand import BRAND_KEYS, Brand
 from .errors import KeyMaterialError, SettingsError, VcissueError
 from .governance.policies import DECISIONS, DEFAULT_POLICIES, Policies, Policy
-from .issuer import IssuerSettings
+from .issuer import DEFAULT_LIST_VALIDITY, IssuerSettings
 from .model import Qualification, load_qualification, parse_duration
 
 __all__ = [
@@ -81,7 +94,7 @@ RULE = f"--config FILE, else ${CONFIG_ENV}, else ./{CONFIG_FILE}"
 _SECTIONS: dict[str, set[str]] = {
     "store": {"url"},
     "keys": {"dir", "passphrase_file"},
-    "status": {"base_url", "publish_dir"},
+    "status": {"base_url", "publish_dir", "list_validity"},
     "qualifications": {"files"},
     "policy": {
         "revocation_approvers",
@@ -134,6 +147,8 @@ class Settings:
         except VcissueError as error:
             raise SettingsError(f"brand: {error}") from None
 
+    list_validity: timedelta = DEFAULT_LIST_VALIDITY
+
     def qualifications(self) -> list[Qualification]:
         return [load_qualification(path) for path in self.qualification_files]
 
@@ -142,6 +157,7 @@ class Settings:
             self.status_base_url,
             suite=self.suite,
             policies=self.policies(),
+            list_validity=self.list_validity,
         )
 
     def policies(self) -> Policies:
@@ -169,6 +185,26 @@ def _text(value: object, path: Path | None, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise _config_error(path, f"{name} must be a non-empty string")
     return value
+
+
+def _validity(value: object, path: Path | None, name: str) -> timedelta:
+    text = _text(value, path, name)
+    try:
+        duration = parse_duration(text)
+    except VcissueError as error:
+        raise _config_error(path, f"{name}: {error}") from None
+    if duration.years or duration.months:
+        raise _config_error(path, f"{name}: use weeks, days, hours, minutes or seconds")
+    span = timedelta(
+        weeks=duration.weeks,
+        days=duration.days,
+        hours=duration.hours,
+        minutes=duration.minutes,
+        seconds=duration.seconds,
+    )
+    if span < timedelta(minutes=10):
+        raise _config_error(path, f"{name} must be at least ten minutes")
+    return span
 
 
 def _count(value: object, path: Path | None, name: str) -> int:
@@ -285,6 +321,10 @@ def load_settings(
         values["publish_dir"] = base / "public" / "status-lists"
     elif publish_dir != "":
         values["publish_dir"] = file_path(publish_dir, "status.publish_dir")
+    if get("status", "list_validity") is not None:
+        values["list_validity"] = _validity(
+            get("status", "list_validity"), config_path, "status.list_validity"
+        )
     files = get("qualifications", "files")
     if files is not None:
         if not isinstance(files, list):
@@ -349,6 +389,10 @@ def load_settings(
     if env.get("VCISSUE_QUALIFICATIONS"):
         values["qualification_files"] = tuple(
             Path(item) for item in env["VCISSUE_QUALIFICATIONS"].split(os.pathsep) if item
+        )
+    if env.get("VCISSUE_STATUS_LIST_VALIDITY"):
+        values["list_validity"] = _validity(
+            env["VCISSUE_STATUS_LIST_VALIDITY"], None, "VCISSUE_STATUS_LIST_VALIDITY"
         )
     if env.get("VCISSUE_REVOCATION_APPROVERS"):
         values["revocation_approvers"] = _count(

@@ -18,7 +18,8 @@ whoever wrote it, so fetching it is a server-side request forgery risk)
       unspecified and documentation ranges are refused, also inside IPv4-mapped, 6to4
       and NAT64 IPv6 addresses; the socket then connects to a checked address, so a
       second DNS answer cannot swap it (DNS rebinding). TLS still checks the host name;
-    * one deadline for the whole fetch (10 s), a body cap enforced while reading (5 MiB,
+    * one deadline for the whole fetch (10 s, or less when the verifier passes the time
+      left of its total status deadline as ``timeout``), a body cap enforced while reading (5 MiB,
       whatever Content-Length says), at most 5 redirects, each hop checked again;
     * only JSON media types: ``application/vc+ld+json``, ``application/vc``,
       ``application/ld+json``, ``application/json``; no content encoding.
@@ -26,9 +27,10 @@ whoever wrote it, so fetching it is a server-side request forgery risk)
 
 ``CachedSource``
     Keeps the last good copy of each list on disk (temp file + rename) and serves it
-    while younger than ``max_age``; when stale it refreshes, and when the refresh fails
-    (an offline verifier) it returns the old copy as a ``StatusListCopy`` so the report
-    says how old the list was and why it was not refreshed. Only a response that parsed
+    while younger than ``max_age`` (or the list's own ``ttl``, when shorter); when stale
+    it refreshes, and when the refresh fails (an offline verifier) it returns the old copy
+    as a ``StatusListCopy`` so the report says how old the list was and why it was not
+    refreshed. Only a response that parsed
     and has the structure of a status list for that URL replaces a cached copy; an
     unreadable cache file is ignored (and refetched), never trusted.
 """
@@ -119,7 +121,9 @@ class DirectorySource:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.max_bytes = max_bytes
 
-    def __call__(self, url: str) -> dict[str, Any]:
+    takes_timeout = True  # a local read: nothing to stop early
+
+    def __call__(self, url: str, *, timeout: float | None = None) -> dict[str, Any]:
         path = self.path_for(url)
         return _parse_list(url, self._read(url, path), self.max_bytes)
 
@@ -379,10 +383,16 @@ class HttpSource:
         self.policy = policy or FetchPolicy()
         self._tls = self.policy.tls_context or ssl.create_default_context()
 
-    def __call__(self, url: str) -> dict[str, Any]:
+    takes_timeout = True
+
+    def __call__(self, url: str, *, timeout: float | None = None) -> dict[str, Any]:
+        """The list at ``url``; ``timeout`` (seconds) shortens the policy's deadline."""
         if not isinstance(url, str):
             raise StatusFetchError(repr(url), "the URL must be a string")
-        deadline = _Deadline(url, self.policy.timeout)
+        seconds = self.policy.timeout if timeout is None else min(self.policy.timeout, timeout)
+        if not seconds > 0:
+            raise StatusFetchError(url, "no time left to fetch it")
+        deadline = _Deadline(url, seconds)
         current = url
         for _hop in range(self.policy.max_redirects + 1):
             try:
@@ -544,13 +554,19 @@ class CachedSource:
     def path_for(self, url: str) -> Path:
         return self.cache_dir / (hashlib.sha256(url.encode("utf-8")).hexdigest() + ".json")
 
-    def __call__(self, url: str) -> dict[str, Any] | StatusListCopy:
+    takes_timeout = True
+
+    def __call__(
+        self, url: str, *, timeout: float | None = None
+    ) -> dict[str, Any] | StatusListCopy:
         now = self.clock()
         cached, problem = self._load(url)
-        if cached is not None and timedelta(0) <= now - cached.fetched_at <= self.max_age:
+        if cached is not None and timedelta(0) <= now - cached.fetched_at <= self._fresh_for(
+            cached.document
+        ):
             return cached
         try:
-            document, fetched_at = self._fetch(url, now)
+            document, fetched_at = self._fetch(url, now, timeout)
         except (VcissueError, OSError) as error:
             reason = _reason(error) + (f"; {problem}" if problem else "")
             if cached is None:
@@ -566,8 +582,23 @@ class CachedSource:
         # An inner source may itself hand back an older copy: keep reporting its age.
         return document if fetched_at == now else StatusListCopy(document, fetched_at)
 
-    def _fetch(self, url: str, now: datetime) -> tuple[dict[str, Any], datetime]:
-        delivered = self.inner(url)
+    def _fresh_for(self, document: Any) -> timedelta:
+        """``max_age``, or less when the list's own ``ttl`` (milliseconds) says so."""
+        subject = document.get("credentialSubject") if isinstance(document, dict) else None
+        ttl = subject.get("ttl") if isinstance(subject, dict) else None
+        if isinstance(ttl, int) and not isinstance(ttl, bool) and 0 <= ttl < self._TTL_CAP_MS:
+            return min(self.max_age, timedelta(milliseconds=ttl))
+        return self.max_age
+
+    _TTL_CAP_MS = 10**12
+
+    def _fetch(
+        self, url: str, now: datetime, timeout: float | None = None
+    ) -> tuple[dict[str, Any], datetime]:
+        if timeout is not None and getattr(self.inner, "takes_timeout", False):
+            delivered = self.inner(url, timeout=timeout)  # type: ignore[call-arg]
+        else:
+            delivered = self.inner(url)
         fetched_at = now
         if isinstance(delivered, StatusListCopy):
             fetched_at = delivered.fetched_at

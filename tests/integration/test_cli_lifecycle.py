@@ -344,3 +344,32 @@ def test_principals_keys_and_identity(deployment: Path) -> None:
     code, out, _ = run(deployment, "audit", "verify")
     # principal-add, 3 x apikey-create, apikey-revoke, principal-disable
     assert code == 0 and "intact: 6 entries" in out
+
+
+@pytest.mark.parametrize(
+    ("holder", "message"),
+    [
+        ("Ana\udcffNovak", "holder name holds a lone surrogate (U+DCFF)"),  # argv, not UTF-8
+        ("Ana\x00Novak", "holder name holds a control character (U+0000)"),
+        ("Ana\x1bNovak", "holder name holds a control character (U+001B)"),
+    ],
+    ids=["surrogate", "nul", "escape"],
+)
+def test_odd_characters_in_arguments_are_one_typed_line(
+    deployment: Path, staff: dict[str, str], holder: str, message: str
+) -> None:
+    """Issue 9 section 3: never a traceback; the same refusal as the service's 422."""
+    args = ("issue", "--qualification", "ecomentor", "--holder-name", holder)
+    code, out, err = run(deployment, *args, key=staff["registrar"])
+    assert code == 3 and out == "", (out, err)
+    assert err.startswith("vcissue: error [credential-invalid]: ") and message in err, err
+    assert "internal error" not in err
+
+
+def test_publish_renews_lists_and_needs_the_passphrase(deployment: Path) -> None:
+    code, out, err = run(deployment, "publish")
+    assert code == 0 and "republished" in out, err
+    ran = vcissue(
+        "publish", "--config", str(deployment / "vcissue.toml"), cwd=deployment, passphrase=None
+    )
+    assert ran.returncode == 3 and "[key-material]" in ran.stderr, ran.stderr

@@ -96,7 +96,9 @@ class Desk:
         assert url.startswith(BASE + "/")
         return json.loads((self.publish_dir / url[len(BASE) + 1 :]).read_text())
 
-    def verify(self, credential: dict[str, Any]) -> VerificationResult:
+    def verify(self, credential: dict[str, Any], *, renew: bool = True) -> VerificationResult:
+        if renew:  # what a deployment's scheduled `vcissue publish` does (list validUntil)
+            self.issuer.publish()
         return verify_credential(
             credential, trust=self.body.trust, now=self.clock.at, status_lists=self.source
         )
@@ -144,6 +146,31 @@ def test_issue_stores_signs_and_publishes(desk: Desk, backend: Backend) -> None:
         ("issue", "alice", vc["id"])
     ]
     assert desk.log()[0].details["decision"] == {"decidedBy": ["alice"]}
+
+
+def test_lists_carry_valid_until_and_publish_renews_them(desk: Desk) -> None:
+    """Issue 9 section 4: a signed list is valid for ``list_validity`` (P30D by default);
+    unrenewed it becomes "could not check" for verifiers; ``publish`` renews it once less
+    than half is left, and not before."""
+    vc = desk.issuer.issue(desk.award(), by=desk.alice).credential
+    published = json.loads((desk.publish_dir / "revocation-1").read_text())
+    assert published["validFrom"] == "2026-03-02T09:30:00Z"
+    assert published["validUntil"] == "2026-04-01T09:30:00Z"
+    assert desk.issuer.renew_lists() == []  # fresh: nothing to do
+    desk.clock.at = START + timedelta(days=14)
+    assert desk.issuer.renew_lists() == []  # more than half left
+    desk.clock.at = START + timedelta(days=31)
+    stale = desk.verify(vc, renew=False)
+    assert stale.verdict.value == "STATUS_UNKNOWN"
+    assert "outside its validity period" in stale.check("status.revocation").message
+    version = desk.issuer.status_list(f"{BASE}/revocation-1")
+    assert desk.issuer.publish() == 2  # renews both lists, then republishes
+    renewed = json.loads((desk.publish_dir / "revocation-1").read_text())
+    assert renewed["validUntil"] == "2026-05-02T09:30:00Z"
+    assert renewed["credentialSubject"] == published["credentialSubject"]  # same bits
+    after = desk.issuer.status_list(f"{BASE}/revocation-1")
+    assert version is not None and after is not None and after.version == version.version + 1
+    assert desk.verify(vc, renew=False).verdict.value == "VALID"
 
 
 def test_suspend_reinstate_revoke_as_a_verifier_sees_it(desk: Desk) -> None:

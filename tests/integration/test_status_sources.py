@@ -11,6 +11,7 @@ import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -1088,6 +1089,39 @@ def test_directory_source_verifies_what_the_issuer_published(tmp_path: Path) -> 
     assert result.check("status.revocation").message == f"revoked (list {revocation}, index 42)"
 
 
+# ------------------------------------------------------- one total deadline (issue 9 §4)
+
+
+def test_slow_servers_cost_one_deadline_not_one_each(server: Server) -> None:
+    """Eight lists on a server that never answers: a verification over HttpSource ends at
+    its total status deadline (2 s here; 10 s by default), not 8 x the fetch timeout, and
+    HttpSource is told the time left (``timeout=``) so its sockets close at the deadline."""
+    release = server.stop
+    server.routes.update({f"/slow/{n}": lambda h: release.wait(30) for n in range(8)})
+    urls = [server.url(f"/slow/{n}") for n in range(8)]
+    unsigned = build(
+        Award(Holder("Ana Novak"), ecomentor(), awarded=AWARDED),
+        BODY.profile,
+        credential_id=new_credential_id(bytes(range(16))),
+        status=[status_entry(url, 42, "revocation") for url in urls],
+    )
+    vc = proofs.sign(unsigned, BODY.key, created=AWARDED)
+    started = time.monotonic()
+    result = verify_credential(
+        vc, trust=BODY.trust, now=NOW, status_lists=HttpSource(DEV), status_deadline=2.0
+    )
+    took = time.monotonic() - started
+    assert 1.9 < took < 4.0, f"8 slow lists took {took:.2f} s with a 2 s total deadline"
+    assert result.verdict.value == "STATUS_UNKNOWN"
+    messages = [c.message for c in result.checks if c.id == "status.revocation"]
+    assert len(messages) == 8
+    assert all("timed out after 2 s" in m or "2 s total deadline" in m for m in messages)
+    started = time.monotonic()
+    with pytest.raises(StatusFetchError, match=r"timed out after 0\.5 s"):
+        HttpSource(DEV)(urls[0], timeout=0.5)
+    assert time.monotonic() - started < 2.0
+
+
 # ------------------------------------------------------------------------------ CLI
 
 
@@ -1145,6 +1179,14 @@ def test_cli_verify_status_options(server: Server, tmp_path: Path) -> None:
         "vc.json", "--trust", "trust.json", *cached[4:], "--max-age", "0", cwd=tmp_path
     )
     assert "[FAIL] status.suspension: suspended" in summary.stdout
+
+    # issue 9 section 4: two days later the offline copy is too old to count (--max-stale 1d)
+    later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    too_old = vcissue(*cached, "--max-age", "0", "--now", later, cwd=tmp_path)
+    assert too_old.returncode == 4, too_old.stdout
+    assert "a copy may be relied on" in checks(too_old)["status.suspension"]["message"]
+    allowed = vcissue(*cached, "--max-age", "0", "--max-stale", "3d", "--now", later, cwd=tmp_path)
+    assert allowed.returncode == 1  # the 2-day-old copy counts again: suspended
 
 
 @pytest.mark.parametrize(

@@ -168,6 +168,7 @@ def js_sign(
     secret_key_multibase: str,
     suite: str,
     created: str | None = None,
+    no_created: bool = False,
     controller: str | None = None,
     key_id: str | None = None,
     allow_test_contexts: bool = False,
@@ -176,7 +177,9 @@ def js_sign(
 
     ``secret_key_multibase`` is an Ed25519 private Multikey (header 0x8026 and the 32-byte
     seed, as in the W3C vectors' ``privateKeyMultibase`` and vcissue's keys; the 64-byte
-    seed||public form of Ed25519Multikey.generate() works too). ``controller`` defaults to
+    seed||public form of Ed25519Multikey.generate() works too). A credential that already
+    has a proof gets one more (a proof set). ``no_created`` leaves ``created`` out.
+    ``controller`` defaults to
     ``did:key:<public_key_multibase>``, ``key_id`` to ``<controller>#<public_key_multibase>``.
     Raises JsStackError if the JS stack refuses to sign (e.g. JSON-LD safe mode).
     """
@@ -201,6 +204,8 @@ def js_sign(
         ]
         if created is not None:
             args += ["--created", created]
+        if no_created:
+            args.append("--no-created")
         if allow_test_contexts:
             args.append("--allow-test-contexts")
         out = _node("sign.mjs", *args)

@@ -118,3 +118,16 @@ def test_appeals_are_decided_by_someone_outside_the_decision(service: Service) -
     assert [a["appealId"] for a in listed] == [second]
     wrong = service.call("POST", "/appeals", {**appeal, "subject": "urn:uuid:x"}, key="operator")
     assert wrong.status == 404
+
+
+def test_refused_characters_in_governance_bodies_and_ids(service: Service) -> None:
+    vc = issued(service)
+    bad = {"about": "a\u0000b", "complainant": "c", "credentialId": vc["id"]}
+    reply = service.call("POST", "/complaints", bad, key="operator")
+    assert reply.status == 422 and "control character" in reply.json()["detail"]
+    assert service.call("POST", "/decisions/x%00y/approve", {}, key="approver-1").status == 404
+    decide = service.call("POST", "/appeals/x%00y/decide", {"outcome": "upheld"}, key="approver-1")
+    assert decide.status == 404
+    dup = b'{"outcome": "dismissed", "outcome": "upheld"}'
+    reply = service.call("POST", "/complaints/x/close", raw=dup, key="operator")
+    assert reply.status == 422 and "duplicate" in reply.json()["detail"]

@@ -23,6 +23,7 @@ VcissueError                  vcissue-error
 +-- CanonicalizationError     canonicalization-failed
 |   +-- WorkLimitError        work-limit
 +-- ProofError                proof-invalid
+|   +-- ProofExpiredError     proof-expired
 +-- KeyMaterialError          key-material
 +-- DidError                  did-unresolvable
 +-- CredentialError           credential-invalid

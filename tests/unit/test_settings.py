@@ -3,6 +3,7 @@ safe defaults, typos refused."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,15 @@ def test_defaults_are_the_safe_ones(tmp_path: Path) -> None:
     assert settings.publish_dir == tmp_path / "public" / "status-lists"  # changes republish
     config.write_text('[status]\npublish_dir = ""\n')
     assert load_settings(config, env={}).publish_dir is None  # served from the store only
+    assert settings.issuer_settings().list_validity == timedelta(days=30)  # = snapshot age
+
+
+def test_list_validity_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "vcissue.toml"
+    config.write_text('[status]\nlist_validity = "PT12H"\n')
+    assert load_settings(config, env={}).issuer_settings().list_validity == timedelta(hours=12)
+    env = {"VCISSUE_STATUS_LIST_VALIDITY": "P1W"}
+    assert load_settings(config, env=env).list_validity == timedelta(weeks=1)
 
 
 @pytest.mark.parametrize(
@@ -99,6 +109,9 @@ def test_defaults_are_the_safe_ones(tmp_path: Path) -> None:
         ("[policy.qualifications.kcs.award]\nrole = 'x'\n", "unknown role"),
         ("[policy.qualifications.kcs.burn]\nrole = 'issuer'\n", "policy.qualifications.kcs"),
         ("[policy]\ndecision_expiry = 'soon'\n", "decision_expiry"),
+        ("[status]\nlist_validity = 'P1M'\n", "weeks, days, hours"),
+        ("[status]\nlist_validity = 'PT5M'\n", "at least ten minutes"),
+        ("[status]\nlist_validity = '1 day'\n", "list_validity"),
     ],
 )
 def test_bad_settings_are_typed_errors(tmp_path: Path, text: str, message: str) -> None:

@@ -127,7 +127,8 @@ def test_missing_or_malformed_proof_fails(signed: dict[str, Any], body: Body) ->
     without = {k: v for k, v in signed.items() if k != "proof"}
     result = verify_credential(without, trust=body.trust, now=NOW)
     assert not result.verified and "no proof" in result.check("proof").message
-    for bad in ([signed["proof"], signed["proof"]], "z123", 7, {"type": "DataIntegrityProof"}):
+    bad_sets = ([], [signed["proof"], "z123"], [signed["proof"], {"type": "DataIntegrityProof"}])
+    for bad in (*bad_sets, "z123", 7, {"type": "DataIntegrityProof"}):
         assert "proof" in failed_ids({**signed, "proof": bad}, body.trust)
     with pytest.raises(VerificationFailed, match="proof"):
         verify_credential(without, trust=body.trust, now=NOW).raise_for_failure()

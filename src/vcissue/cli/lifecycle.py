@@ -193,8 +193,8 @@ def cmd_lifecycle_run(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    count = issuer(args, signs=False).publish()
-    print(f"republished {count} status lists")
+    count = issuer(args).publish()  # signs: lists near their validUntil are renewed first
+    print(f"republished {count} status lists (renewing those near their validUntil)")
     return 0
 
 
@@ -362,13 +362,15 @@ def register(commands: Any) -> None:
         decides=False,
     )
 
-    command(
+    publish = command(
         commands,
         "publish",
-        "republish every signed status list to the publish directory",
+        "renew status lists near their validUntil and republish every one to the publish "
+        "directory (needs the key passphrase)",
         cmd_publish,
         signs=False,
     )
+    passphrase_option(publish)
 
     status = command(
         commands,

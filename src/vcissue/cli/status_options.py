@@ -78,9 +78,15 @@ def add_status_options(parser: argparse.ArgumentParser) -> None:
         type=_duration,
         metavar="AGE",
         help="when a list cannot be fetched, a cached copy up to AGE old still counts "
-        "(default 1d); older: status unknown",
+        "(default 1d); older: status unknown. A list past its own validUntil never counts",
     )
     parser.set_defaults(status_parser=parser)
+
+
+def max_status_age(args: argparse.Namespace) -> timedelta:
+    """How old a kept copy of a list may be and still count: ``--max-stale`` (default 1d),
+    for the cache and for the verification alike."""
+    return DEFAULT_MAX_STALE if args.max_stale is None else args.max_stale
 
 
 def status_source(args: argparse.Namespace) -> StatusListSource | None:

@@ -12,7 +12,7 @@ from ..keystore import KeyStore
 from ..strictjson import parse_json
 from ..verify import TrustedIssuer, TrustList, Verdict, VerificationResult, verify_credential
 from .common import EXIT_INVALID, EXIT_OK, EXIT_STATUS_UNKNOWN, parse_moment
-from .status_options import add_status_options, status_source
+from .status_options import add_status_options, max_status_age, status_source
 
 __all__ = ["register", "summarise"]
 
@@ -71,6 +71,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         trust=load_trust(args.trust or [], args.trust_keys or []),
         now=parse_moment(args.now),
         status_lists=status_source(args),
+        max_status_age=max_status_age(args),
     )
     print(json.dumps(result.to_json(), indent=2) if args.json else summarise(result))
     return exit_code(result)

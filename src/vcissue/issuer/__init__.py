@@ -8,6 +8,7 @@ distinct approvers, expiry), ``cases`` (complaints and appeals). ``Issuer`` is a
 
 from .cases import APPEALABLE, Appeal, Cases, Complaint
 from .core import (
+    DEFAULT_LIST_VALIDITY,
     AuditCheck,
     BatchReport,
     IssuedCredential,
@@ -19,6 +20,7 @@ from .decisions import DecisionOutcome, LifecycleReport
 
 __all__ = [
     "APPEALABLE",
+    "DEFAULT_LIST_VALIDITY",
     "Appeal",
     "AuditCheck",
     "BatchReport",

@@ -28,7 +28,7 @@ from .. import proofs
 from ..errors import NotPermitted, PolicyError, UnknownCredentialError
 from ..governance.principals import SYSTEM, Principal, identity
 from ..store.records import CaseRecord, CredentialRecord, Tx
-from .core import IssuedCredential, _Work
+from .core import IssuedCredential, _texts, _Work, storable
 from .decisions import DecisionOutcome, Decisions
 
 __all__ = ["APPEALABLE", "Appeal", "Cases", "Complaint"]
@@ -101,7 +101,7 @@ class Cases(Decisions):
         return str(uuid.UUID(bytes=self._rng.randbytes(16), version=4))
 
     def _case(self, tx: Tx, case_id: str, kind: str, *, for_update: bool = False) -> CaseRecord:
-        case = tx.get_case(case_id, for_update=for_update)
+        case = tx.get_case(case_id, for_update=for_update) if storable(case_id) else None
         if case is None or case.kind != kind:
             raise UnknownCredentialError(f"no {kind} {case_id!r}")
         return case
@@ -123,6 +123,7 @@ class Cases(Decisions):
         suspension of ``subject`` (a suspension decision linked to the complaint)."""
         if not about.strip() or not complainant.strip():
             raise PolicyError("a complaint needs what it is about and who made it")
+        _texts(about=about, complainant=complainant, credential_id=subject)
         if not by.has("operator"):
             raise NotPermitted(f"{by.id!r} may not register complaints (operator role)")
         if interim_suspension_until is not None and subject is None:
@@ -192,6 +193,7 @@ class Cases(Decisions):
         decision under its policy; ``sanction`` in the complaint's data names it)."""
         if outcome not in ("dismissed", "upheld"):
             raise PolicyError("a complaint is dismissed or upheld")
+        _texts(note=note)
         complaint = self.complaint(case_id)
         if complaint.state != "open":
             raise PolicyError(f"complaint {case_id} is {complaint.state}")
@@ -283,6 +285,7 @@ class Cases(Decisions):
             raise PolicyError(f"an appeal is against one of {', '.join(APPEALABLE)}")
         if not grounds.strip() or not appellant.strip():
             raise PolicyError("an appeal needs its grounds and who lodges it")
+        _texts(grounds=grounds, appellant=appellant, subject=subject)
         case_id = self._case_id()
 
         def fn(work: _Work) -> None:
@@ -359,6 +362,7 @@ class Cases(Decisions):
         in the decision appealed against."""
         if outcome not in ("upheld", "dismissed"):
             raise PolicyError("an appeal is upheld or dismissed")
+        _texts(note=note)
         if not by.has("approver"):
             raise NotPermitted(f"{by.id!r} may not decide appeals (approver role)")
 

@@ -58,10 +58,11 @@ from ..errors import (
     PolicyError,
     StoreError,
     UnknownCredentialError,
+    VcissueError,
 )
 from ..governance.policies import Policies
 from ..keys import SigningKey
-from ..model import Award, Qualification
+from ..model import Award, Qualification, check_text, text_problem
 from ..ports import Clock, ListPublisher, RandomSource
 from ..status import (
     MIN_BITS,
@@ -90,12 +91,23 @@ SUSPENSION = StatusPurpose.SUSPENSION.value
 _CHANGEABLE = ("active", "suspended")
 
 
+DEFAULT_LIST_VALIDITY = timedelta(days=30)
+"""How long a signed status list credential is valid (its ``validUntil``): a copy of a list
+can be replayed for at most this long after a revocation. Thirty days, because the offline
+verifier page must be able to use the snapshot it carries for as long as the bundle's
+maximum snapshot age (``[verifier] max_snapshot_age_days``, 30): a shorter validity would
+make every offline check STATUS UNKNOWN after it. Live verifiers always read the current
+list. Every change re-signs the list, and ``Issuer.publish`` / ``run_lifecycle`` (and the
+service, when it serves a list) renew each list once less than half of it is left."""
+
+
 @dataclass(frozen=True)
 class IssuerSettings:
     status_base_url: str  # lists live at {status_base_url}/{purpose}-{n}
     list_size: int = MIN_BITS
     suite: str = proofs.DEFAULT_SUITE
     policies: Policies = field(default_factory=Policies)
+    list_validity: timedelta = DEFAULT_LIST_VALIDITY
 
     def __post_init__(self) -> None:
         base = self.status_base_url
@@ -105,6 +117,10 @@ class IssuerSettings:
             raise PolicyError("status_base_url must not end in '/' or carry a query or fragment")
         if self.list_size < MIN_BITS or self.list_size % 8:
             raise PolicyError(f"list_size must be a multiple of 8 and at least {MIN_BITS}")
+        if not isinstance(self.list_validity, timedelta) or self.list_validity < timedelta(
+            minutes=10
+        ):
+            raise PolicyError("list_validity must be a duration of at least 10 minutes")
         proofs.suite_named(self.suite)
 
 
@@ -227,6 +243,11 @@ class IssuerCore:
         self.publisher = publisher
 
     @property
+    def signs(self) -> bool:
+        """Whether this desk has its key (else it is read-only)."""
+        return self._key is not None
+
+    @property
     def key(self) -> SigningKey:
         if self._key is None:
             raise KeyMaterialError("this issuer was opened without its key (read-only)")
@@ -244,6 +265,8 @@ class IssuerCore:
             raise CredentialError(f"unknown qualification {qualification_id!r}") from None
 
     def get(self, credential_id: str) -> CredentialRecord:
+        if not isinstance(credential_id, str) or text_problem(credential_id) is not None:
+            raise UnknownCredentialError(f"no credential {credential_id!r}")
         record = self.store.read(lambda tx: tx.get_credential(credential_id))
         if record is None:
             raise UnknownCredentialError(f"no credential {credential_id!r}")
@@ -299,6 +322,8 @@ class IssuerCore:
 
     def status_list(self, list_id: str) -> StatusListRecord | None:
         """The stored list (its signed credential in ``published_json``), if there is one."""
+        if not isinstance(list_id, str) or text_problem(list_id) is not None:
+            return None  # no list has such a URL (and PostgreSQL cannot even look it up)
         return self.store.read(lambda tx: tx.get_list(list_id))
 
     def status_lists(self) -> list[StatusListRecord]:
@@ -445,7 +470,12 @@ class IssuerCore:
 
     def _sign_list(self, list_id: str, purpose: str, bits: Bitstring, now: datetime) -> str:
         unsigned = status_list_credential(
-            list_id, purpose, bits, issuer=self.profile.id, valid_from=now
+            list_id,
+            purpose,
+            bits,
+            issuer=self.profile.id,
+            valid_from=now,
+            valid_until=now + self.settings.list_validity,
         )
         signed = proofs.sign(unsigned, self.key, created=now, suite=self.settings.suite)
         return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
@@ -767,13 +797,84 @@ class IssuerCore:
     # --- publishing -------------------------------------------------------------------
 
     def publish(self) -> int:
-        """Republish every list's signed credential from the store; returns how many."""
+        """Renew the lists that need it (when this desk has its key), then republish every
+        list's signed credential from the store; returns how many were published."""
+        if self._key is not None:
+            self.renew_lists()
         lists = self.store.read(lambda tx: tx.lists())
         changes = {item.id: item.published_json for item in lists if item.published_json}
         self.publisher.publish(changes)
         return len(changes)
 
+    def renew_lists(self, list_ids: Iterable[str] | None = None) -> list[str]:
+        """Re-sign (bits unchanged, a new ``validFrom``/``validUntil``) every list, or those
+        of ``list_ids``, with less than half of its validity left; one transaction. The
+        publisher gets the renewed lists after commit. Returns the renewed list URLs."""
+        wanted = None if list_ids is None else set(list_ids)
+        now = self.now()
+        due = self.store.read(
+            lambda tx: [
+                r.id
+                for r in tx.lists()
+                if (wanted is None or r.id in wanted) and self.needs_renewal(r, now)
+            ]
+        )
+        if not due:
+            return []  # the common case: no write transaction at all
+
+        def fn(work: _Work) -> list[str]:
+            renewed = []
+            for record in work.tx.lists():
+                if wanted is not None and record.id not in wanted:
+                    continue
+                if not self.needs_renewal(record, work.now):
+                    continue
+                current = work.tx.get_list(record.id, for_update=True)
+                if current is None or not self.needs_renewal(current, work.now):
+                    continue  # another writer renewed it meanwhile
+                bits = Bitstring.from_bytes(current.bits, min_bits=1)
+                signed = self._sign_list(current.id, current.purpose, bits, work.now)
+                work.tx.save_list(
+                    current.id,
+                    bits=current.bits,
+                    version=current.version + 1,
+                    full=current.full,
+                    published_json=signed,
+                    published_at=work.now,
+                )
+                work.changes[current.id] = signed
+                renewed.append(current.id)
+            return renewed
+
+        result: list[str] = self._change(fn)
+        return result
+
+    def needs_renewal(self, record: StatusListRecord, now: datetime) -> bool:
+        """Whether the list's signed credential has less than half its validity left."""
+        if record.published_json is None:
+            return True
+        try:
+            until = json.loads(record.published_json).get("validUntil")
+            expires = proofs.parse_datetime(until)
+        except (ValueError, AttributeError, VcissueError):
+            return True  # no (readable) validUntil: a list signed before lists had one
+        return expires - now < self.settings.list_validity / 2
+
 
 def _reason(reason: object) -> None:
     if not isinstance(reason, str) or not reason.strip():
         raise PolicyError("a reason is required")
+    check_text(reason, "reason")
+
+
+def storable(value: object) -> bool:
+    """Whether ``value`` can be an id in the store (text without refused characters): an
+    id that cannot is unknown, and PostgreSQL could not even look it up."""
+    return isinstance(value, str) and text_problem(value) is None
+
+
+def _texts(**values: str | None) -> None:
+    """Stored text (actors, reasons, references, ids) without refused characters
+    (``vcissue.model.text``): the same CredentialError in front of every store."""
+    for name, value in values.items():
+        check_text(value, name.replace("_", " "))

@@ -31,7 +31,7 @@ from ..governance.policies import Policy
 from ..governance.principals import SYSTEM, Principal, identity
 from ..model import Award
 from ..store.records import CaseRecord, Tx
-from .core import BatchReport, IssuedCredential, IssuerCore, _Work
+from .core import BatchReport, IssuedCredential, IssuerCore, _texts, _Work, storable
 
 __all__ = ["DecisionOutcome", "Decisions", "LifecycleReport"]
 
@@ -221,6 +221,7 @@ class Decisions(IssuerCore):
     ) -> DecisionOutcome:
         if not isinstance(reason, str) or not reason.strip():
             raise PolicyError("a reason is required")  # before the lookup: input first
+        _texts(reason=reason, credential_id=credential_id)
         record = self.get(credential_id)
         encoded = {
             name: proofs.format_datetime(value) if isinstance(value, datetime) else value
@@ -236,6 +237,7 @@ class Decisions(IssuerCore):
 
     def approve(self, case_id: str, *, by: Principal, note: str = "") -> DecisionOutcome:
         """``by``'s approval of a pending decision; the effect happens with the last one."""
+        _texts(note=note)
         outcome: DecisionOutcome = self._change(lambda work: self._vote(work, case_id, by, note))
         if outcome.state == "expired":
             raise PolicyError(f"decision {case_id} expired before it was approved")
@@ -245,6 +247,7 @@ class Decisions(IssuerCore):
         """Close a pending decision without effect (a refused award can be appealed)."""
         if not reason.strip():
             raise PolicyError("a rejection needs a reason")
+        _texts(reason=reason)
 
         def fn(work: _Work) -> DecisionOutcome:
             case = self._pending(work, case_id)
@@ -270,7 +273,7 @@ class Decisions(IssuerCore):
 
     def decision(self, case_id: str) -> DecisionOutcome:
         def read(tx: Tx) -> DecisionOutcome:
-            case = tx.get_case(case_id)
+            case = tx.get_case(case_id) if storable(case_id) else None
             if case is None or case.kind != "decision":
                 raise UnknownCredentialError(f"no decision {case_id!r}")
             return self._outcome(tx, case)
@@ -329,6 +332,7 @@ class Decisions(IssuerCore):
         approval only when ``by`` is entitled to give one (an assessor's is not)."""
         if not isinstance(reason, str) or not reason.strip():
             raise PolicyError("a reason is required")
+        _texts(reason=reason, credential_id=subject, reference=batch_key)
         policy = self.settings.policies.of(kind, qualification_id)
         if not queue:
             self._require_role(by, policy, kind)
@@ -409,7 +413,7 @@ class Decisions(IssuerCore):
         )
 
     def _pending(self, work: _Work, case_id: str) -> CaseRecord:
-        case = work.tx.get_case(case_id, for_update=True)
+        case = work.tx.get_case(case_id, for_update=True) if storable(case_id) else None
         if case is None or case.kind != "decision":
             raise UnknownCredentialError(f"no decision {case_id!r}")
         if case.state != "pending":

@@ -25,8 +25,10 @@ from .scheme import (
     SubjectKind,
     Unit,
 )
+from .text import REFUSED_CHARACTERS, check_text, text_problem
 
 __all__ = [
+    "REFUSED_CHARACTERS",
     "AssessmentCriterion",
     "AssessmentMethod",
     "Award",
@@ -38,9 +40,11 @@ __all__ = [
     "Qualification",
     "SubjectKind",
     "Unit",
+    "check_text",
     "load_qualification",
     "parse_duration",
     "qualification_from_dict",
     "qualification_schema",
     "qualification_to_dict",
+    "text_problem",
 ]

@@ -10,6 +10,7 @@ from typing import cast
 from ..errors import CredentialError
 from .duration import aware_utc
 from .scheme import SUBJECT_KINDS, URI_RE, Qualification, SubjectKind, Unit
+from .text import check_text
 
 __all__ = ["PREVIOUS_RELATIONS", "Award", "EvidenceRef", "Holder"]
 
@@ -28,6 +29,8 @@ class Holder:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise CredentialError("holder name must not be empty")
+        check_text(self.name, "holder name")
+        check_text(self.id, "holder id")
         if self.id is not None and (not isinstance(self.id, str) or not URI_RE.fullmatch(self.id)):
             raise CredentialError(f"holder id must be a DID or URI, got {self.id!r}")
         if self.kind not in SUBJECT_KINDS:
@@ -45,6 +48,9 @@ class EvidenceRef:
     description: str = ""
 
     def __post_init__(self) -> None:
+        check_text(self.id, "evidence id")
+        check_text(self.name, "evidence name")
+        check_text(self.description, "evidence description")
         if not isinstance(self.id, str) or not URI_RE.fullmatch(self.id):
             raise CredentialError(f"evidence id must be a URL or URN, got {self.id!r}")
         if not isinstance(self.name, str) or not self.name.strip():
@@ -91,6 +97,8 @@ class Award:
             raise CredentialError("result must not be empty")
         if not isinstance(self.scope, str):
             raise CredentialError("scope must be a string")
+        check_text(self.result, "result")
+        check_text(self.scope, "scope")
         if self.expires is not None:
             object.__setattr__(self, "expires", aware_utc(self.expires, "expires"))
         if self.expiry <= self.awarded:
@@ -101,6 +109,8 @@ class Award:
         limitations = _as_tuple(self.limitations, "limitations")
         if not all(isinstance(item, str) and item.strip() for item in limitations):
             raise CredentialError("each limitation must be a non-empty string")
+        for item in limitations:
+            check_text(item, "a limitation")
         object.__setattr__(self, "limitations", limitations)
         evidence = _as_tuple(self.evidence, "evidence")
         if not all(isinstance(item, EvidenceRef) for item in evidence):
@@ -112,6 +122,7 @@ class Award:
                 f"not {self.previous_relation!r}"
             )
         previous = self.previous_credential
+        check_text(previous, "previous credential")
         if previous is not None and (
             not isinstance(previous, str) or not URI_RE.fullmatch(previous)
         ):

@@ -18,7 +18,8 @@ class EddsaJcs2022:
     def canonicalize(self, document: Mapping[str, Any], contexts: ContextSet) -> bytes:
         # JCS signs bytes, not meaning, but the @context still has to be one we know:
         # a verifier that reads the document as JSON-LD must get the same meaning.
-        check_contexts(document.get("@context"), contexts)
+        if "@context" in document:
+            check_contexts(document["@context"], contexts)
         try:
             return bytes(rfc8785.dumps(document))
         except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as error:

@@ -45,10 +45,18 @@ class HashData:
         return self.config_hash + self.document_hash
 
 
-def proof_config(proof: Mapping[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
-    """Proof options minus proofValue, under the document's @context."""
+def proof_config(
+    proof: Mapping[str, Any], document: Mapping[str, Any], *, carries_context: bool = False
+) -> dict[str, Any]:
+    """Proof options minus proofValue.
+
+    eddsa-rdfc-2022 (3.2.5) puts them under the document's @context. eddsa-jcs-2022
+    (``carries_context``) hashes the options as they are: the signer copied the document's
+    @context into the proof (3.3.5), and a verifier must hash what was signed, not a
+    reconstruction (3.3.2 step 4).
+    """
     config = {key: value for key, value in proof.items() if key != "proofValue"}
-    if "@context" in document:
+    if not carries_context and "@context" in document:
         config["@context"] = document["@context"]
     return config
 
@@ -60,6 +68,8 @@ def hash_data(
     contexts: ContextSet,
 ) -> HashData:
     return HashData(
-        canonical_config=suite.canonicalize(proof_config(proof, unsecured), contexts),
+        canonical_config=suite.canonicalize(
+            proof_config(proof, unsecured, carries_context=suite.proof_carries_context), contexts
+        ),
         canonical_document=suite.canonicalize(unsecured, contexts),
     )

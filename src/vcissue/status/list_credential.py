@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +28,7 @@ __all__ = [
     "StatusPurpose",
     "parse_status_entries",
     "parse_status_entry",
+    "read_credential_status",
     "read_status_list_credential",
     "status_entry",
     "status_list_credential",
@@ -41,6 +42,7 @@ ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
 VC_TYPE = "VerifiableCredential"
+_MAX_TTL_MS = 100 * 365 * 86_400_000  # longer is "forever" (and would overflow timedelta)
 _INDEX = re.compile(r"[0-9]{1,20}")
 _ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 
@@ -147,17 +149,42 @@ def parse_status_entry(obj: object) -> StatusEntry:
     return StatusEntry(list_url, int(raw_index), purpose, entry_id)
 
 
-def parse_status_entries(credential_status: object) -> list[StatusEntry]:
-    """``credentialStatus`` (one entry or a list of them) as parsed entries."""
+def _status_items(credential_status: object) -> list[object]:
     if isinstance(credential_status, Mapping):
-        return [parse_status_entry(credential_status)]
+        return [credential_status]
     if not isinstance(credential_status, list):
         raise StatusListError("credentialStatus must be an object or a list of objects")
     if not credential_status:
         raise StatusListError("credentialStatus must not be an empty list")
     if len(credential_status) > MAX_STATUS_ENTRIES:
         raise StatusListError(f"more than {MAX_STATUS_ENTRIES} credentialStatus entries")
-    return [parse_status_entry(entry) for entry in credential_status]
+    return list(credential_status)
+
+
+def parse_status_entries(credential_status: object) -> list[StatusEntry]:
+    """``credentialStatus`` (one entry or a list of them) as parsed entries."""
+    return [parse_status_entry(entry) for entry in _status_items(credential_status)]
+
+
+def read_credential_status(credential_status: object) -> tuple[list[StatusEntry], list[str]]:
+    """The entries a verifier checks, and the other purposes it leaves alone.
+
+    A ``BitstringStatusListEntry`` whose ``statusPurpose`` is neither revocation nor
+    suspension (the spec's ``refresh`` and ``message``, or an extension's purpose) says
+    nothing about whether the credential may be relied on: it is returned by purpose
+    for the report, not checked and not an error. Anything else that is wrong with an
+    entry raises ``StatusListError`` as ``parse_status_entry`` does.
+    """
+    entries: list[StatusEntry] = []
+    others: list[str] = []
+    for item in _status_items(credential_status):
+        if isinstance(item, Mapping) and _has_type(item.get("type"), ENTRY_TYPE):
+            purpose = item.get("statusPurpose")
+            if isinstance(purpose, str) and purpose and purpose not in _PURPOSE_VALUES:
+                others.append(purpose)
+                continue
+        entries.append(parse_status_entry(item))
+    return entries, others
 
 
 # ------------------------------------------------------------------ status list credential
@@ -234,6 +261,8 @@ class StatusList:
     valid_from: datetime | None
     valid_until: datetime | None
     issuer_id: str
+    ttl: timedelta | None = None
+    """The list's ``ttl`` (spec 2.2: milliseconds a copy may be cached), when it has one."""
 
     @property
     def purpose(self) -> StatusPurpose:
@@ -312,7 +341,18 @@ def read_status_list_credential(
     if not isinstance(encoded, str):
         raise StatusListError("the status list has no encodedList string")
     bitstring = Bitstring.decode(encoded, max_bits=max_bits, min_bits=min_bits)
-    return StatusList(list_url, purposes, bitstring, valid_from, valid_until, issuer_id)
+    ttl = subject.get("ttl")
+    if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 0):
+        raise StatusListError(f"ttl must be a whole number of milliseconds >= 0, not {ttl!r}")
+    return StatusList(
+        list_url,
+        purposes,
+        bitstring,
+        valid_from,
+        valid_until,
+        issuer_id,
+        None if ttl is None else timedelta(milliseconds=min(ttl, _MAX_TTL_MS)),
+    )
 
 
 def _list_purposes(value: object) -> tuple[StatusPurpose, ...]:

@@ -10,6 +10,8 @@ from ..strictjson import MAX_DEPTH
 from .checks import (
     ALL_CHECKS,
     DEFAULT_CLOCK_SKEW,
+    DEFAULT_MAX_STATUS_AGE,
+    DEFAULT_STATUS_DEADLINE,
     MAX_CREDENTIAL_BYTES,
     parse_credential,
     verify_credential,
@@ -21,6 +23,8 @@ from .trust import TrustedIssuer, TrustList
 __all__ = [
     "ALL_CHECKS",
     "DEFAULT_CLOCK_SKEW",
+    "DEFAULT_MAX_STATUS_AGE",
+    "DEFAULT_STATUS_DEADLINE",
     "MAX_CREDENTIAL_BYTES",
     "MAX_DEPTH",
     "Check",

@@ -27,22 +27,35 @@ from ..errors import (
     DidError,
     MalformedInput,
     ProofError,
+    ProofExpiredError,
     VcissueError,
     WorkLimitError,
 )
 from ..jsonld import VC_V2, ContextSet, check_contexts, check_json_bounds, expand
 from ..ports import StatusListSource
-from ..status import parse_status_entries
+from ..status import StatusList, read_credential_status, status_of
 from ..strictjson import MAX_BYTES, MAX_DEPTH, parse_object
-from .lists import status_bit
+from .lists import accept_list, fetch_lists
 from .result import Check, Outcome, Report, Verdict, VerificationResult
 from .trust import TrustList
 
-__all__ = ["ALL_CHECKS", "DEFAULT_CLOCK_SKEW", "parse_credential", "verify_credential"]
+__all__ = [
+    "ALL_CHECKS",
+    "DEFAULT_CLOCK_SKEW",
+    "DEFAULT_MAX_STATUS_AGE",
+    "DEFAULT_STATUS_DEADLINE",
+    "parse_credential",
+    "verify_credential",
+]
 
 MAX_CREDENTIAL_BYTES = MAX_BYTES
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
+DEFAULT_MAX_STATUS_AGE = timedelta(days=1)
+"""How old a kept copy of a status list (a cache's, a snapshot's) may be and still count."""
+DEFAULT_STATUS_DEADLINE = 10.0
+"""Seconds for all of one verification's status list fetches together."""
 OB_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
+RDFC = "eddsa-rdfc-2022"
 ALL_CHECKS = (
     "context",
     "structure",
@@ -74,14 +87,22 @@ def verify_credential(
     contexts: ContextSet | None = None,
     max_clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
     status_lists: StatusListSource | None = None,
+    max_status_age: timedelta = DEFAULT_MAX_STATUS_AGE,
+    status_deadline: float = DEFAULT_STATUS_DEADLINE,
 ) -> VerificationResult:
     """Run every check; a bad credential gives failed checks, never an exception.
 
     Without ``status_lists`` the status is reported as not checked (verdict
-    STATUS_UNKNOWN when the credential carries status entries).
+    STATUS_UNKNOWN when the credential carries revocation or suspension entries).
+    With it, each list URL is asked for once, all concurrently, within
+    ``status_deadline`` seconds in total (see ``verify.lists``); a list the source hands
+    back as a ``StatusListCopy`` older than ``max_status_age`` (default one day), or a
+    list past its own ``validUntil``, is "could not check" (STATUS_UNKNOWN), never VALID.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    if max_status_age < timedelta(0) or not status_deadline > 0:
+        raise ValueError("max_status_age must be >= 0 and status_deadline > 0")
     contexts = contexts or ContextSet.bundled()
     report = Report()
     try:
@@ -97,10 +118,10 @@ def verify_credential(
 
     _check_context(vc, contexts, report)
     _check_structure(vc, report)
-    check = _check_proof(vc, trust, contexts, report)
-    _check_issuer(vc, check, trust, report)
+    found = _check_proof(vc, trust, contexts, now - max_clock_skew, report)
+    _check_issuer(vc, found, trust, report)
     _check_validity(vc, now, max_clock_skew, report)
-    _check_status(vc, report, status_lists, trust, contexts, now)
+    _check_status(vc, report, status_lists, trust, contexts, now, max_status_age, status_deadline)
     return report.result(vc)
 
 
@@ -110,7 +131,8 @@ def _check_context(vc: Mapping[str, Any], contexts: ContextSet, report: Report) 
         if urls[0] != VC_V2:
             raise ContextError(f"the first @context must be {VC_V2}")
         proof = vc.get("proof")
-        if not (isinstance(proof, Mapping) and proof.get("cryptosuite") == "eddsa-rdfc-2022"):
+        found = proof if isinstance(proof, list) else [proof]
+        if not all(isinstance(p, Mapping) and p.get("cryptosuite") == RDFC for p in found):
             # eddsa-rdfc-2022 expands while canonicalising; other suites need it here.
             expand({k: v for k, v in vc.items() if k != "proof"}, contexts)
     except (ContextError, CanonicalizationError) as error:
@@ -167,41 +189,60 @@ def issuer_id(vc: Mapping[str, Any]) -> str | None:
 
 
 def _check_proof(
-    vc: Mapping[str, Any], trust: TrustList, contexts: ContextSet, report: Report
-) -> proofs.ProofCheck | None:
+    vc: Mapping[str, Any], trust: TrustList, contexts: ContextSet, now: datetime, report: Report
+) -> tuple[proofs.ProofCheck, ...]:
     if report.outcome("context") is Outcome.FAILED:
         report.skipped("proof", "not run: the contexts are not acceptable")
-        return None
+        return ()
     try:
-        found = proofs.verify_proof(vc, trust.resolve_key, contexts=contexts)
+        found = proofs.verify_proofs(vc, trust.resolve_key, contexts=contexts, now=now)
     except ContextError as error:
         report.replace(Check("context", Outcome.FAILED, str(error), True, Verdict.FORGED))
         report.skipped("proof", "not run: the document is not well-formed JSON-LD")
-        return None
+        return ()
     except DidError as error:
         # a key nobody on the trust list vouches for: forged if it claims a trusted issuer
         issuer = issuer_id(vc)
         verdict = Verdict.FORGED if issuer in trust.issuers else Verdict.NOT_TRUSTED
         report.failed("proof", str(error), verdict)
-        return None
+        return ()
+    except ProofExpiredError as error:
+        report.failed("proof", str(error), Verdict.EXPIRED)
+        return ()
     except (ProofError, CanonicalizationError, CredentialError) as error:
         report.failed("proof", str(error), Verdict.FORGED)
-        return None
-    report.passed("proof", f"{found.cryptosuite} signature valid, key {found.verification_method}")
+        return ()
+    if len(found) == 1 and not isinstance(vc.get("proof"), list):
+        report.passed("proof", found[0].describe())
+    else:
+        each = "; ".join(f"[{i}] {check.describe()}" for i, check in enumerate(found))
+        report.passed("proof", f"proof set of {len(found)}, every proof verified: {each}")
     return found
 
 
 def _check_issuer(
-    vc: Mapping[str, Any], check: proofs.ProofCheck | None, trust: TrustList, report: Report
+    vc: Mapping[str, Any],
+    found: tuple[proofs.ProofCheck, ...],
+    trust: TrustList,
+    report: Report,
 ) -> None:
     issuer = issuer_id(vc)
-    if check is None:
+    controllers = list(dict.fromkeys(check.controller for check in found))
+    if not found:
         report.skipped("issuer.binding", "not run: no valid proof")
-    elif check.controller != issuer:
+    elif issuer not in controllers:
+        names = ", ".join(repr(c) for c in controllers)
         report.failed(
             "issuer.binding",
-            f"issuer {issuer!r} is not the controller {check.controller!r} of the signing key",
+            f"issuer {issuer!r} is not the controller {names} of the signing key"
+            if len(controllers) == 1
+            else f"issuer {issuer!r} controls none of the signing keys ({names})",
             Verdict.FORGED,
+        )
+    elif len(controllers) > 1:
+        others = ", ".join(c for c in controllers if c != issuer)
+        report.passed(
+            "issuer.binding", f"the issuer controls a signing key (other proofs by {others})"
         )
     else:
         report.passed("issuer.binding", "the issuer controls the signing key")
@@ -243,6 +284,8 @@ def _check_status(
     trust: TrustList,
     contexts: ContextSet,
     now: datetime,
+    max_age: timedelta,
+    deadline: float,
 ) -> None:
     if "credentialStatus" not in vc:
         report.skipped("status", "not needed: the credential carries no credentialStatus")
@@ -255,19 +298,42 @@ def _check_status(
             "status", "not run: only a genuine credential from a trusted issuer has a status"
         )
         return
-    if source is None:
-        report.skipped("status", "not checked: no status list source given", Verdict.STATUS_UNKNOWN)
-        return
     try:
-        entries = parse_status_entries(vc["credentialStatus"])
+        entries, others = read_credential_status(vc["credentialStatus"])
     except VcissueError as error:
         report.failed("status", f"credentialStatus: {error}", Verdict.STATUS_UNKNOWN)
         return
+    for purpose in dict.fromkeys(others):
+        report.skipped(
+            f"status.{_purpose_id(purpose)}",
+            f"not checked: statusPurpose {purpose[:60]!r} does not bear on whether the "
+            "credential may be relied on (vcissue acts on revocation and suspension)",
+        )
+    if not entries:
+        report.skipped("status", "not needed: no revocation or suspension entry")
+        return
+    if source is None:
+        report.skipped("status", "not checked: no status list source given", Verdict.STATUS_UNKNOWN)
+        return
+    issuer = issuer_id(vc)
+    delivered = fetch_lists(source, [entry.list_url for entry in entries], deadline)
+    accepted: dict[str, tuple[StatusList, str] | Exception] = {}
+    for url, answer in delivered.items():
+        try:
+            if isinstance(answer, Exception):
+                raise answer
+            accepted[url] = accept_list(url, answer, issuer, trust, contexts, now, max_age)
+        except (VcissueError, OSError) as error:
+            accepted[url] = error
     for entry in entries:
         check_id = f"status.{entry.purpose.value}"
         state = "revoked" if entry.purpose.value == "revocation" else "suspended"
         try:
-            set_bit, origin = status_bit(entry, issuer_id(vc), source, trust, contexts, now)
+            found = accepted[entry.list_url]
+            if isinstance(found, Exception):
+                raise found
+            status_list, origin = found
+            set_bit = status_of(entry, status_list)
         except (VcissueError, OSError) as error:
             report.failed(
                 check_id,
@@ -282,3 +348,10 @@ def _check_status(
             )
         else:
             report.passed(check_id, f"not {state} (list {entry.list_url}{origin})")
+
+
+def _purpose_id(purpose: str) -> str:
+    cleaned = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in purpose
+    )
+    return cleaned[:40] or "other"

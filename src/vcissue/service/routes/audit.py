@@ -10,11 +10,11 @@ from ...governance.principals import Principal
 from ..auth import role
 from ..problems import documented
 from ..schemas import AuditLog
-from . import AUTH, STORE, Desk, text
+from . import AUTH, STORE, Desk, StrictJsonRoute, text
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
 
 @router.get("/audit", operation_id="getAuditLog", responses=documented(*AUTH, *STORE))

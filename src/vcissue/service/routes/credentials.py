@@ -27,12 +27,12 @@ from ..schemas import (
     VerificationReport,
     VerifyRequest,
 )
-from . import AUTH, BODY, STORE, Desk, aware, text
+from . import AUTH, BODY, STORE, Desk, StrictJsonRoute, aware, text
 
 __all__ = ["router"]
 
 STAFF = ("issuer", "operator", "approver", "auditor")
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
 
 def _issue_body_kind(body: Any) -> str:
@@ -108,6 +108,9 @@ def verify(request: VerifyRequest, http: Request, issuer: Desk) -> VerificationR
 
     def local_list(url: str) -> Mapping[str, Any]:
         record = issuer.status_list(url) if url.startswith(prefix) else None
+        if record is not None and issuer.needs_renewal(record, issuer.now()):
+            issuer.renew_lists([url])
+            record = issuer.status_list(url)
         if record is None or record.published_json is None:
             raise StatusListError(f"{url} is not a status list of this service")
         document: Mapping[str, Any] = json.loads(record.published_json)

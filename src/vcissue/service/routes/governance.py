@@ -23,13 +23,13 @@ from ..schemas import (
     Decision,
     RejectRequest,
 )
-from . import AUTH, BODY, STORE, Desk, aware
+from . import AUTH, BODY, STORE, Desk, StrictJsonRoute, aware
 
 __all__ = ["router"]
 
 STAFF = ("issuer", "operator", "approver", "auditor")
 DECIDERS = ("issuer", "operator", "approver")
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
 
 @router.get("/decisions", operation_id="listDecisions", responses=documented(*AUTH, 422, *STORE))

@@ -12,12 +12,12 @@ from ...errors import UnknownCredentialError
 from ...model import qualification_to_dict
 from ..problems import documented
 from ..schemas import Health, PublicAnswer, QualificationInfo, QualificationSummary
-from . import STORE, Desk
+from . import STORE, Desk, StrictJsonRoute
 
 __all__ = ["router"]
 
 STATUS_LIST_MAX_AGE = 300  # seconds verifiers may cache a list (the spec's default ttl)
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
 
 @router.get("/health", operation_id="health", responses=documented(*STORE))
@@ -44,7 +44,11 @@ def health(issuer: Desk) -> Health:
 def status_list(
     name: str, issuer: Desk, if_none_match: Annotated[str | None, Header()] = None
 ) -> Response:
-    record = issuer.status_list(f"{issuer.settings.status_base_url}/{name}")
+    url = f"{issuer.settings.status_base_url}/{name}"
+    record = issuer.status_list(url)
+    if record is not None and issuer.signs and issuer.needs_renewal(record, issuer.now()):
+        issuer.renew_lists([url])  # less than half its validity left: serve it renewed
+        record = issuer.status_list(url)
     if record is None or record.published_json is None:
         raise HTTPException(404, f"no status list {name!r}")
     etag = f'"{record.version}"'
