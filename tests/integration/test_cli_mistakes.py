@@ -170,6 +170,32 @@ MISTAKES = {
     "unknown command": Mistake(("frobnicate",), 2, "invalid choice"),
     "unknown option": Mistake((*ISSUE, "--colour", "red"), 2, "unrecognized arguments"),
     "a missing required option": Mistake(("suspend", "urn:x", "--days", "3"), 2, "required"),
+    "a --bundle that is no bundle": Mistake(
+        ("verify", "ana.json", "--bundle", "page.html"),
+        3,
+        "[malformed-input]",
+        write("page.html", b"<html><body>hello</body></html>"),
+    ),
+    "a --bundle of another format": Mistake(
+        ("verify", "ana.json", "--bundle", "b.json"),
+        3,
+        "[malformed-input]",
+        write("b.json", b'{"format": "something-else/9"}'),
+    ),
+    "a --bundle with a broken data element": Mistake(
+        ("verify", "ana.json", "--bundle", "page.html"),
+        3,
+        "[malformed-input]",
+        write(
+            "page.html",
+            b'<script type="application/json" id="vcissue-verifier-data">'
+            b'{"format": "vcissue-verifier-bundle/1", "snapshotTime": 5}</script>',
+        ),
+    ),
+    "a --bundle that is missing": Mistake(("verify", "ana.json", "--bundle", "no.html"), 3, "[io]"),
+    "--bundle with --no-status": Mistake(
+        ("verify", "ana.json", "--bundle", "x", "--no-status"), 2, "not allowed with"
+    ),
     "verify with contradictory status options": Mistake(
         ("verify", "ana.json", "--no-status", "--status-http"), 2, "not allowed with"
     ),

@@ -50,6 +50,12 @@ def add_status_options(parser: argparse.ArgumentParser) -> None:
         "--status-http", action="store_true", help="fetch lists live (the default; https only)"
     )
     where.add_argument(
+        "--bundle",
+        metavar="FILE",
+        help="judge as the offline page holding this bundle (verifier.html or its JSON): "
+        "its trust list, its status snapshots and their maximum age; no network",
+    )
+    where.add_argument(
         "--no-status",
         action="store_true",
         help="do not check the status (the verdict is then STATUS UNKNOWN, exit 4)",

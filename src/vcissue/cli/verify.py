@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ..keystore import KeyStore
+from ..ports import StatusListSource
 from ..strictjson import parse_json
 from ..verify import TrustedIssuer, TrustList, Verdict, VerificationResult, verify_credential
-from .common import EXIT_INVALID, EXIT_OK, EXIT_STATUS_UNKNOWN, parse_moment
+from .common import EXIT_INVALID, EXIT_OK, EXIT_STATUS_UNKNOWN, parse_moment, read_text
 from .status_options import add_status_options, max_status_age, status_source
 
 __all__ = ["register", "summarise"]
@@ -66,12 +67,20 @@ def exit_code(result: VerificationResult) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    trust = load_trust(args.trust or [], args.trust_keys or [])
+    source: StatusListSource | None
+    if args.bundle:
+        # As the offline page holding this bundle judges: its trust list and snapshots,
+        # copies as old as the snapshot, no older than the bundle's maximum age.
+        from ..webapp.bundle import OfflineSnapshot, extract
+
+        offline = OfflineSnapshot.from_bundle(extract(read_text(args.bundle, "verifier bundle")))
+        trust = TrustList.of(*trust.issuers.values(), *offline.trust.issuers.values())
+        source, max_age = offline, offline.max_age
+    else:
+        source, max_age = status_source(args), max_status_age(args)
     result = verify_credential(
-        data,
-        trust=load_trust(args.trust or [], args.trust_keys or []),
-        now=parse_moment(args.now),
-        status_lists=status_source(args),
-        max_status_age=max_status_age(args),
+        data, trust=trust, now=parse_moment(args.now), status_lists=source, max_status_age=max_age
     )
     print(json.dumps(result.to_json(), indent=2) if args.json else summarise(result))
     return exit_code(result)

@@ -32,7 +32,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from ..brand import Brand
 from ..errors import MalformedInput, QrPayloadError, StatusListError, VcissueError
 from ..jsonld import ContextSet
 from ..keystore import KeyStore
+from ..ports import StatusListCopy
 from ..qrpack import PackSet, SchemePack, build_pack
 from ..settings import Settings
 from ..status import read_status_list_credential
@@ -244,6 +246,55 @@ def embed(page: str, data: Mapping[str, Any]) -> str:
         raise VcissueError("the verifier page does not hold exactly one empty data element")
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return page.replace(EMPTY_DATA_ELEMENT, DATA_ELEMENT.format(text.translate(_HTML_SAFE)))
+
+
+def extract(text: str) -> dict[str, Any]:
+    """The bundle data of a verifier page (the inverse of ``embed``), or of a bundle JSON
+    file; ``MalformedInput`` for anything else."""
+    opening = DATA_ELEMENT.split("{}")[0]
+    start = text.find(opening)
+    if start >= 0:
+        end = text.find("</script>", start)
+        if end < 0:
+            raise MalformedInput("the verifier page's data element is not closed")
+        text = text[start + len(opening) : end]
+    data = parse_object(text, max_bytes=64 * MAX_STATUS_FILE_BYTES, what="verifier bundle")
+    if data.get("format") != BUNDLE_FORMAT:
+        raise MalformedInput(f"not a verifier bundle (format {data.get('format')!r})")
+    return data
+
+
+@dataclass(frozen=True)
+class OfflineSnapshot:
+    """What the offline page knows, for the Python verifier to judge exactly as the page
+    does: its trust list, its status lists as copies taken at the snapshot time, and the
+    age past which they say nothing (``max_age``, given as ``max_status_age``)."""
+
+    trust: TrustList
+    lists: Mapping[str, Mapping[str, Any]]
+    taken: datetime
+    max_age: timedelta
+
+    @classmethod
+    def from_bundle(cls, data: Mapping[str, Any]) -> OfflineSnapshot:
+        try:
+            taken = proofs.parse_datetime(str(data["snapshotTime"]))
+            days = data.get("maxSnapshotAgeDays", DEFAULT_MAX_SNAPSHOT_AGE_DAYS)
+            if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+                raise MalformedInput("maxSnapshotAgeDays must be a whole number of days")
+            lists = {str(doc["id"]): doc for doc in data.get("statusLists", [])}
+            trust = TrustList.from_json(data["trustList"])
+        except MalformedInput:
+            raise
+        except (KeyError, TypeError, ValueError, VcissueError) as error:
+            raise MalformedInput(f"verifier bundle: {error} (missing or malformed)") from None
+        return cls(trust, lists, taken, timedelta(days=days))
+
+    def __call__(self, url: str) -> StatusListCopy:
+        document = self.lists.get(url)
+        if document is None:
+            raise StatusListError(f"the bundle holds no snapshot of {url}")
+        return StatusListCopy(document, self.taken, refresh_error="offline: the bundle's snapshot")
 
 
 def write_bundle(
