@@ -155,6 +155,7 @@ def test_printed_certificate_opens_the_verifier_and_verifies_offline(
                        "screenshotDir": str(shots / "online"), "steps": [
             {"name": "valid", "action": "open", "url": printed["marko"]["text"]},
             {"name": "worker", "action": "worker"},
+            {"name": "installable", "action": "installable"},
             {"name": "revoked", "action": "open", "url": printed["lea"]["text"]},
             {"name": "paste-json", "action": "paste",
              "text": (deployment / "credentials" / "ivan-unit.json").read_text("utf-8")},
@@ -166,6 +167,10 @@ def test_printed_certificate_opens_the_verifier_and_verifies_offline(
     assert "EcoMentor Certification Body" in online["valid"]["header"]
     assert online["valid"]["logo"]
     assert online["worker"]["cached"]
+    installable = online["installable"]  # Chromium's own verdict on installing the app
+    assert installable["manifestUrl"].endswith(".webmanifest") or installable["manifestUrl"]
+    assert installable["manifestErrors"] == [], installable["manifestErrors"]
+    assert installable["installabilityErrors"] == [], installable["installabilityErrors"]
     assert online["revoked"]["verdict"] == "REVOKED"
     assert online["paste-json"]["verdict"] == "VALID"
     assert "Ivan Jurić" in online["paste-json"]["details"]

@@ -4,6 +4,8 @@ service worker, manifest and icon that make it work offline after a first visit.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 
@@ -43,5 +45,11 @@ def test_verifier_page_carries_packs_lists_and_its_worker(service: Service) -> N
     assert b"caches.open" in worker.body
     manifest = http("GET", f"{service.base}/verifier.webmanifest").json()
     assert manifest["start_url"] == manifest["scope"] == "/V"
-    icon = http("GET", f"{service.base}/verifier-icon.svg")
-    assert icon.status == 200 and icon.body.startswith(b"<svg")
+    assert [entry["sizes"] for entry in manifest["icons"]] == ["192x192", "512x512"]
+    for entry in manifest["icons"]:  # data URIs: the page's CSP allows images from data: only
+        header, encoded = entry["src"].split(",", 1)
+        assert header == "data:image/png;base64" and entry["type"] == "image/png"
+        from PIL import Image
+
+        with Image.open(io.BytesIO(base64.b64decode(encoded))) as png:
+            assert f"{png.width}x{png.height}" == entry["sizes"]

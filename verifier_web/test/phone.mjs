@@ -70,6 +70,15 @@ async function main() {
         result.cached = await page.evaluate(async () =>
           (await caches.keys()).length > 0 && Boolean(await caches.match(location.href
             .split('#')[0])));
+      } else if(step.action === 'installable') {
+        // What Chromium itself says about installing the page as an app (the manifest,
+        // its icons, the service worker); an empty list means it offers the install.
+        const cdp = await context.newCDPSession(page);
+        const {installabilityErrors} = await cdp.send('Page.getInstallabilityErrors');
+        const manifest = await cdp.send('Page.getAppManifest');
+        result.installabilityErrors = installabilityErrors;
+        result.manifestErrors = manifest.errors;
+        result.manifestUrl = manifest.url;
       } else if(step.action === 'offline') {
         await context.setOffline(true);
       } else if(step.action === 'paste') {
