@@ -36,6 +36,13 @@ there is no deployment and the command stops with a ``SettingsError`` naming the
     [brand]                               # see vcissue.brand.Brand.from_table
     name = "EcoMentor Certification Body"
     logo = "brand/logo.png"
+    [testing]
+    unsafe_conformance_routes = false     # true only to run the W3C test suites
+
+``testing.unsafe_conformance_routes`` adds the W3C test suites' VC-API routes under
+``/conformance`` (``vcissue.service.routes.vcapi``): they sign *any* credential a caller
+sends, with a throwaway did:key made at start-up, and verify without a trust list. Never
+set it in a deployment; the service logs a warning when it is on.
 
 Relative paths are taken from the file's directory. ``status.publish_dir`` defaults to
 ``public/status-lists`` beside the file: every status change republishes the signed lists
@@ -107,6 +114,7 @@ _SECTIONS: dict[str, set[str]] = {
     "issuing": {"suite"},
     "verifier": {"url", "max_snapshot_age_days", "packs_dir"},
     "brand": set(BRAND_KEYS),
+    "testing": {"unsafe_conformance_routes"},
 }
 
 
@@ -130,6 +138,8 @@ class Settings:
     packs_dir: Path | None = None
     brand_table: Mapping[str, Any] = field(default_factory=dict)
     config_dir: Path | None = None
+    unsafe_conformance_routes: bool = False
+    """The W3C test suites' routes (sign anything, trust any did:key): tests only."""
 
     def printed_verifier_url(self) -> str | None:
         """The verifier URL certificates print: [verifier] url, else the service's + /V."""
@@ -372,6 +382,11 @@ def load_settings(
         )
     values["packs_dir"] = base / (get("verifier", "packs_dir") or "qr-packs")
     values["brand_table"] = dict(data.get("brand", {}))
+    unsafe = get("testing", "unsafe_conformance_routes")
+    if unsafe is not None:
+        if not isinstance(unsafe, bool):
+            raise _config_error(config_path, "testing.unsafe_conformance_routes is true or false")
+        values["unsafe_conformance_routes"] = unsafe
     values["config_dir"] = base
 
     overrides = {

@@ -102,8 +102,10 @@ def running_service(
     backend: Backend,  # noqa: F811
     tmp_path: Path,
     extend: Callable[[FastAPI], None] | None = None,
+    **overrides: Any,
 ) -> Iterator[Service]:
-    """The service on a free port until the block ends; ``extend`` may add routes first."""
+    """The service on a free port until the block ends; ``extend`` may add routes first;
+    ``overrides`` are further ``Settings`` fields."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     keystore = KeyStore(tmp_path / "keys")
@@ -119,6 +121,7 @@ def running_service(
         status_base_url=f"{base}/status-lists",
         qualification_files=(QUALIFICATION,),
         revocation_approvers=2,
+        **overrides,
     )
     opened = backend.open()
     app = create_app(settings, store=opened, passphrase=PASSPHRASE)

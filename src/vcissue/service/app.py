@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -22,12 +23,14 @@ from . import __doc__ as SERVICE_DOC
 from . import problems
 from .middleware import BodyLimit
 from .problems import documented
-from .routes import audit, credentials, governance, public, verifier
+from .routes import audit, credentials, governance, public, vcapi, verifier
 
 if TYPE_CHECKING:  # a face names the store's type, never imports the store
     from ..store import Store
 
 __all__ = ["MAX_BODY_BYTES", "app_from_env", "create_app"]
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -68,6 +71,16 @@ def create_app(
     app.state.trust_name = keys.name
     app.state.packs, app.state.current_packs = deployment_packs(settings)
     verifier.install(app, verifier.verifier_path(settings.printed_verifier_url()))
+    if settings.unsafe_conformance_routes:
+        # The W3C test suites' routes: they sign anything sent to them (with a throwaway
+        # did:key, never the body's key). Tests only; see routes/vcapi.py.
+        conformance = vcapi.install(app, clock=clock, rng=rng)
+        log.warning(
+            "testing.unsafe_conformance_routes is on: %s/credentials/issue signs any "
+            "credential as %s. Never enable this in a deployment.",
+            vcapi.PREFIX,
+            conformance.did,
+        )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
