@@ -472,5 +472,14 @@ def test_every_verdict_in_croatian(
         assert step["verdict"] == expected, (name, step["items"])
         assert step["label"].endswith(CROATIAN[expected]), step["label"]
     valid = by_name(result)["valid-rdfc"]
+    # The reasons and the list of checks are Croatian too, not only the verdict.
+    checks = {check["id"]: check for check in valid["checks"]}
+    assert checks["issuer.binding"]["outcome"] == "passed"
+    assert "izdavatelj upravlja ključem kojim je potpisan" in checks["issuer.binding"]["text"]
+    assert "uspjela" in checks["issuer.binding"]["text"]
+    assert by_name(result)["revoked-rdfc"]["items"][0].startswith(
+        "Opozvalo ga je certifikacijsko tijelo: provjereno prema snimci statusa"
+    )
+    assert "nije na popisu pouzdanih" in by_name(result)["untrusted-rdfc"]["items"][0]
     assert valid["details"]["Nositelj"] == "Ana Novak"
     assert valid["details"]["Dodijeljeno"].startswith("2. ožujka 2026.")

@@ -3,7 +3,7 @@
 import catalogues from 'vcissue:catalogues';
 import contextDocuments from 'vcissue:contexts';
 import {PayloadError, StatusListError, errorMessage} from './core/errors.js';
-import {chooseLanguage, translator} from './core/i18n.js';
+import {chooseLanguage, message, render, translator} from './core/i18n.js';
 import {MAX_INFLATED_BYTES, MissingPackError, credentialFrom, decodePayload} from
   './core/payload.js';
 import {parseStrictJson} from './core/strictjson.js';
@@ -127,7 +127,7 @@ function renderBundleInfo() {
   const snapshot = bundle.snapshotTime === null ? t('none') :
     t('{count} status lists, taken {time} ({age} old); used for {days} days', {
       count: bundle.snapshot.size, time: formatTime(bundle.snapshotTime),
-      age: describeAge(Date.now() - bundle.snapshotTime), days: maxDays});
+      age: render(describeAge(Date.now() - bundle.snapshotTime), t), days: maxDays});
   const trusted = issuers.length === 0 ? t('no certification body') :
     issuers.map(issuer => issuer.name ? `${issuer.name} (${issuer.id})` : issuer.id)
       .join('; ');
@@ -193,8 +193,8 @@ function environment() {
     now: Date.now(),
     status: {
       liveEnabled: wanted && online,
-      liveOffReason: !wanted ? 'live check turned off' :
-        (online ? null : 'this device is offline, so the live list was not fetched'),
+      liveOffReason: !wanted ? message('live check turned off') :
+        (online ? null : message('this device is offline, so the live list was not fetched')),
       fetchLive,
       snapshot: bundle.snapshot,
       snapshotTime: bundle.snapshotTime,
@@ -245,13 +245,14 @@ function detailRows(details, trust) {
 
 function renderResult(result) {
   const info = VERDICTS[result.verdict];
+  const say = note => capitalise(render(note, t));
   const statusNotes = result.checks
     .filter(check => check.id.startsWith('status') && check.outcome === 'passed')
-    .map(check => capitalise(check.message));
+    .map(check => say(check.note));
   const items = result.verdict === 'VALID' ?
     [...statusNotes, ...result.checks.filter(check => check.id === 'status' &&
-      check.outcome === 'skipped').map(check => capitalise(check.message))] :
-    result.reasons.map(capitalise);
+      check.outcome === 'skipped').map(check => say(check.note))] :
+    result.reasonNotes.map(say);
   const stale = result.verdict === 'STATUS_UNKNOWN' &&
     result.checks.some(check => check.stale);
   if(stale) {
@@ -274,9 +275,10 @@ function renderResult(result) {
     detailRows(result.details, bundle.trust)),
   h('details', {class: 'checks'},
     h('summary', {}, t('All checks ({count})', {count: result.checks.length})),
-    h('ul', {id: 'check-list'}, result.checks.map(check => h('li', {'data-check': check.id},
-      h('span', {class: `outcome outcome--${check.outcome}`}, check.outcome), ' ',
-      h('code', {}, check.id), ': ', check.message)))));
+    h('ul', {id: 'check-list'}, result.checks.map(check => h('li', {'data-check': check.id,
+      'data-outcome': check.outcome},
+      h('span', {class: `outcome outcome--${check.outcome}`}, t(check.outcome)), ' ',
+      h('code', {}, check.id), ': ', render(check.note, t))))));
   $('result-body').replaceChildren(claims);
 }
 

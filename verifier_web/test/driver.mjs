@@ -85,7 +85,7 @@ async function readResult(page) {
       detailsHeading: document.getElementById('claims-heading')?.textContent ?? null,
       checks: [...document.querySelectorAll('#check-list li')].map(item => ({
         id: item.dataset.check,
-        outcome: item.querySelector('.outcome').textContent,
+        outcome: item.dataset.outcome,
         text: item.textContent
       })),
       scanStatus: document.getElementById('scan-status').textContent,

@@ -28,3 +28,38 @@ export function translator(catalogues, language) {
       Object.hasOwn(values, name) ? String(values[name]) : whole);
   };
 }
+
+/**
+ * A message kept for translation: a catalogue msgid (the English text) and its values.
+ * Values may be plain text (technical details stay as they are) or messages themselves.
+ *
+ * @param {string} template - The msgid, with {name} placeholders.
+ * @param {object} values - name -> text, number, message or list of messages.
+ * @returns {object} {template, values}.
+ */
+export function message(template, values = {}) {
+  return Object.freeze({template, values});
+}
+
+/**
+ * The text of a message (or a list of messages, joined by "; "), translated by `t`.
+ *
+ * @param {object|Array|string} note - What message() made, a list of those, or text.
+ * @param {Function} t - A translator; English (the msgids themselves) by default.
+ * @returns {string} The text.
+ */
+export function render(note, t = english) {
+  if(Array.isArray(note)) {
+    return note.map(item => render(item, t)).join('; ');
+  }
+  if(note === null || typeof note !== 'object') {
+    return String(note);
+  }
+  const values = {};
+  for(const [name, value] of Object.entries(note.values)) {
+    values[name] = typeof value === 'object' && value !== null ? render(value, t) : value;
+  }
+  return t(note.template, values);
+}
+
+const english = translator({}, 'en');

@@ -57,19 +57,21 @@ export const PRECEDENCE = Object.freeze([
  * The verdict of a list of checks: the highest-ranked verdict any failed check implies.
  *
  * @param {Array<object>} checks - {id, outcome, message, verdict}.
- * @returns {object} {verdict, reason, reasons}: reason = the message behind the verdict,
- *   reasons = every failure, the deciding one first.
+ * @returns {object} {verdict, reason, reasons, reasonNotes}: reason = the message behind the
+ *   verdict, reasons = every failure, the deciding one first (reasonNotes: as messages).
  */
 export function decide(checks) {
   const failed = checks.filter(check => check.outcome === 'failed');
   const rank = check => PRECEDENCE.indexOf(check.verdict);
   const ordered = [...failed].sort((a, b) => rank(a) - rank(b));
   if(ordered.length === 0) {
-    return {verdict: 'VALID', reason: VERDICTS.VALID.summary, reasons: []};
+    return {verdict: 'VALID', reason: VERDICTS.VALID.summary, reasons: [], reasonNotes: []};
   }
   return {
     verdict: ordered[0].verdict,
     reason: ordered[0].message,
-    reasons: ordered.map(check => check.message)
+    reasons: ordered.map(check => check.message),
+    // The same reasons as catalogue messages, for the reader's language.
+    reasonNotes: ordered.map(check => check.note ?? check.message)
   };
 }

@@ -8,6 +8,7 @@ import {checkContexts, checkTermsDefined, parseDateTime, verifyProof} from './pr
 import {VC_V2, parseStatusEntries, readStatusListCredential, statusBit} from './status.js';
 import {certificateDetails} from './details.js';
 import {decide} from './verdict.js';
+import {message, render} from './i18n.js';
 
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -22,21 +23,23 @@ class Checks {
     this.list = [];
   }
 
-  passed(id, message) {
-    this.list.push({id, outcome: 'passed', message, verdict: null});
+  // Each check keeps its message as a catalogue entry (`note`: template + values) so the
+  // page can show it in the reader's language; `message` is the English text.
+  passed(id, note) {
+    this.list.push({id, outcome: 'passed', message: render(note), note, verdict: null});
   }
 
-  failed(id, message, verdict, extra = {}) {
-    this.list.push({id, outcome: 'failed', message, verdict, ...extra});
+  failed(id, note, verdict, extra = {}) {
+    this.list.push({id, outcome: 'failed', message: render(note), note, verdict, ...extra});
   }
 
-  skipped(id, message) {
-    this.list.push({id, outcome: 'skipped', message, verdict: null});
+  skipped(id, note) {
+    this.list.push({id, outcome: 'skipped', message: render(note), note, verdict: null});
   }
 
   replace(id, check) {
     const index = this.list.findIndex(item => item.id === id);
-    this.list[index] = {id, ...check};
+    this.list[index] = {id, message: render(check.note), ...check};
   }
 }
 
@@ -79,20 +82,22 @@ function formatTime(ms) {
   return new Date(ms).toISOString().replace(/:\d{2}\.\d{3}Z$/, ' UTC').replace('T', ' ');
 }
 
-/** "3 days", "5 hours", "12 minutes": how old a snapshot is. */
+/** "3 days", "5 hours", "12 minutes": how old a snapshot is (a catalogue message). */
 export function describeAge(ms) {
   const minutes = Math.max(0, Math.floor(ms / 60000));
   if(minutes === 0) {
-    return 'less than a minute';
+    return message('less than a minute');
   }
-  const units = [[1440, 'day'], [60, 'hour'], [1, 'minute']];
-  for(const [size, name] of units) {
+  const units = [[1440, message('1 day'), message('{count} days')],
+    [60, message('1 hour'), message('{count} hours')],
+    [1, message('1 minute'), message('{count} minutes')]];
+  for(const [size, one, many] of units) {
     if(minutes >= size || size === 1) {
       const count = Math.floor(minutes / size);
-      return `${count} ${name}${count === 1 ? '' : 's'}`;
+      return count === 1 ? one : message(many.template, {count});
     }
   }
-  return '';
+  return message('less than a minute');
 }
 
 async function checkList(document, listUrl, issuer, env) {
@@ -100,15 +105,16 @@ async function checkList(document, listUrl, issuer, env) {
   try {
     proof = await verifyProof(document, vm => env.trust.resolveKey(vm), env.contexts);
   } catch(error) {
-    throw new StatusListError(`its proof is not acceptable: ${errorMessage(error)}`);
+    throw noted(message('its proof is not acceptable: {reason}',
+      {reason: errorMessage(error)}));
   }
   const list = await readStatusListCredential(document, listUrl);
   if(proof.controller !== issuer || list.issuerId !== issuer) {
-    throw new StatusListError("it is not signed by the certificate's issuer");
+    throw noted(message("it is not signed by the certificate's issuer"));
   }
   if((list.validFrom !== null && env.now < list.validFrom) ||
     (list.validUntil !== null && env.now > list.validUntil)) {
-    throw new StatusListError('it is outside its validity period');
+    throw noted(message('it is outside its validity period'));
   }
   return list;
 }
@@ -121,76 +127,102 @@ async function obtainList(listUrl, issuer, env) {
   }
   if(env.status.liveEnabled) {
     if(!listUrl.startsWith('https:')) {
-      notes.push('the live list was not fetched: only https lists are');
+      notes.push(message('the live list was not fetched: only https lists are'));
     } else {
       try {
         const document = await env.status.fetchLive(listUrl);
         return {list: await checkList(document, listUrl, issuer, env),
-          source: 'checked against the live status list'};
+          source: message('checked against the live status list')};
       } catch(error) {
-        notes.push(`the live list could not be used: ${errorMessage(error)}`);
+        notes.push(message('the live list could not be used: {reason}',
+          {reason: noteOf(error)}));
       }
     }
   }
   const snapshot = env.status.snapshot.get(listUrl);
   if(!snapshot) {
-    notes.push('this page holds no snapshot of that list');
-    throw new StatusListError(notes.join('; '));
+    notes.push(message('this page holds no snapshot of that list'));
+    throw noted(notes);
   }
   // An old snapshot is no evidence that the certificate is still in good standing: a
   // revocation since then would not show. Past the bundle's maximum age it is not used.
   const maxDays = env.status.maxSnapshotAgeDays ?? DEFAULT_MAX_SNAPSHOT_AGE_DAYS;
   const age = env.status.snapshotTime === null ? null : env.now - env.status.snapshotTime;
   if(age === null || age > maxDays * DAY_MS) {
-    notes.push(`the page's status snapshot is ${age === null ? 'of unknown age' :
-      `${describeAge(age)} old`}, more than the ${maxDays} days this verifier accepts: ` +
-      'connect to the internet to refresh it');
-    throw new StaleSnapshotError(notes.join('; '));
+    notes.push(age === null ?
+      message("the page's status snapshot is of unknown age, more than the {days} days " +
+        'this verifier accepts: connect to the internet to refresh it', {days: maxDays}) :
+      message("the page's status snapshot is {age} old, more than the {days} days this " +
+        'verifier accepts: connect to the internet to refresh it',
+      {age: describeAge(age), days: maxDays}));
+    throw noted(notes, StaleSnapshotError);
   }
   let list;
   try {
     list = await checkList(snapshot, listUrl, issuer, env);
   } catch(error) {
-    notes.push(`the page's snapshot of the list is unusable: ${errorMessage(error)}`);
-    throw new StatusListError(notes.join('; '));
+    notes.push(message("the page's snapshot of the list is unusable: {reason}",
+      {reason: noteOf(error)}));
+    throw noted(notes);
   }
-  const taken = `taken ${formatTime(env.status.snapshotTime)}, ${describeAge(age)} old`;
-  const source = `checked against this page's status snapshot (${taken})`;
-  return {list, source: [source, ...notes].join('; ')};
+  const source = message("checked against this page's status snapshot (taken {time}, " +
+    '{age} old)', {time: formatTime(env.status.snapshotTime), age: describeAge(age)});
+  return {list, source: [source, ...notes]};
+}
+
+/** A StatusListError whose message is one or more catalogue messages (joined by "; "). */
+function noted(notes, ErrorType = StatusListError) {
+  const note = Array.isArray(notes) ? notes : [notes];
+  const error = new ErrorType(render(note));
+  error.note = note;
+  return error;
+}
+
+/** What an error says, as a catalogue message when it carries one. */
+function noteOf(error) {
+  return error?.note ?? errorMessage(error);
 }
 
 async function checkStatus(vc, issuer, checks, env) {
   if(!('credentialStatus' in vc)) {
-    checks.skipped('status', 'the certificate carries no status entry: it cannot be ' +
-      'suspended or revoked');
+    checks.skipped('status', message('the certificate carries no status entry: it cannot ' +
+      'be suspended or revoked'));
     return;
   }
   let entries;
   try {
     entries = parseStatusEntries(vc.credentialStatus);
   } catch(error) {
-    checks.failed('status', `could not check the status: ${error.message}`, 'STATUS_UNKNOWN');
+    checks.failed('status', message('could not check the status: {reason}',
+      {reason: error.message}), 'STATUS_UNKNOWN');
     return;
   }
   const lists = new Map();
   for(const entry of entries) {
     const id = `status.${entry.purpose}`;
-    const state = entry.purpose === 'revocation' ? 'revoked' : 'suspended';
+    const revocation = entry.purpose === 'revocation';
+    const state = revocation ? 'revoked' : 'suspended';
     if(!lists.has(entry.listUrl)) {
       lists.set(entry.listUrl, obtainList(entry.listUrl, issuer, env));
     }
     try {
       const {list, source} = await lists.get(entry.listUrl);
       if(statusBit(entry, list)) {
-        checks.failed(id, `${state} by the certification body: ${source}`,
-          state.toUpperCase());
+        checks.failed(id, revocation ?
+          message('revoked by the certification body: {source}', {source}) :
+          message('suspended by the certification body: {source}', {source}),
+        state.toUpperCase());
       } else {
-        checks.passed(id, `not ${state}: ${source}`);
+        checks.passed(id, revocation ? message('not revoked: {source}', {source}) :
+          message('not suspended: {source}', {source}));
       }
     } catch(error) {
       // "Could not check" must never read as "not revoked".
-      checks.failed(id, `whether it is ${state} could not be checked: ` +
-        errorMessage(error), 'STATUS_UNKNOWN', {stale: error instanceof StaleSnapshotError});
+      const reason = noteOf(error);
+      checks.failed(id, revocation ?
+        message('whether it is revoked could not be checked: {reason}', {reason}) :
+        message('whether it is suspended could not be checked: {reason}', {reason}),
+      'STATUS_UNKNOWN', {stale: error instanceof StaleSnapshotError});
     }
   }
 }
@@ -210,92 +242,102 @@ export async function verifyCredential(vc, env) {
   try {
     const urls = checkContexts(vc['@context'], env.contexts);
     if(urls[0] !== VC_V2) {
-      throw new ContextError(`the first @context must be ${VC_V2}`);
+      throw new ContextError(render(message('the first @context must be {url}',
+        {url: VC_V2})));
     }
     if(vc.proof?.cryptosuite !== 'eddsa-rdfc-2022') {
       // eddsa-rdfc-2022 expands while canonicalising; the others need it here.
       const {proof: _proof, ...unsecured} = vc;
       await checkTermsDefined(unsecured, env.contexts);
     }
-    checks.passed('context', 'all contexts bundled and every term defined');
+    checks.passed('context', message('all contexts bundled and every term defined'));
   } catch(error) {
     contextOk = false;
-    checks.failed('context', errorMessage(error), 'FORGED');
+    checks.failed('context', message('{reason}', {reason: errorMessage(error)}), 'FORGED');
   }
 
   const problems = structureProblems(vc);
   if(problems.length) {
-    checks.failed('structure', `not a well-formed credential: ${problems.join('; ')}`,
-      'FORGED');
+    checks.failed('structure', message('not a well-formed credential: {reason}',
+      {reason: problems.join('; ')}), 'FORGED');
   } else {
-    checks.passed('structure', 'VC Data Model 2.0 structure');
+    checks.passed('structure', message('VC Data Model 2.0 structure'));
   }
 
   const issuer = issuerId(vc);
   let proof = null;
   if(!contextOk) {
-    checks.skipped('proof', 'not checked: the contexts are not acceptable');
+    checks.skipped('proof', message('not checked: the contexts are not acceptable'));
   } else {
     try {
       proof = await verifyProof(vc, vm => env.trust.resolveKey(vm), env.contexts);
-      checks.passed('proof', `${proof.cryptosuite} signature valid, key ` +
-        proof.verificationMethod);
+      checks.passed('proof', message('{suite} signature valid, key {key}',
+        {suite: proof.cryptosuite, key: proof.verificationMethod}));
     } catch(error) {
       if(error instanceof UnknownKeyError && issuer !== null && env.trust.has(issuer)) {
         // It names a trusted issuer but was signed with some other DID's key.
-        checks.failed('proof', `it names the trusted issuer ${issuer}, but ${error.message}`,
-          'FORGED');
+        checks.failed('proof', message('it names the trusted issuer {issuer}, but {reason}',
+          {issuer, reason: error.message}), 'FORGED');
       } else if(error instanceof UnknownKeyError) {
-        checks.failed('proof', error.message, 'NOT_TRUSTED');
+        checks.failed('proof', message('{reason}', {reason: error.message}), 'NOT_TRUSTED');
       } else if(error instanceof ContextError) {
-        checks.replace('context', {outcome: 'failed', message: error.message,
-          verdict: 'FORGED'});
-        checks.skipped('proof', 'not checked: the document is not well-formed JSON-LD');
+        checks.replace('context', {outcome: 'failed',
+          note: message('{reason}', {reason: error.message}), verdict: 'FORGED'});
+        checks.skipped('proof', message('not checked: the document is not well-formed ' +
+          'JSON-LD'));
       } else {
-        checks.failed('proof', `the signature is not valid: ${errorMessage(error)}`,
-          'FORGED');
+        checks.failed('proof', message('the signature is not valid: {reason}',
+          {reason: errorMessage(error)}), 'FORGED');
       }
     }
   }
 
   if(proof === null) {
-    checks.skipped('issuer.binding', 'not checked: no valid proof');
+    checks.skipped('issuer.binding', message('not checked: no valid proof'));
   } else if(proof.controller !== issuer) {
-    checks.failed('issuer.binding', `signed by ${proof.controller}, which is not the ` +
-      `issuer it names (${issuer})`, 'FORGED');
+    checks.failed('issuer.binding', message('signed by {signer}, which is not the issuer it ' +
+      'names ({issuer})', {signer: proof.controller, issuer}), 'FORGED');
   } else {
-    checks.passed('issuer.binding', 'the issuer controls the signing key');
+    checks.passed('issuer.binding', message('the issuer controls the signing key'));
   }
   if(issuer === null) {
-    checks.failed('issuer.trusted', 'the certificate names no issuer DID', 'NOT_TRUSTED');
+    checks.failed('issuer.trusted', message('the certificate names no issuer DID'),
+      'NOT_TRUSTED');
   } else if(!env.trust.has(issuer)) {
-    checks.failed('issuer.trusted', `the issuer ${issuer} is not on this verifier's trust ` +
-      'list', 'NOT_TRUSTED');
+    checks.failed('issuer.trusted', message("the issuer {issuer} is not on this verifier's " +
+      'trust list', {issuer}), 'NOT_TRUSTED');
   } else {
     const name = env.trust.name(issuer);
-    checks.passed('issuer.trusted', `issued by ${name ? `${name} (${issuer})` : issuer}, ` +
-      'which is on the trust list');
+    checks.passed('issuer.trusted', message('issued by {issuer}, which is on the trust list',
+      {issuer: name ? `${name} (${issuer})` : issuer}));
   }
 
-  for(const [id, name] of [['validity.not_before', 'validFrom'],
-    ['validity.expiry', 'validUntil']]) {
+  const validity = [
+    ['validity.not_before', 'validFrom', message('no validFrom: no limit'),
+      message('validFrom is not a dateTime'),
+      message('validFrom {time}: within the validity period')],
+    ['validity.expiry', 'validUntil', message('no validUntil: no limit'),
+      message('validUntil is not a dateTime'),
+      message('validUntil {time}: within the validity period')]];
+  for(const [id, name, absent, malformed, within] of validity) {
     if(!(name in vc)) {
-      checks.passed(id, `no ${name}: no limit`);
+      checks.passed(id, absent);
       continue;
     }
     let moment;
     try {
       moment = parseDateTime(vc[name], ProofError);
     } catch {
-      checks.failed(id, `${name} is not a dateTime`, 'FORGED');
+      checks.failed(id, malformed, 'FORGED');
       continue;
     }
     if(name === 'validFrom' && env.now + CLOCK_SKEW_MS < moment) {
-      checks.failed(id, `not valid before ${vc[name]}`, 'NOT_YET_VALID');
+      checks.failed(id, message('not valid before {time}', {time: vc[name]}),
+        'NOT_YET_VALID');
     } else if(name === 'validUntil' && env.now - CLOCK_SKEW_MS > moment) {
-      checks.failed(id, `expired on ${vc[name]}`, 'EXPIRED');
+      checks.failed(id, message('expired on {time}', {time: vc[name]}), 'EXPIRED');
     } else {
-      checks.passed(id, `${name} ${vc[name]}: within the validity period`);
+      checks.passed(id, message(within.template, {time: vc[name]}));
     }
   }
 
@@ -303,8 +345,8 @@ export async function verifyCredential(vc, env) {
   if(trustworthy) {
     await checkStatus(vc, issuer, checks, env);
   } else {
-    checks.skipped('status', 'not checked: only a genuine certificate from a trusted ' +
-      "issuer has a status worth checking");
+    checks.skipped('status', message('not checked: only a genuine certificate from a ' +
+      'trusted issuer has a status worth checking'));
   }
 
   return {...decide(checks.list), checks: checks.list, details: certificateDetails(vc)};
