@@ -175,6 +175,23 @@ def build(
     return credential
 
 
+def bind_subject(credential: Mapping[str, Any], holder_id: str) -> dict[str, Any]:
+    """The unsigned copy of a signed credential with ``credentialSubject.id`` = ``holder_id``
+    (the DID a wallet proved it controls); everything else, id and status included, kept."""
+    if not isinstance(holder_id, str) or not holder_id.startswith("did:") or len(holder_id) > 2048:
+        raise CredentialError(f"a holder id must be a DID, not {str(holder_id)[:80]!r}")
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, Mapping):
+        raise CredentialError("the credential has no single credentialSubject to bind")
+    unsigned = {key: value for key, value in credential.items() if key != "proof"}
+    rest = {key: value for key, value in subject.items() if key != "id"}
+    unsigned["credentialSubject"] = {"id": holder_id, **rest}
+    problems = schema_errors(unsigned)
+    if problems:
+        raise CredentialError("bound credential breaks the OB 3.0 schema: " + "; ".join(problems))
+    return unsigned
+
+
 def _sum_credits(units: Sequence[Unit]) -> int | None:
     if not units or any(unit.credits is None for unit in units):
         return None

@@ -1,4 +1,4 @@
-"""did:key and did:web: DID documents and verification-method resolution.
+"""did:key, did:web and did:jwk: DID documents and verification-method resolution.
 
 Resolution is pure: did:key documents are derived from the DID itself; did:web
 documents come from the caller (a trust list, or a fetcher adapter at the
@@ -7,15 +7,20 @@ edge). Nothing here opens a connection.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .errors import DidError, KeyMaterialError
+from .errors import DidError, KeyMaterialError, MalformedInput
+from .jose import b64url_decode, b64url_encode, public_jwk
 from .jsonld import DID_V1, MULTIKEY_V1
 from .keys import KeyRecord, PublicKey
+from .strictjson import parse_object
+
+MAX_DID_LENGTH = 2048
 
 _DID_WEB = re.compile(r"^did:web:([A-Za-z0-9.\-]+(?:%3[Aa][0-9]+)?)((?::[A-Za-z0-9._~\-]+)*)$")
 
@@ -46,6 +51,22 @@ def did_key_document(did: str) -> dict[str, Any]:
         "authentication": [vm_id],
         "assertionMethod": [vm_id],
     }
+
+
+def did_jwk(jwk: Mapping[str, Any]) -> str:
+    """did:jwk of a public JWK (its public members, compact JSON, base64url)."""
+    public = public_jwk(jwk)
+    return "did:jwk:" + b64url_encode(json.dumps(public, separators=(",", ":")).encode())
+
+
+def jwk_of_did(did: str) -> dict[str, str]:
+    """The public JWK a did:jwk names (did:jwk method, section 3)."""
+    if not isinstance(did, str) or not did.startswith("did:jwk:") or len(did) > MAX_DID_LENGTH:
+        raise DidError(f"not a did:jwk: {str(did)[:80]!r}")
+    try:
+        return public_jwk(parse_object(b64url_decode(did[8:], "did:jwk"), what="did:jwk JWK"))
+    except MalformedInput as error:
+        raise DidError(f"invalid did:jwk: {error}") from None
 
 
 def did_web_url(did: str) -> str:
@@ -98,6 +119,14 @@ def resolve_verification_method(
     if not isinstance(vm_id, str) or "#" not in vm_id:
         raise DidError(f"verificationMethod must be a DID URL with a fragment: {vm_id!r}")
     did = vm_id.split("#", 1)[0]
+    if did.startswith("did:jwk:"):
+        jwk = jwk_of_did(did)
+        if vm_id != f"{did}#0":
+            raise DidError(f"a did:jwk has one verification method, {did}#0")
+        if jwk["kty"] != "OKP":
+            raise DidError(f"{vm_id} is a {jwk['crv']} key: Data Integrity here is Ed25519 only")
+        raw = b64url_decode(jwk["x"])
+        return VerificationMethod(vm_id, did, PublicKey(raw), True)
     if did.startswith("did:key:"):
         document: Mapping[str, Any] = did_key_document(did)
     else:

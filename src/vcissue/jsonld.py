@@ -37,6 +37,7 @@ OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
+ED25519_2020_V1 = "https://w3id.org/security/suites/ed25519-2020/v1"
 
 DocumentLoader = Callable[[str, Any], dict[str, Any]]
 

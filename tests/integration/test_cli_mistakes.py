@@ -59,6 +59,7 @@ def awards_also(root: Path, document: str) -> None:
 
 ISSUE = ("issue", "--qualification", "ecomentor", "--holder-name", "Ana")
 VERIFY = ("verify", "ana.json", "--no-status", "--trust")
+PRESENT = ("verify-presentation", "--challenge", "c", "--domain", "d.example")
 
 MISTAKES = {
     "trust list not JSON": Mistake(
@@ -198,6 +199,16 @@ MISTAKES = {
     ),
     "verify with contradictory status options": Mistake(
         ("verify", "ana.json", "--no-status", "--status-http"), 2, "not allowed with"
+    ),
+    "presentation file missing": Mistake((*PRESENT, "absent.json", "--no-status"), 3, "[io]"),
+    "presentation not JSON": Mistake(
+        (*PRESENT, "junk.json", "--no-status"), 1, "FORGED", write("junk.json", b"{]")
+    ),
+    "a credential given as a presentation": Mistake(
+        (*PRESENT, "ana.json", "--no-status"), 1, "presentation.structure"
+    ),
+    "verify-presentation without a challenge": Mistake(
+        ("verify-presentation", "ana.json", "--domain", "d"), 2, "--challenge"
     ),
 }
 

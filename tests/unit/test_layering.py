@@ -36,6 +36,8 @@ CORE = [
     "vcissue.errors",
     "vcissue.ports",
     "vcissue.batch",
+    "vcissue.jose",
+    "vcissue.holder",
 ]
 ADAPTERS = [
     "vcissue.store",

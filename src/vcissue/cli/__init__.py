@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lifecycle",  # issue, batch, suspend, ..., status, report, audit
     "governance",  # principal, decisions, complaint, appeal
     "verify",
+    "wallet",  # verify-presentation, offer
     "qr",
     "render",
     "verifier_bundle",

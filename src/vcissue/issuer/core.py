@@ -49,7 +49,7 @@ from typing import Any
 
 from .. import proofs
 from ..batch import RowError
-from ..credential import IssuerProfile, build, new_credential_id
+from ..credential import IssuerProfile, bind_subject, build, new_credential_id
 from ..errors import (
     ConflictError,
     CredentialError,
@@ -793,6 +793,51 @@ class IssuerCore:
             previous_credential=record.id,
             previous_relation=relation,
         )
+
+    # --- delivery to the holder's wallet ------------------------------------------------
+
+    def deliver(
+        self,
+        credential_id: str,
+        holder_did: str,
+        *,
+        actor: str,
+        via: str,
+        also: Callable[[Tx, datetime], Mapping[str, Any]] | None = None,
+    ) -> CredentialRecord:
+        """Bind the credential to the DID its holder's wallet proved it controls: the same
+        credential (id, dates, status entries) with ``credentialSubject.id`` = ``holder_did``,
+        signed now by the body's key, stored in place of the old copy, audited. ``also``
+        runs first in the same transaction (the wallet protocol's own single-use checks) and
+        returns details for the audit entry. One credential record, not a second award."""
+        _texts(actor=actor, via=via)
+
+        def fn(work: _Work) -> CredentialRecord:
+            details = dict(also(work.tx, work.now)) if also is not None else {}
+            record = self._locked(work.tx, credential_id)
+            if record.state not in _CHANGEABLE:
+                raise PolicyError(f"a {record.state} credential is not delivered to a wallet")
+            unsigned = bind_subject(json.loads(record.signed_json), holder_did)
+            signed = proofs.sign(unsigned, self.key, created=work.now, suite=self.settings.suite)
+            signed_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+            work.tx.bind_holder(record.id, holder_id=holder_did, signed_json=signed_json)
+            self._audit(
+                work,
+                actor,
+                "deliver",
+                record.id,
+                holder=holder_did,
+                via=via,
+                previousHolder=record.holder_id
+                if record.holder_id not in (None, holder_did)
+                else None,
+                sha256=_digest(signed_json),
+                **details,
+            )
+            return self._locked(work.tx, record.id)
+
+        record: CredentialRecord = self._change(fn)
+        return record
 
     # --- publishing -------------------------------------------------------------------
 

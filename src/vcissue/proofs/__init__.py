@@ -42,6 +42,7 @@ DEFAULT_SUITE = "eddsa-rdfc-2022"
 MAX_PROOFS = 8
 """Most proofs one document may carry (each one is a signature check to run)."""
 ASSERTION = "assertionMethod"
+AUTHENTICATION = "authentication"
 _XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -75,8 +76,10 @@ def sign(
     suite: str = DEFAULT_SUITE,
     contexts: ContextSet | None = None,
     proof_purpose: str = ASSERTION,
+    options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return a copy of ``document`` with a Data Integrity proof."""
+    """Return a copy of ``document`` with a Data Integrity proof; ``options`` are further
+    proof options it signs (a presentation's ``challenge`` and ``domain``, ``expires``)."""
     cryptosuite = suite_named(suite)
     if "proof" in document:
         raise ProofError("document already has a proof")
@@ -87,6 +90,10 @@ def sign(
         "verificationMethod": key.verification_method,
         "proofPurpose": proof_purpose,
     }
+    for name, value in (options or {}).items():
+        if name in proof or name in ("proofValue", "@context"):
+            raise ProofError(f"proof option {name!r} is set by sign() itself")
+        proof[name] = value
     if cryptosuite.proof_carries_context and "@context" in document:
         proof["@context"] = document["@context"]
     data = hash_data(cryptosuite, document, proof, contexts or ContextSet.bundled())

@@ -23,7 +23,7 @@ from . import __doc__ as SERVICE_DOC
 from . import problems
 from .middleware import BodyLimit
 from .problems import documented
-from .routes import audit, credentials, governance, public, vcapi, verifier
+from .routes import audit, credentials, governance, public, vcapi, verifier, wallet
 
 if TYPE_CHECKING:  # a face names the store's type, never imports the store
     from ..store import Store
@@ -59,7 +59,7 @@ def create_app(
     )
     problems.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
-    for routes in (public, credentials, governance, audit):
+    for routes in (public, credentials, governance, audit, wallet):
         app.include_router(routes.router)
     app.state.issuer = issuer
     app.state.store = issuer.store

@@ -36,6 +36,11 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
 ``cases``, ``case_votes`` (migration 3)
     governance: decisions awaiting approval, complaints, appeals (``data`` is the case's
     JSON); ``(case_id, principal_id)`` primary key: one principal counts once.
+``wallet_sessions``, ``wallet_nonces`` (migration 4)
+    deliveries to holders' wallets in progress: OpenID4VCI offers, VC-API exchanges and
+    holder page links (``data`` holds hashes of their secrets, never the secrets), with
+    an optimistic ``version``; the key-proof nonces a wallet was given, deleted when used
+    (single use) or past ``expires_at``.
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -236,6 +241,28 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        4,
+        "wallet delivery: offers, exchanges, holder links, nonces",
+        (
+            """CREATE TABLE wallet_sessions (
+                id text PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('oid4vci', 'vcapi', 'holder-page')),
+                credential_id text NOT NULL REFERENCES credentials (id),
+                state text NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                data text NOT NULL,
+                version integer NOT NULL
+            )""",
+            "CREATE INDEX wallet_sessions_credential ON wallet_sessions (credential_id)",
+            """CREATE TABLE wallet_nonces (
+                nonce text PRIMARY KEY,
+                expires_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX wallet_nonces_expiry ON wallet_nonces (expires_at)",
+        ),
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -412,6 +439,28 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
                 note text NOT NULL,
                 PRIMARY KEY (case_id, principal_id)
             )""",
+        ),
+    ),
+    Migration(
+        4,
+        "wallet delivery: offers, exchanges, holder links, nonces",
+        (
+            """CREATE TABLE wallet_sessions (
+                id text PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('oid4vci', 'vcapi', 'holder-page')),
+                credential_id text NOT NULL REFERENCES credentials (id),
+                state text NOT NULL,
+                created_at timestamptz NOT NULL,
+                expires_at timestamptz NOT NULL,
+                data text NOT NULL,
+                version integer NOT NULL
+            )""",
+            "CREATE INDEX wallet_sessions_credential ON wallet_sessions (credential_id)",
+            """CREATE TABLE wallet_nonces (
+                nonce text PRIMARY KEY,
+                expires_at timestamptz NOT NULL
+            )""",
+            "CREATE INDEX wallet_nonces_expiry ON wallet_nonces (expires_at)",
         ),
     ),
 )

@@ -43,6 +43,7 @@ __all__ = [
     "StatusListRecord",
     "Store",
     "Tx",
+    "WalletSessionRecord",
 ]
 
 T = TypeVar("T")
@@ -138,6 +139,22 @@ class Vote:
 
 
 @dataclass(frozen=True)
+class WalletSessionRecord:
+    """A delivery to a holder in progress: an OpenID4VCI offer, a VC-API exchange, or a
+    holder page link. ``data`` is its JSON object (hashes of its secrets, attempts, the
+    challenge); ``version`` increases by one on every update (optimistic check)."""
+
+    id: str
+    kind: str  # "oid4vci" | "vcapi" | "holder-page"
+    credential_id: str
+    state: str
+    created_at: datetime
+    expires_at: datetime
+    data: Mapping[str, Any]
+    version: int = 0
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     seq: int
     at: datetime
@@ -226,6 +243,19 @@ class Tx(Protocol):
     ) -> list[CaseRecord]: ...
     def add_vote(self, case_id: str, principal_id: str, at: datetime, note: str) -> None: ...
     def votes(self, case_id: str) -> list[Vote]: ...
+
+    # holder binding and wallet delivery
+    def bind_holder(self, credential_id: str, *, holder_id: str, signed_json: str) -> None: ...
+    def insert_wallet_session(self, record: WalletSessionRecord) -> None: ...
+    def get_wallet_session(
+        self, session_id: str, *, for_update: bool = False
+    ) -> WalletSessionRecord | None: ...
+    def update_wallet_session(
+        self, session_id: str, *, version: int, state: str, data: Mapping[str, Any]
+    ) -> None: ...
+    def wallet_sessions(self, credential_id: str) -> list[WalletSessionRecord]: ...
+    def add_nonce(self, nonce: str, expires_at: datetime) -> None: ...
+    def use_nonce(self, nonce: str, now: datetime) -> bool: ...
 
     # audit log
     def append_audit(

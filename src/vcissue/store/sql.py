@@ -30,6 +30,7 @@ from .records import (
     StatusListRecord,
     Tx,
     Vote,
+    WalletSessionRecord,
 )
 
 __all__ = ["SqlStore", "SqlTx"]
@@ -709,6 +710,109 @@ class SqlTx:
             (case_id,),
         )
         return [Vote(row[0], self._dec_dt(row[1]), row[2]) for row in rows]
+
+    # -- holder binding and wallet delivery ----------------------------------------------
+
+    def bind_holder(self, credential_id: str, *, holder_id: str, signed_json: str) -> None:
+        """The credential re-signed for its holder's DID (same id, same status entries)."""
+        self._check_write()
+        _text("holder_id", holder_id)
+        if not isinstance(signed_json, str) or not signed_json:
+            raise StoreError("signed_json must be text")
+        changed = self._change(
+            "UPDATE credentials SET holder_id = ?, signed_json = ? WHERE id = ?",
+            (holder_id, signed_json, credential_id),
+        )
+        if not changed:
+            raise NotFoundError(f"no credential {credential_id!r}")
+
+    _SESSION = "id, kind, credential_id, state, created_at, expires_at, data, version"
+
+    def _session(self, row: Row) -> WalletSessionRecord:
+        return WalletSessionRecord(
+            id=row[0],
+            kind=row[1],
+            credential_id=row[2],
+            state=row[3],
+            created_at=self._dec_dt(row[4]),
+            expires_at=self._dec_dt(row[5]),
+            data=json.loads(row[6]),
+            version=int(row[7]),
+        )
+
+    def insert_wallet_session(self, record: WalletSessionRecord) -> None:
+        self._check_write()
+        for name in ("id", "kind", "credential_id", "state"):
+            _text(name, getattr(record, name))
+        inserted = self._change(
+            f"INSERT INTO wallet_sessions ({self._SESSION}) "  # noqa: S608 - fixed columns
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (
+                record.id,
+                record.kind,
+                record.credential_id,
+                record.state,
+                self._enc_dt(_utc(record.created_at)),
+                self._enc_dt(_utc(record.expires_at)),
+                canonical_details(record.data),
+                record.version,
+            ),
+        )
+        if not inserted:
+            raise DuplicateError(f"wallet session {record.id!r} already exists")
+
+    def get_wallet_session(
+        self, session_id: str, *, for_update: bool = False
+    ) -> WalletSessionRecord | None:
+        lock = self.for_update_clause if for_update and self.write else ""
+        row = self._one(
+            f"SELECT {self._SESSION} FROM wallet_sessions WHERE id = ?{lock}",  # noqa: S608
+            (session_id,),
+        )
+        return None if row is None else self._session(row)
+
+    def update_wallet_session(
+        self, session_id: str, *, version: int, state: str, data: Mapping[str, Any]
+    ) -> None:
+        self._check_write()
+        _text("state", state)
+        changed = self._change(
+            "UPDATE wallet_sessions SET state = ?, data = ?, version = ? "
+            "WHERE id = ? AND version = ?",
+            (state, canonical_details(data), version + 1, session_id, version),
+        )
+        if not changed:
+            if self._one("SELECT 1 FROM wallet_sessions WHERE id = ?", (session_id,)) is None:
+                raise NotFoundError(f"no wallet session {session_id!r}")
+            raise ConflictError(f"wallet session {session_id!r} changed concurrently")
+
+    def wallet_sessions(self, credential_id: str) -> list[WalletSessionRecord]:
+        rows = self._all(
+            f"SELECT {self._SESSION} FROM wallet_sessions "  # noqa: S608
+            "WHERE credential_id = ? ORDER BY created_at, id",
+            (credential_id,),
+        )
+        return [self._session(row) for row in rows]
+
+    def add_nonce(self, nonce: str, expires_at: datetime) -> None:
+        self._check_write()
+        _text("nonce", nonce)
+        if not self._change(
+            "INSERT INTO wallet_nonces (nonce, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (nonce, self._enc_dt(_utc(expires_at))),
+        ):
+            raise DuplicateError("nonce already issued")
+
+    def use_nonce(self, nonce: str, now: datetime) -> bool:
+        """Consume ``nonce``: True once if it was issued and has not expired, then never."""
+        self._check_write()
+        moment = self._enc_dt(_utc(now))
+        self._change("DELETE FROM wallet_nonces WHERE expires_at <= ?", (moment,))
+        return bool(
+            self._change(
+                "DELETE FROM wallet_nonces WHERE nonce = ? AND expires_at > ?", (nonce, moment)
+            )
+        )
 
     # -- audit -----------------------------------------------------------------------------
 

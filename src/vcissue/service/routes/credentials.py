@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -11,7 +11,7 @@ from pydantic import Discriminator, Tag
 
 from ...errors import StatusListError
 from ...governance.principals import Principal
-from ...issuer import DecisionOutcome, IssuedCredential
+from ...issuer import DecisionOutcome, IssuedCredential, Issuer
 from ...model import Award
 from ...verify import verify_credential
 from .. import problems
@@ -29,7 +29,7 @@ from ..schemas import (
 )
 from . import AUTH, BODY, STORE, Desk, StrictJsonRoute, aware, text
 
-__all__ = ["router"]
+__all__ = ["local_lists", "router"]
 
 STAFF = ("issuer", "operator", "approver", "auditor")
 router = APIRouter(route_class=StrictJsonRoute)
@@ -104,6 +104,18 @@ def issue(
     "/credentials/verify", operation_id="verifyCredential", responses=documented(*BODY, *STORE)
 )
 def verify(request: VerifyRequest, http: Request, issuer: Desk) -> VerificationReport:
+    result = verify_credential(
+        request.verifiableCredential,
+        trust=http.app.state.trust,
+        now=issuer.now(),
+        status_lists=local_lists(issuer) if request.options.checkStatus else None,
+    )
+    return VerificationReport.model_validate(result.to_json())
+
+
+def local_lists(issuer: Issuer) -> Callable[[str], Mapping[str, Any]]:
+    """The status lists of this service, from its store (renewed when due): the source
+    its verify routes use."""
     prefix = issuer.settings.status_base_url + "/"
 
     def local_list(url: str) -> Mapping[str, Any]:
@@ -116,13 +128,7 @@ def verify(request: VerifyRequest, http: Request, issuer: Desk) -> VerificationR
         document: Mapping[str, Any] = json.loads(record.published_json)
         return document
 
-    result = verify_credential(
-        request.verifiableCredential,
-        trust=http.app.state.trust,
-        now=issuer.now(),
-        status_lists=local_list if request.options.checkStatus else None,
-    )
-    return VerificationReport.model_validate(result.to_json())
+    return local_list
 
 
 @router.post(
