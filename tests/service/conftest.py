@@ -102,12 +102,15 @@ def running_service(
     backend: Backend,  # noqa: F811
     tmp_path: Path,
     extend: Callable[[FastAPI], None] | None = None,
+    *,
+    tls: tuple[Path, Path] | None = None,
     **overrides: Any,
 ) -> Iterator[Service]:
     """The service on a free port until the block ends; ``extend`` may add routes first;
-    ``overrides`` are further ``Settings`` fields."""
+    ``tls`` (certificate file, key file) serves https; ``overrides`` are further
+    ``Settings`` fields."""
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     keystore = KeyStore(tmp_path / "keys")
     keystore.generate(
         PASSPHRASE,
@@ -134,7 +137,17 @@ def running_service(
         )
         for name in PRINCIPALS
     }
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    certificate, key = (str(tls[0]), str(tls[1])) if tls else (None, None)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ssl_certfile=certificate,
+            ssl_keyfile=key,
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
