@@ -5,7 +5,9 @@ Nothing else in vcissue builds credential JSON. Where ISO/IEC 17024 9.4.8
 
 =====================================  ==============================================
 name of the certified person           credentialSubject.identifier (identityType name)
-unique identification                  id (urn:uuid)
+unique identification                  id (urn:uuid); the body's certificate number in
+                                       credentialSubject.licenseNumber (OB 3.0's "license
+                                       number that was issued with this credential")
 name of the certification body         issuer.name (issuer.id is its DID)
 reference to the scheme and version    credentialSubject.achievement.id / .version
 scope, validity conditions, limits     description; achievement.alignment (one per unit)
@@ -92,8 +94,10 @@ def build(
     *,
     credential_id: str,
     status: Sequence[Mapping[str, Any]] = (),
+    number: str | None = None,
 ) -> dict[str, Any]:
-    """The unsigned credential for ``award``; ``status`` holds credentialStatus entries."""
+    """The unsigned credential for ``award``; ``status`` holds credentialStatus entries,
+    ``number`` the certificate number the body allocated (``model.numbering``)."""
     if not credential_id.startswith("urn:uuid:"):
         raise CredentialError(f"credential id must be a urn:uuid, got {credential_id!r}")
     qualification = award.qualification
@@ -139,6 +143,8 @@ def build(
         "achievement": achievement,
         "result": [{"type": ["Result"], "status": "Completed", "value": award.result}],
     }
+    if number is not None:
+        subject["licenseNumber"] = number
     if award.holder.id:
         subject = {"id": award.holder.id, **subject}
     earned = _sum_credits(units)

@@ -38,6 +38,8 @@ from .common import (
 
 __all__ = ["register"]
 
+ID_HELP = "credential id (urn:uuid:...) or certificate number"
+
 
 def _split(text: str | None) -> list[str]:
     return [item.strip() for item in (text or "").split(",") if item.strip()]
@@ -68,7 +70,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
     if args.output:
         write_json(Path(args.output), issued.credential)
     verb = "issued" if issued.created else "already issued (same --reference)"
-    print(f"{verb} {issued.record.id}" + (f" to {args.output}" if args.output else ""))
+    number = f" number {issued.record.number}" if issued.record.number else ""
+    print(f"{verb} {issued.record.id}{number}" + (f" to {args.output}" if args.output else ""))
     return 0
 
 
@@ -117,7 +120,8 @@ def _report(outcome: DecisionOutcome, args: argparse.Namespace) -> int:
     print(decision_line(outcome))
     result = outcome.result
     if isinstance(result, IssuedCredential):
-        print(f"  new credential {result.record.id} until {result.record.expires.date()}")
+        number = f" number {result.record.number}" if result.record.number else ""
+        print(f"  new credential {result.record.id}{number} until {result.record.expires.date()}")
         if getattr(args, "output", None):
             write_json(Path(args.output), result.credential)
     return 0
@@ -205,6 +209,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(f"{answer.holder_name} {data['statement']}.")
+        if answer.number:
+            print(f"  certificate number: {answer.number}")
+        if answer.replaced_by:
+            print(f"  superseded by: {answer.replaced_by_number or answer.replaced_by}")
         if answer.current:
             print(f"  qualification: {answer.qualification_title or answer.qualification_id}")
             print(f"  scope: {answer.scope}")
@@ -303,37 +311,37 @@ def register(commands: Any) -> None:
     batch.add_argument("--output-dir", help="write each credential as <uuid>.json here")
 
     suspend = command(commands, "suspend", "suspend a certificate until a deadline", cmd_suspend)
-    suspend.add_argument("id")
+    suspend.add_argument("id", help=ID_HELP)
     suspend.add_argument("--reason", required=True)
     deadline = suspend.add_mutually_exclusive_group(required=True)
     deadline.add_argument("--until", help="deadline (ISO 8601)")
     deadline.add_argument("--days", type=int, help="deadline in days from now")
 
     extend = command(commands, "extend-suspension", "move a suspension's deadline", cmd_extend)
-    extend.add_argument("id")
+    extend.add_argument("id", help=ID_HELP)
     extend.add_argument("--reason", required=True)
     later = extend.add_mutually_exclusive_group(required=True)
     later.add_argument("--until", help="the new deadline (ISO 8601)")
     later.add_argument("--days", type=int, help="days past the current deadline")
 
     reinstate = command(commands, "reinstate", "lift a suspension", cmd_reinstate)
-    reinstate.add_argument("id")
+    reinstate.add_argument("id", help=ID_HELP)
     reinstate.add_argument("--reason", required=True)
 
     revoke = command(
         commands, "revoke", "request or approve a revocation (final; two approvers)", cmd_revoke
     )
-    revoke.add_argument("id")
+    revoke.add_argument("id", help=ID_HELP)
     revoke.add_argument("--reason", required=True)
 
     withdraw = command(commands, "withdraw", "request or approve a withdrawal", cmd_withdraw)
-    withdraw.add_argument("id")
+    withdraw.add_argument("id", help=ID_HELP)
     withdraw.add_argument("--reason", required=True)
 
     reduce = command(
         commands, "reduce-scope", "withdraw and reissue with fewer units", cmd_reduce_scope
     )
-    reduce.add_argument("id")
+    reduce.add_argument("id", help=ID_HELP)
     reduce.add_argument("--units", required=True, help="comma-separated unit ids to keep")
     reduce.add_argument("--reason", required=True)
     reduce.add_argument("-o", "--output")
@@ -341,13 +349,13 @@ def register(commands: Any) -> None:
     expand = command(
         commands, "expand-scope", "supersede with a credential for more units", cmd_expand_scope
     )
-    expand.add_argument("id")
+    expand.add_argument("id", help=ID_HELP)
     expand.add_argument("--units", required=True, help="comma-separated unit ids to hold")
     expand.add_argument("--reason", required=True)
     expand.add_argument("-o", "--output")
 
     recertify = command(commands, "recertify", "issue a renewed certificate", cmd_recertify)
-    recertify.add_argument("id")
+    recertify.add_argument("id", help=ID_HELP)
     recertify.add_argument("-o", "--output")
 
     lifecycle = commands.add_parser("lifecycle", help="scheduled lifecycle work")
@@ -379,7 +387,7 @@ def register(commands: Any) -> None:
         cmd_status,
         signs=False,
     )
-    status.add_argument("id")
+    status.add_argument("id", help=ID_HELP)
     status.add_argument("--json", action="store_true")
 
     report = commands.add_parser("report", help="reports from the store")

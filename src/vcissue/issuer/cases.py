@@ -126,6 +126,7 @@ class Cases(Decisions):
         _texts(about=about, complainant=complainant, credential_id=subject)
         if not by.has("operator"):
             raise NotPermitted(f"{by.id!r} may not register complaints (operator role)")
+        subject = None if subject is None else self.credential_id(subject)
         if interim_suspension_until is not None and subject is None:
             raise PolicyError("an interim suspension needs the credential the complaint is about")
         case_id = self._case_id()
@@ -286,6 +287,8 @@ class Cases(Decisions):
         if not grounds.strip() or not appellant.strip():
             raise PolicyError("an appeal needs its grounds and who lodges it")
         _texts(grounds=grounds, appellant=appellant, subject=subject)
+        if against != "refused-award":
+            subject = self.credential_id(subject)
         case_id = self._case_id()
 
         def fn(work: _Work) -> None:

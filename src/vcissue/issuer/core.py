@@ -89,6 +89,7 @@ Changes = dict[str, str]  # status list URL -> its newly signed credential (JSON
 REVOCATION = StatusPurpose.REVOCATION.value
 SUSPENSION = StatusPurpose.SUSPENSION.value
 _CHANGEABLE = ("active", "suspended")
+_NUMBER_ATTEMPTS = 10_000  # taken numbers skipped before giving up (imports fill ranges)
 
 
 DEFAULT_LIST_VALIDITY = timedelta(days=30)
@@ -158,10 +159,13 @@ class PublicStatus:
     expires: datetime
     current: bool
     replaced_by: str | None = None  # the credential that supersedes or restores this one
+    number: str | None = None  # the certificate number
+    replaced_by_number: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "credentialId": self.credential_id,
+            **({"number": self.number} if self.number else {}),
             "holderName": self.holder_name,
             "qualification": {"id": self.qualification_id, "title": self.qualification_title},
             "units": list(self.units),
@@ -170,6 +174,7 @@ class PublicStatus:
             "expires": proofs.format_datetime(self.expires),
             "current": self.current,
             **({"replacedBy": self.replaced_by} if self.replaced_by else {}),
+            **({"replacedByNumber": self.replaced_by_number} if self.replaced_by_number else {}),
             "statement": (
                 "holds a current, valid certification for the scope shown"
                 if self.current
@@ -265,16 +270,28 @@ class IssuerCore:
             raise CredentialError(f"unknown qualification {qualification_id!r}") from None
 
     def get(self, credential_id: str) -> CredentialRecord:
+        """The credential with this id (``urn:uuid:...``) or certificate number."""
         if not isinstance(credential_id, str) or text_problem(credential_id) is not None:
             raise UnknownCredentialError(f"no credential {credential_id!r}")
-        record = self.store.read(lambda tx: tx.get_credential(credential_id))
+        record = self.store.read(
+            lambda tx: tx.get_credential(credential_id) or tx.get_by_number(credential_id)
+        )
         if record is None:
             raise UnknownCredentialError(f"no credential {credential_id!r}")
         return record
 
+    def credential_id(self, key: str) -> str:
+        """The credential id of ``key``, a credential id or a certificate number; a key
+        that names nothing is returned as given (the caller reports it unknown)."""
+        if not storable(key) or key.startswith("urn:"):
+            return key
+        record = self.store.read(lambda tx: tx.get_by_number(key))
+        return record.id if record is not None else key
+
     def public_status(self, credential_id: str) -> PublicStatus:
         record = self.get(credential_id)
         qualification = self.qualifications.get(record.qualification_id)
+        successor = next(iter(self.store.read(lambda tx: tx.successors(record.id))), None)
         return PublicStatus(
             credential_id=record.id,
             holder_name=record.holder_name,
@@ -285,9 +302,9 @@ class IssuerCore:
             awarded=record.awarded,
             expires=record.expires,
             current=record.state == "active" and self.now() < record.expires,
-            replaced_by=next(
-                (r.id for r in self.store.read(lambda tx: tx.successors(record.id))), None
-            ),
+            replaced_by=successor.id if successor else None,
+            number=record.number,
+            replaced_by_number=successor.number if successor else None,
         )
 
     def counts(self) -> StateCounts:
@@ -355,6 +372,7 @@ class IssuerCore:
                 return IssuedCredential(existing, created=False)
         revocation = self._allocate(work, REVOCATION, credential_id)
         suspension = self._allocate(work, SUSPENSION, credential_id)
+        number = self._number(work, award)
         unsigned = build(
             award,
             self.profile,
@@ -363,6 +381,7 @@ class IssuerCore:
                 status_entry(revocation[0], revocation[1], REVOCATION),
                 status_entry(suspension[0], suspension[1], SUSPENSION),
             ],
+            number=number,
         )
         signed = proofs.sign(unsigned, self.key, created=now, suite=self.settings.suite)
         signed_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
@@ -390,6 +409,7 @@ class IssuerCore:
                 "result": award.result,
                 **({"decision": dict(decided)} if decided else {}),
             },
+            number=number,
         )
         tx.insert_credential(record)
         tx.append_audit(
@@ -398,6 +418,7 @@ class IssuerCore:
             credential_id=credential_id,
             details={
                 "qualification": record.qualification_id,
+                "number": number,
                 "units": list(record.units),
                 "revocation": [revocation[0], revocation[1]],
                 "suspension": [suspension[0], suspension[1]],
@@ -409,6 +430,19 @@ class IssuerCore:
             at=now,
         )
         return IssuedCredential(record, created=True)
+
+    def _number(self, work: _Work, award: Award) -> str:
+        """The next certificate number of the award's pattern, skipping any number already
+        taken (imported, or made by another pattern): unique per body."""
+        pattern = award.qualification.numbers
+        qualification, year = award.qualification.id, award.awarded.year
+        scope = pattern.scope(qualification=qualification, year=year)
+        for _ in range(_NUMBER_ATTEMPTS):
+            seq = work.tx.next_in_sequence(scope)
+            number = pattern.number(seq, qualification=qualification, year=year)
+            if work.tx.get_by_number(number) is None:
+                return number
+        raise StoreError(f"no free certificate number in {scope!r} after {_NUMBER_ATTEMPTS} tries")
 
     def _allocate(self, work: _Work, purpose: str, credential_id: str) -> tuple[str, int]:
         """An unused index of the open list of ``purpose``, rolling over when it is full."""

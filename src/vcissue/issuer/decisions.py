@@ -229,8 +229,8 @@ class Decisions(IssuerCore):
         }
         if "until" in params and params["until"].tzinfo is None:
             raise PolicyError("the deadline must be a timezone-aware time")
-        return self._decide(
-            kind, credential_id, by, reason, encoded, record.qualification_id, queue=queue
+        return self._decide(  # record.id: the caller may have named it by its number
+            kind, record.id, by, reason, encoded, record.qualification_id, queue=queue
         )
 
     # --- approving, rejecting, expiring -------------------------------------------------

@@ -133,6 +133,7 @@ def qualification_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") 
         "units": units,
         "awarding_body": plain.get("awarding_body"),
         "criteria_narrative": plain["criteria_narrative"],
+        "number_pattern": plain.get("number_pattern"),
     }
     try:
         return Qualification(**fields)
@@ -200,6 +201,7 @@ def qualification_to_dict(q: Qualification) -> dict[str, Any]:
         "prerequisites": list(q.prerequisites),
         "awarding_body": q.awarding_body,
         "criteria_narrative": q.criteria_narrative,
+        **({"number_pattern": q.number_pattern} if q.number_pattern else {}),
         "units": [
             {
                 "id": unit.id,

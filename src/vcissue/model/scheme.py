@@ -25,6 +25,7 @@ from typing import Literal, get_args
 
 from ..errors import CredentialError, QualificationError
 from .duration import Duration, aware_utc, duration_or_problem, parse_duration
+from .numbering import DEFAULT_PATTERN, NumberPattern, pattern_problem
 from .paths import Path_, format_path, short
 
 __all__ = [
@@ -134,6 +135,7 @@ class Qualification:
     units: tuple[Unit, ...]
     awarding_body: str | None
     criteria_narrative: str
+    number_pattern: str | None = None  # certificate numbers (model.numbering); None: default
 
     def __post_init__(self) -> None:
         problem = next(_semantic_problems(self), None)
@@ -143,6 +145,11 @@ class Qualification:
     @property
     def validity_duration(self) -> Duration:
         return parse_duration(self.validity)
+
+    @property
+    def numbers(self) -> NumberPattern:
+        """The pattern of this qualification's certificate numbers."""
+        return NumberPattern(self.number_pattern or DEFAULT_PATTERN)
 
     @property
     def modules(self) -> tuple[Module, ...]:
@@ -191,6 +198,10 @@ def _semantic_problems(q: Qualification) -> Iterator[tuple[Path_, str]]:
         reference = datetime(2000, 1, 1, tzinfo=UTC)
         if parsed.add_to(reference) > reference.replace(year=2000 + MAX_VALIDITY_YEARS):
             yield ("validity",), f"a validity period over {MAX_VALIDITY_YEARS} years ({q.validity})"
+    if q.number_pattern is not None:
+        number_problem = pattern_problem(q.number_pattern, str(q.id))
+        if number_problem is not None:
+            yield ("number_pattern",), number_problem
     if q.subject_kind not in SUBJECT_KINDS:
         yield ("subject_kind",), f"must be one of {', '.join(SUBJECT_KINDS)}"
     if q.eqf_level is not None and not (isinstance(q.eqf_level, int) and 1 <= q.eqf_level <= 8):

@@ -126,7 +126,8 @@ def certificate(
     if view.conditions:
         facts.append((_("Conditions"), view.conditions))
     blocks.append(Facts(tuple(facts)))
-    dates = [(_("Date of award"), _.date(view.awarded))]
+    dates = [(_("Certificate no."), view.number)] if view.number else []
+    dates.append((_("Date of award"), _.date(view.awarded)))
     if view.expires:
         dates.append((_("Valid until"), _.date(view.expires)))
     blocks.append(Dates(tuple(dates)))

@@ -60,6 +60,7 @@ class CertificateView:
     scheme_code: str = ""  # humanCode, e.g. "ecomentor" or "ecomentor/U1"
     scheme_version: str = ""
     verifier_url: str = ""  # as people type it, e.g. https://certification.example/V
+    number: str = ""  # the certificate number (credentialSubject.licenseNumber)
 
     @property
     def is_full(self) -> bool:
@@ -122,6 +123,7 @@ def certificate_view(
         scheme_code=code,
         scheme_version=version,
         verifier_url=verifier_url or "",
+        number=_text(subject.get("licenseNumber")),
     )
 
 

@@ -214,6 +214,7 @@ class QualificationRef(_Strict):
 
 class PublicAnswer(_Strict):
     credentialId: str
+    number: str | None = None  # the certificate number (none: issued before numbers)
     holderName: str
     qualification: QualificationRef
     units: list[str]
@@ -221,6 +222,8 @@ class PublicAnswer(_Strict):
     awarded: str
     expires: str
     current: bool
+    replacedBy: str | None = None  # the credential that supersedes or restores this one
+    replacedByNumber: str | None = None
     statement: str
 
 

@@ -41,6 +41,10 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
     holder page links (``data`` holds hashes of their secrets, never the secrets), with
     an optimistic ``version``; the key-proof nonces a wallet was given, deleted when used
     (single use) or past ``expires_at``.
+``credentials.number``, ``number_counters`` (migration 5)
+    the certificate number (unique when not null; credentials issued before numbers
+    have none) and one counter per number scope (``model.numbering``), incremented by
+    an upsert in the issuing transaction.
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -263,6 +267,18 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX wallet_nonces_expiry ON wallet_nonces (expires_at)",
         ),
     ),
+    Migration(
+        5,
+        "certificate numbers",
+        (
+            "ALTER TABLE credentials ADD COLUMN number TEXT",
+            "CREATE UNIQUE INDEX credentials_number ON credentials (number)",
+            """CREATE TABLE number_counters (
+                scope TEXT PRIMARY KEY,
+                seq INTEGER NOT NULL CHECK (seq >= 1)
+            )""",
+        ),
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -461,6 +477,18 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
                 expires_at timestamptz NOT NULL
             )""",
             "CREATE INDEX wallet_nonces_expiry ON wallet_nonces (expires_at)",
+        ),
+    ),
+    Migration(
+        5,
+        "certificate numbers",
+        (
+            "ALTER TABLE credentials ADD COLUMN number text",
+            "CREATE UNIQUE INDEX credentials_number ON credentials (number)",
+            """CREATE TABLE number_counters (
+                scope text PRIMARY KEY,
+                seq bigint NOT NULL CHECK (seq >= 1)
+            )""",
         ),
     ),
 )

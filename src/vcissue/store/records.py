@@ -73,6 +73,7 @@ class CredentialRecord:
     suspended_until: datetime | None = None
     state_reason: str | None = None
     terms: Mapping[str, Any] = field(default_factory=dict)  # scope, limitations, result
+    number: str | None = None  # the certificate number (unique; None: issued before numbers)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,8 @@ class Tx(Protocol):
         self, credential_id: str, *, for_update: bool = False
     ) -> CredentialRecord | None: ...
     def get_by_batch_key(self, batch_key: str) -> CredentialRecord | None: ...
+    def get_by_number(self, number: str) -> CredentialRecord | None: ...
+    def next_in_sequence(self, scope: str) -> int: ...
     def update_credential(
         self,
         credential_id: str,

@@ -86,7 +86,7 @@ def _utc(value: datetime) -> datetime:
 _CREDENTIAL_COLUMNS = (
     "id, holder_name, holder_id, qualification_id, units, awarded, expires, state, "
     "revocation_list, revocation_index, suspension_list, suspension_index, previous_id, "
-    "batch_key, signed_json, created_at, suspended_until, state_reason, terms"
+    "batch_key, signed_json, created_at, suspended_until, state_reason, terms, number"
 )
 _LIST_COLUMNS = (
     "id, purpose, size, bits, version, is_full, published_json, published_at, created_at"
@@ -97,7 +97,7 @@ _AUDIT_COLUMNS = "seq, at, actor, action, credential_id, details, prev_hash, has
 _SELECT_CREDENTIALS = f"SELECT {_CREDENTIAL_COLUMNS} FROM credentials"  # noqa: S608
 _INSERT_CREDENTIAL = (
     f"INSERT INTO credentials ({_CREDENTIAL_COLUMNS}) "  # noqa: S608
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _SELECT_LISTS = f"SELECT {_LIST_COLUMNS} FROM status_lists"  # noqa: S608
 _INSERT_LIST = (
@@ -195,6 +195,7 @@ class SqlTx:
             suspended_until=self._dec_opt_dt(row[16]),
             state_reason=row[17],
             terms=terms,
+            number=row[19],
         )
 
     def _status_list(self, row: Row) -> StatusListRecord:
@@ -241,6 +242,7 @@ class SqlTx:
         _text("qualification_id", record.qualification_id)
         _text("previous_id", record.previous_id, optional=True)
         _text("batch_key", record.batch_key, optional=True)
+        _text("number", record.number, optional=True)
         _state(record.state)
         _index("revocation_index", record.revocation_index)
         _index("suspension_index", record.suspension_index)
@@ -272,11 +274,19 @@ class SqlTx:
                 self._opt_dt(record.suspended_until),
                 record.state_reason,
                 canonical_details(record.terms),
+                record.number,
             ),
         )
         if not inserted:
             taken = self._one("SELECT 1 FROM credentials WHERE id = ?", (record.id,))
-            what = f"id {record.id!r}" if taken else f"batch key {record.batch_key!r}"
+            numbered = record.number is not None and self.get_by_number(record.number)
+            what = (
+                f"id {record.id!r}"
+                if taken
+                else f"number {record.number!r}"
+                if numbered
+                else f"batch key {record.batch_key!r}"
+            )
             raise DuplicateError(f"a credential with {what} already exists")
 
     def get_credential(
@@ -295,6 +305,25 @@ class SqlTx:
             (batch_key,),
         )
         return None if row is None else self._credential(row)
+
+    def get_by_number(self, number: str) -> CredentialRecord | None:
+        row = self._one(_SELECT_CREDENTIALS + " WHERE number = ?", (number,))
+        return None if row is None else self._credential(row)
+
+    def next_in_sequence(self, scope: str) -> int:
+        """The next number (1, 2, ...) of the counter ``scope``. The upsert locks the
+        counter row until commit, so concurrent issuers queue and a rolled-back
+        transaction gives its number back: no duplicates, no gaps."""
+        self._check_write()
+        _text("scope", scope)
+        row = self._execute(
+            "INSERT INTO number_counters (scope, seq) VALUES (?, 1) ON CONFLICT (scope) "
+            "DO UPDATE SET seq = number_counters.seq + 1 RETURNING seq",
+            (scope,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"counter {scope!r} gave no number")
+        return int(row[0])
 
     def update_credential(
         self,
