@@ -11,13 +11,15 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from .errors import DidError, KeyMaterialError, MalformedInput
+from .errors import DidError, KeyMaterialError, MalformedInput, VcissueError
 from .jose import b64url_decode, b64url_encode, public_jwk
 from .jsonld import DID_V1, MULTIKEY_V1
 from .keys import KeyRecord, PublicKey
+from .proofs import format_datetime, parse_datetime
 from .strictjson import parse_object
 
 MAX_DID_LENGTH = 2048
@@ -31,6 +33,8 @@ class VerificationMethod:
     controller: str
     public_key: PublicKey
     assertion: bool  # listed under assertionMethod, i.e. may sign credentials
+    expires: datetime | None = None  # retired: proofs created after it are refused
+    revoked: datetime | None = None  # compromised: no proof by it is accepted
 
 
 def did_key_document(did: str) -> dict[str, Any]:
@@ -84,8 +88,13 @@ def did_web_url(did: str) -> str:
 def did_web_document(did: str, keys: Sequence[KeyRecord]) -> dict[str, Any]:
     """The body's did:web document: every key it ever signed with, current and past.
 
-    Retired keys stay under assertionMethod so what they signed keeps verifying
-    (did-method-web#85); the keystore refuses to sign with them.
+    Each key carries its window (Controlled Identifiers 1.0, 2.2, terms of the Multikey
+    context). A retired key stays under assertionMethod so what it signed keeps verifying
+    (did-method-web#85), with ``expires`` = its retirement: vcissue's verifier refuses its
+    proofs created after it. A compromised key keeps its entry, so verifiers can say
+    why they refuse it, with ``revoked`` = the start of the compromise, and leaves
+    assertionMethod: no proof by it is accepted (the JavaScript reference refuses any
+    method with ``revoked`` too).
     """
     did_web_url(did)  # validates the DID
     if not keys:
@@ -96,10 +105,12 @@ def did_web_document(did: str, keys: Sequence[KeyRecord]) -> dict[str, Any]:
             "type": "Multikey",
             "controller": did,
             "publicKeyMultibase": key.public_multibase,
+            **({"expires": format_datetime(key.retired_at)} if key.retired_at else {}),
+            **({"revoked": format_datetime(key.revoked_at)} if key.revoked_at else {}),
         }
         for key in keys
     ]
-    ids = [method["id"] for method in methods]
+    ids = [method["id"] for method in methods if "revoked" not in method]
     return {
         "@context": [DID_V1, MULTIKEY_V1],
         "id": did,
@@ -160,8 +171,24 @@ def _method_from_document(vm_id: str, did: str, document: Mapping[str, Any]) -> 
                 for ref in assertion
                 if isinstance(ref, str | Mapping)
             )
-            return VerificationMethod(vm_id, controller, public_key, listed)
+            return VerificationMethod(
+                vm_id,
+                controller,
+                public_key,
+                listed,
+                _moment(method, "expires", vm_id),
+                _moment(method, "revoked", vm_id),
+            )
     raise DidError(f"{vm_id} is not listed in the DID document of {did}")
+
+
+def _moment(method: Mapping[str, Any], name: str, vm_id: str) -> datetime | None:
+    if name not in method:
+        return None
+    try:
+        return parse_datetime(method[name])
+    except VcissueError:
+        raise DidError(f"{vm_id}: {name} is not an XSD dateTime") from None
 
 
 def _absolute(ref: object, did: str) -> str | None:

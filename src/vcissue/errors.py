@@ -14,6 +14,7 @@ problem types and the CLI for messages. The tree (pinned by
     |   +-- WorkLimitError        work-limit
     +-- ProofError                proof-invalid
     |   +-- ProofExpiredError     proof-expired
+|   +-- KeyWindowError        key-window
     +-- KeyMaterialError          key-material
     +-- DidError                  did-unresolvable
     +-- CredentialError           credential-invalid
@@ -104,6 +105,14 @@ class ProofExpiredError(ProofError):
     """A proof whose ``expires`` has passed: genuine once, not acceptable now."""
 
     code = "proof-expired"
+
+
+class KeyWindowError(ProofError):
+    """A proof by a key the issuer no longer vouches for: made after the key's retirement
+    (its ``expires``), or by a key revoked as compromised. The signature may be genuine;
+    the issuer does not stand behind it."""
+
+    code = "key-window"
 
 
 class KeyMaterialError(VcissueError):

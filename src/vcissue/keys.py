@@ -149,18 +149,26 @@ def did_key_verification_method(public: PublicKey) -> str:
 class KeyRecord:
     """One key of an issuer's key history (public part only).
 
-    A retired key stays listed (DID document, trust list) so credentials it
-    signed keep verifying; it must not sign anything after ``retired_at``.
+    Its window is ``[active_from, retired_at)``. A retired key stays listed (DID document,
+    trust list) with its retirement as ``expires``, so what it signed inside its window
+    keeps verifying and a proof it makes later is refused. A compromised key
+    (``revoked_at``: since when it may have been in other hands) is revoked outright:
+    nothing it signed is trusted, so the body re-signs what it issued with it.
     """
 
     fragment: str
     public_multibase: str
     active_from: datetime
     retired_at: datetime | None = None
+    revoked_at: datetime | None = None
 
     @property
     def public(self) -> PublicKey:
         return PublicKey.from_multibase(self.public_multibase)
 
     def active_at(self, moment: datetime) -> bool:
-        return self.active_from <= moment and (self.retired_at is None or moment < self.retired_at)
+        return (
+            self.revoked_at is None
+            and self.active_from <= moment
+            and (self.retired_at is None or moment < self.retired_at)
+        )

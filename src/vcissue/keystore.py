@@ -7,14 +7,19 @@ Layout of a key directory::
     key-2.pem        ...
 
 With a did:web issuer, ``rotate`` retires the current key (it stays in the
-DID document, so what it signed keeps verifying) and activates a new one. A
-did:key issuer *is* its key, so it cannot rotate.
+DID document with its window, so what it signed keeps verifying and what it
+would sign later does not) and activates a new one; the retired key's file is
+deleted unless the deployment keeps retired keys (still encrypted). ``compromise``
+revokes a key: it leaves the DID document's assertion methods and its file is
+deleted; the issuer then re-signs what it signed (``Issuer.resign``). A did:key
+issuer *is* its key, so it can neither rotate nor survive a compromise.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -105,6 +110,7 @@ class KeyStore:
                     entry["publicKeyMultibase"],
                     parse_datetime(entry["activeFrom"]),
                     parse_datetime(entry["retiredAt"]) if entry.get("retiredAt") else None,
+                    parse_datetime(entry["revokedAt"]) if entry.get("revokedAt") else None,
                 )
                 for entry in self._keyring()["keys"]
             ]
@@ -162,6 +168,28 @@ class KeyStore:
             raise KeyMaterialError(f"{record.fragment}.pem does not match the keyring")
         return key
 
+    def signer(self, passphrase: bytes, clock: Callable[[], datetime]) -> Callable[[], SigningKey]:
+        """The active key, read again whenever the keyring changed (a rotation or a
+        compromise by another process), so a running service never signs with a key the
+        keyring has retired or revoked. The first key is read now (a wrong passphrase
+        fails at once)."""
+        cached: dict[str, Any] = {}
+
+        def current() -> SigningKey:
+            try:
+                stamp = (self.directory / KEYRING).stat()
+                version = (stamp.st_mtime_ns, stamp.st_size, stamp.st_ino)
+            except OSError as error:
+                raise KeyMaterialError(f"cannot read the keyring: {error.strerror}") from None
+            if cached.get("version") != version:
+                cached["key"] = self.signing_key(passphrase, now=clock())
+                cached["version"] = version
+            key: SigningKey = cached["key"]
+            return key
+
+        current()
+        return current
+
     # --- writing ---------------------------------------------------------------
 
     def generate(
@@ -178,7 +206,9 @@ class KeyStore:
         self._save({"did": did, "name": name, "keys": [record]})
         return record
 
-    def rotate(self, passphrase: bytes, *, now: datetime) -> KeyRecord:
+    def rotate(self, passphrase: bytes, *, now: datetime, keep_retired: bool = False) -> KeyRecord:
+        """Retire the active key and make a new one; the retired key's file is deleted
+        unless ``keep_retired`` (it stays encrypted with the passphrase)."""
         data = self._keyring()
         if not isinstance(data.get("did"), str):
             raise KeyMaterialError("a did:key issuer cannot rotate keys: its DID is its key")
@@ -186,7 +216,48 @@ class KeyStore:
         retired = [replace(r, retired_at=now) if r.retired_at is None else r for r in records]
         record = self._new_key(passphrase, f"key-{len(records) + 1}", now)
         self._save({"did": data["did"], "name": self.name, "keys": [*retired, record]})
+        if not keep_retired:
+            self.delete_retired()
         return record
+
+    def compromise(
+        self, fragment: str, passphrase: bytes, *, since: datetime, now: datetime
+    ) -> tuple[KeyRecord, KeyRecord]:
+        """Revoke key ``fragment`` as compromised since ``since``: it leaves the DID
+        document's assertion methods and its file is deleted. When it is the active key,
+        a new key is made first. Returns (the revoked key, the active key)."""
+        data = self._keyring()
+        if not isinstance(data.get("did"), str):
+            raise KeyMaterialError("a did:key issuer cannot survive a compromise: make a new one")
+        if since.tzinfo is None or since > now:
+            raise KeyMaterialError("--since must be a past, timezone-aware moment")
+        found = [r for r in self.records if r.fragment == fragment]
+        if not found:
+            raise KeyMaterialError(f"no key {fragment!r} in {self.directory}")
+        if found[0].revoked_at is not None:
+            return found[0], self.current_record  # again: lets an interrupted drill finish
+        if found[0].retired_at is None:
+            self.rotate(passphrase, now=now, keep_retired=True)
+        records = [
+            replace(r, revoked_at=since) if r.fragment == fragment else r for r in self.records
+        ]
+        self._save({"did": data["did"], "name": self.name, "keys": records})
+        (self.directory / f"{fragment}.pem").unlink(missing_ok=True)
+        revoked = next(r for r in records if r.fragment == fragment)
+        return revoked, self.current_record
+
+    def delete_retired(self) -> list[str]:
+        """Delete the private key file of every retired or revoked key; returns their names."""
+        deleted = []
+        for record in self.records:
+            path = self.directory / f"{record.fragment}.pem"
+            if record.retired_at is not None and path.exists():
+                path.unlink()
+                deleted.append(path.name)
+        return deleted
+
+    def private_key_files(self) -> list[str]:
+        return sorted(path.name for path in self.directory.glob("*.pem"))
 
     def _new_key(self, passphrase: bytes, fragment: str, now: datetime) -> KeyRecord:
         key = SigningKey.generate(rng=system_random)
@@ -203,6 +274,7 @@ class KeyStore:
                     "publicKeyMultibase": r.public_multibase,
                     "activeFrom": format_datetime(r.active_from),
                     **({"retiredAt": format_datetime(r.retired_at)} if r.retired_at else {}),
+                    **({"revokedAt": format_datetime(r.revoked_at)} if r.revoked_at else {}),
                 }
                 for r in data["keys"]
             ],

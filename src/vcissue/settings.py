@@ -10,6 +10,7 @@ there is no deployment and the command stops with a ``SettingsError`` naming the
     [keys]
     dir = "keys"                          # from `vcissue keys generate`
     passphrase_file = "secrets/key-pass"  # else $VCISSUE_KEY_PASSPHRASE
+    keep_retired = false                  # keep retired private keys (encrypted) after rotation
     [status]
     base_url = "https://certs.example/status-lists"
     publish_dir = "public/status-lists"   # optional: signed lists are written here
@@ -100,7 +101,7 @@ CONFIG_FILE = "vcissue.toml"
 RULE = f"--config FILE, else ${CONFIG_ENV}, else ./{CONFIG_FILE}"
 _SECTIONS: dict[str, set[str]] = {
     "store": {"url"},
-    "keys": {"dir", "passphrase_file"},
+    "keys": {"dir", "passphrase_file", "keep_retired"},
     "status": {"base_url", "publish_dir", "list_validity"},
     "qualifications": {"files"},
     "policy": {
@@ -123,6 +124,7 @@ class Settings:
     store_url: str = "sqlite:///vcissue.db"
     keys_dir: Path = Path("keys")
     passphrase_file: Path | None = None
+    keep_retired_keys: bool = False
     status_base_url: str = "https://certification.example/status-lists"
     publish_dir: Path | None = None
     qualification_files: tuple[Path, ...] = ()
@@ -324,6 +326,11 @@ def load_settings(
         values["passphrase_file"] = file_path(
             get("keys", "passphrase_file"), "keys.passphrase_file"
         )
+    keep = get("keys", "keep_retired")
+    if keep is not None:
+        if not isinstance(keep, bool):
+            raise _config_error(config_path, "keys.keep_retired must be true or false")
+        values["keep_retired_keys"] = keep
     if get("status", "base_url") is not None:
         values["status_base_url"] = _text(get("status", "base_url"), config_path, "status.base_url")
     publish_dir = get("status", "publish_dir")

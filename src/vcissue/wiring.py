@@ -43,7 +43,7 @@ def build_issuer(
     ``store``/``publisher`` replace the configured ones (tests, the service).
     """
     keys = KeyStore(settings.keys_dir)
-    key = None if passphrase is None else keys.signing_key(passphrase, now=clock())
+    key = None if passphrase is None else keys.signer(passphrase, clock)
     opened = store if store is not None else open_deployment_store(settings)
     try:
         return Issuer(

@@ -49,6 +49,8 @@ def test_demo_runs_end_to_end_and_its_files_verify_as_it_says(tmp_path: Path) ->
         "pending (VALID); director-1 again: refused; approved by director-2: REVOKED",
         "upheld by appeals-chair: restored as a new certificate VALID",
         "tampered copy of Marko's certificate: FORGED",
+        "a credential signed with a stolen key-1 verifies VALID",
+        "the re-signed unit credential VALID, its old copy NOT TRUSTED, the thief's NOT TRUSTED",
         "re-run issued 0 more",
         "intact",
     ):
@@ -57,7 +59,9 @@ def test_demo_runs_end_to_end_and_its_files_verify_as_it_says(tmp_path: Path) ->
     assert (demo / "vcissue.db").exists()  # the main job runs on SQLite
     # The closing table is true now: vcissue verify gives exactly those verdicts.
     claimed = dict(re.findall(r"credentials/([\w-]+)\.json: ([A-Z ]+)\n", out.stdout))
-    assert set(claimed.values()) == {"VALID", "REVOKED", "FORGED"}
+    assert set(claimed.values()) == {"VALID", "REVOKED", "FORGED", "NOT TRUSTED"}
+    assert claimed["signed-with-stolen-key"] == "NOT TRUSTED"
+    assert sorted(p.name for p in (demo / "keys").glob("*.pem")) == ["key-2.pem"]
     assert claimed["ana"] == "REVOKED" and claimed["ana-restored"] == "VALID"
     command = re.search(r"vcissue verify \S+ (--trust .*)\n", out.stdout)
     assert command is not None

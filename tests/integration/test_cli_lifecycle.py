@@ -373,3 +373,49 @@ def test_publish_renews_lists_and_needs_the_passphrase(deployment: Path) -> None
         "publish", "--config", str(deployment / "vcissue.toml"), cwd=deployment, passphrase=None
     )
     assert ran.returncode == 3 and "[key-material]" in ran.stderr, ran.stderr
+
+
+def test_keys_compromise_drill(deployment: Path, staff: dict[str, str]) -> None:
+    """Issue 12 section 4 from the command line: re-signed copies verify, old copies and
+    what the store never recorded fail as untrusted; the retired key file is gone."""
+    import shutil
+
+    from vcissue import proofs
+    from vcissue.keystore import read_key_file
+
+    issue(deployment, staff["registrar"])
+    stolen = read_key_file(
+        deployment / "keys" / "key-1.pem", b"s3cret", "did:web:certs.example#key-1"
+    )
+    forged = json.loads((deployment / "ana.json").read_text())
+    del forged["proof"]
+    forged["credentialSubject"]["name"] = "Mallory"
+    forged = proofs.sign(forged, stolen, created=proofs.parse_datetime(forged["validFrom"]))
+    (deployment / "unrecorded.json").write_text(json.dumps(forged))
+    assert verdict(deployment, "unrecorded.json") == (0, "VALID")  # the threat
+    shutil.copy(deployment / "ana.json", deployment / "ana-old.json")
+
+    code, out, err = run(
+        deployment, "keys", "compromise", "key-1", "--since", "2020-01-01", key=staff["registrar"]
+    )
+    assert code == 3 and "[not-permitted]" in err  # an issuer may not revoke keys
+    code, out, err = run(
+        deployment,
+        "keys",
+        "compromise",
+        "key-1",
+        "--since",
+        "2020-01-01",
+        "--output-dir",
+        "resigned",
+        key=staff["op"],
+    )
+    assert code == 0, err
+    assert "re-signed 1 credentials and 2 status lists with key-2" in out
+    assert sorted(p.name for p in (deployment / "keys").glob("*.pem")) == ["key-2.pem"]
+    assert vcissue("keys", "trust-list", "-o", "trust.json", cwd=deployment).returncode == 0
+    (resigned,) = (deployment / "resigned").iterdir()
+    assert json.loads(resigned.read_text())["proof"]["verificationMethod"].endswith("#key-2")
+    assert verdict(deployment, str(resigned)) == (0, "VALID")
+    assert verdict(deployment, "ana-old.json") == (1, "NOT TRUSTED (NOT VALID)")
+    assert verdict(deployment, "unrecorded.json") == (1, "NOT TRUSTED (NOT VALID)")

@@ -168,6 +168,22 @@ MISTAKES = {
     "a qualification file that is not one": Mistake(
         ISSUE, 3, "[qualification-invalid]", lambda root: awards_also(root, "{}")
     ),
+    "compromise of an unknown key": Mistake(
+        ("keys", "compromise", "key-9", "--since", "2026-01-01"), 3, "[key-material]", key="op"
+    ),
+    "compromise since a future date": Mistake(
+        ("keys", "compromise", "key-1", "--since", "2999-01-01"), 3, "[key-material]", key="op"
+    ),
+    "compromise since no date": Mistake(
+        ("keys", "compromise", "key-1", "--since", "lately"), 3, "[malformed-input]", key="op"
+    ),
+    "compromise by an issuer": Mistake(
+        ("keys", "compromise", "key-1", "--since", "2026-01-01"), 3, "[not-permitted]"
+    ),
+    "compromise without --since": Mistake(("keys", "compromise", "key-1"), 2, "required"),
+    "keep_retired that is no boolean": Mistake(
+        ("keys", "rotate"), 3, "[settings]", settings_line("[keys]\nkeep_retired = 'yes'\n")
+    ),
     "unknown command": Mistake(("frobnicate",), 2, "invalid choice"),
     "unknown option": Mistake((*ISSUE, "--colour", "red"), 2, "unrecognized arguments"),
     "a missing required option": Mistake(("suspend", "urn:x", "--days", "3"), 2, "required"),

@@ -24,6 +24,7 @@ VcissueError                  vcissue-error
 |   +-- WorkLimitError        work-limit
 +-- ProofError                proof-invalid
 |   +-- ProofExpiredError     proof-expired
+|   +-- KeyWindowError        key-window
 +-- KeyMaterialError          key-material
 +-- DidError                  did-unresolvable
 +-- CredentialError           credential-invalid

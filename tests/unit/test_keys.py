@@ -144,3 +144,50 @@ def test_rotation_keeps_past_keys_listed(tmp_path: Path) -> None:
     assert records[0].retired_at == later and records[1].retired_at is None
     assert not records[0].active_at(later) and records[0].active_at(NOW)
     assert isinstance(records[0].public, PublicKey)
+
+
+def test_rotation_deletes_the_retired_private_key_unless_kept(tmp_path: Path) -> None:
+    """Issue 12 section 4: an old private key left on disk can still sign."""
+    store = KeyStore(tmp_path / "a")
+    store.generate(b"pw", now=NOW, name="Body", did="did:web:body.example")
+    store.rotate(b"pw", now=NOW + timedelta(days=1))
+    assert store.private_key_files() == ["key-2.pem"]
+    document = store.did_document()
+    assert document["verificationMethod"][0]["expires"] == "2026-01-02T00:00:00Z"
+    assert "expires" not in document["verificationMethod"][1]
+    kept = KeyStore(tmp_path / "b")
+    kept.generate(b"pw", now=NOW, name="Body", did="did:web:body.example")
+    kept.rotate(b"pw", now=NOW + timedelta(days=1), keep_retired=True)
+    assert kept.private_key_files() == ["key-1.pem", "key-2.pem"]
+    assert kept.delete_retired() == ["key-1.pem"]
+
+
+def test_a_compromised_active_key_is_replaced_and_revoked(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path)
+    store.generate(b"pw", now=NOW, name="Body", did="did:web:body.example")
+    later = NOW + timedelta(days=3)
+    revoked, active = store.compromise("key-1", b"pw", since=NOW + timedelta(days=1), now=later)
+    assert (revoked.fragment, active.fragment) == ("key-1", "key-2")
+    assert revoked.revoked_at == NOW + timedelta(days=1) and revoked.retired_at == later
+    assert store.private_key_files() == ["key-2.pem"]
+    document = store.did_document()
+    assert document["assertionMethod"] == ["did:web:body.example#key-2"]
+    assert document["authentication"] == ["did:web:body.example#key-2"]
+    assert document["verificationMethod"][0]["revoked"] == "2026-01-02T00:00:00Z"
+    method = resolve_verification_method("did:web:body.example#key-1", {store.did: document})
+    assert method.revoked == NOW + timedelta(days=1) and not method.assertion
+    assert store.signing_key(b"pw", now=later).verification_method.endswith("#key-2")
+    again = store.compromise("key-1", b"pw", since=NOW, now=later)  # an interrupted drill
+    assert again == (revoked, active)
+    with pytest.raises(KeyMaterialError, match="no key"):
+        store.compromise("key-9", b"pw", since=NOW, now=later)
+    with pytest.raises(KeyMaterialError, match="past"):
+        store.compromise("key-2", b"pw", since=later + timedelta(days=1), now=later)
+
+
+def test_a_malformed_key_window_is_a_did_error() -> None:
+    record = KeyRecord("key-1", SigningKey.generate(rng=system_random).public.multibase, NOW)
+    document = did_web_document("did:web:body.example", [record])
+    document["verificationMethod"][0]["expires"] = "soon"
+    with pytest.raises(DidError, match="expires is not an XSD dateTime"):
+        resolve_verification_method("did:web:body.example#key-1", {document["id"]: document})

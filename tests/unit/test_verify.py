@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from tests.factories import AWARDED, Body
 from vcissue import proofs
-from vcissue.keys import KeyRecord, SigningKey
+from vcissue.jsonld import ContextSet
+from vcissue.keys import KeyRecord, SigningKey, multibase_b58_encode
 from vcissue.system import system_random
 from vcissue.verify import (
     MAX_CREDENTIAL_BYTES,
@@ -187,6 +188,71 @@ def test_rotated_key_still_verifies_while_listed(body: Body) -> None:
     dropped.records = rotated.records[1:]
     result = verify_credential(old_vc, trust=dropped.trust, now=NOW)
     assert "not listed" in result.check("proof").message
+
+
+def _rotated(body: Body, *, revoked: bool = False) -> Body:
+    """``body`` after key-1 was retired a day after AWARDED (and, if ``revoked``, revoked
+    as compromised from AWARDED on)."""
+    rotated = Body(did=body.did, name=body.name)
+    rotated.key = SigningKey.generate(f"{body.did}#key-2", rng=system_random)
+    retired = AWARDED + timedelta(days=1)
+    rotated.records = [
+        KeyRecord(
+            "key-1", body.key.public.multibase, AWARDED, retired, AWARDED if revoked else None
+        ),
+        KeyRecord("key-2", rotated.key.public.multibase, retired),
+    ]
+    return rotated
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_a_retired_key_signing_after_its_retirement_is_refused(body: Body, suite: str) -> None:
+    """Issue 12 section 4: the key's window is in the DID document (``expires``)."""
+    rotated = _rotated(body)
+    method = rotated.did_document["verificationMethod"][0]
+    assert method["expires"] == "2026-03-03T09:30:00Z"
+    in_window = proofs.sign(body.unsigned(), body.key, created=AWARDED, suite=suite)
+    assert verify_credential(in_window, trust=rotated.trust, now=NOW).verdict is Verdict.VALID
+    late = proofs.sign(body.unsigned(), body.key, created=AWARDED + timedelta(days=2), suite=suite)
+    result = verify_credential(late, trust=rotated.trust, now=NOW)
+    assert result.verdict is Verdict.NOT_TRUSTED
+    assert "after its retirement" in result.check("proof").message
+    result = verify_credential(_sign_without_created(body, suite), trust=rotated.trust, now=NOW)
+    assert result.verdict is Verdict.NOT_TRUSTED
+    assert "no created time" in result.check("proof").message
+    # the same late proof verifies against the document from before the rotation
+    assert verify_credential(late, trust=body.trust, now=NOW).verdict is Verdict.VALID
+
+
+def _sign_without_created(body: Body, suite: str) -> dict[str, Any]:
+    """A proof with no ``created`` (optional in Data Integrity), signed as such."""
+    unsigned = body.unsigned()
+    cryptosuite = proofs.suite_named(suite)
+    proof: dict[str, Any] = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": suite,
+        "verificationMethod": body.key.verification_method,
+        "proofPurpose": "assertionMethod",
+    }
+    if cryptosuite.proof_carries_context:
+        proof["@context"] = unsigned["@context"]
+    data = proofs.hash_data(cryptosuite, unsigned, proof, ContextSet.bundled())
+    proof["proofValue"] = multibase_b58_encode(body.key.sign(data.combined))
+    return {**unsigned, "proof": proof}
+
+
+def test_a_compromised_key_signs_nothing_trusted(body: Body) -> None:
+    """A revoked key leaves assertionMethod; whatever it signed, whenever, is untrusted."""
+    compromised = _rotated(body, revoked=True)
+    document = compromised.did_document
+    assert document["assertionMethod"] == [f"{body.did}#key-2"]
+    assert document["verificationMethod"][0]["revoked"] == "2026-03-02T09:30:00Z"
+    for created in (AWARDED - timedelta(days=1), AWARDED + timedelta(days=2)):
+        vc = proofs.sign(body.unsigned(), body.key, created=created)
+        result = verify_credential(vc, trust=compromised.trust, now=NOW)
+        assert result.verdict is Verdict.NOT_TRUSTED
+        assert "revoked as compromised" in result.check("proof").message
+    assert verify_credential(compromised.issue(), trust=compromised.trust, now=NOW).verified
 
 
 def test_unknown_context_is_a_context_failure(signed: dict[str, Any], body: Body) -> None:

@@ -25,11 +25,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, proofs
 from ..batch import parse_batch_csv
 from ..errors import PolicyError, SettingsError
 from ..governance.principals import add_principal
-from ..keystore import KeyStore
+from ..keystore import KeyStore, read_key_file
 from ..model import Award
 from ..qr import encode_payload, make_qr, verifier_link
 from ..settings import CONFIG_FILE, load_settings
@@ -299,12 +299,48 @@ def _story(
     )
     ok &= check(renewed) == "VALID"
 
+    # The key-compromise drill: key-1 is stolen; a credential the thief signs verifies
+    # until the body revokes the key and re-signs what the store recorded as signed by it.
+    stolen = read_key_file(root / "keys" / "key-1.pem", DEMO_PASSPHRASE, f"{BODY_DID}#key-1")
+    forged_by_thief = dict(unit)
+    del forged_by_thief["proof"]
+    forged_by_thief = proofs.sign(
+        {**forged_by_thief, "id": "urn:uuid:00000000-0000-4000-8000-00000000dead"},
+        stolen,
+        created=today,
+    )
+    before = check(forged_by_thief)
+    keys.compromise("key-1", DEMO_PASSPHRASE, since=today - timedelta(days=1), now=today)
+    drill = issuer.resign(f"{BODY_DID}#key-1", actor=operator.id, reason="drill: key-1 stolen")
+    trust = TrustList.of(keys.trusted_issuer())
+    write_json(root / "trust.json", trust.to_json())
+    resigned_unit = json.loads(issuer.get(unit["id"]).signed_json)
+    after = (check(resigned_unit), check(unit), check(forged_by_thief))
+    print(
+        f"10. key-compromise drill: a credential signed with a stolen key-1 verifies {before}; "
+        f"`keys compromise key-1` revoked it and re-signed {len(drill.credentials)} credentials "
+        f"and {len(drill.lists)} status lists with key-2: the re-signed unit credential "
+        f"{after[0]}, its old copy {after[1]}, the thief's {after[2]}"
+    )
+    ok &= before == "VALID" and after == ("VALID", "NOT TRUSTED", "NOT TRUSTED")
+    ok &= keys.private_key_files() == ["key-2.pem"]
+
+    def stored(vc: Mapping[str, Any]) -> Mapping[str, Any]:
+        """What the holder now has: the store's (re-signed) copy."""
+        found: Mapping[str, Any] = json.loads(issuer.get(vc["id"]).signed_json)
+        return found
+
+    tampered = json.loads(json.dumps(stored(marko)))
+    tampered["credentialSubject"]["identifier"][0]["identityHash"] = "Mallory Forger"
+    ana = stored(ana)
+    unit = stored(unit)
     files: dict[str, Mapping[str, Any]] = {
-        **{name.split()[0].lower(): vc for name, vc in certificates.items()},
-        "ana-restored": ana_restored,
+        **{name.split()[0].lower(): stored(vc) for name, vc in certificates.items()},
+        "ana-restored": stored(ana_restored),
         "ivan-unit": unit,
         "marko-tampered": tampered,
-        "marko-recertified": renewed,
+        "marko-recertified": stored(renewed),
+        "signed-with-stolen-key": forged_by_thief,
     }
     for label, vc in files.items():
         write_json(root / "credentials" / f"{label}.json", vc)
@@ -316,7 +352,7 @@ def _story(
         symbol.save(str(root / "credentials" / f"{label}-qr.svg"), scale=4)
         sizes.append(f"{label} {len(link)} characters, QR {symbol.designator}")
     print(
-        f"10. QR codes (a link to {VERIFIER_URL} with the certificate in its fragment): "
+        f"11. QR codes (a link to {VERIFIER_URL} with the certificate in its fragment): "
         + "; ".join(sizes)
         + " (credentials/*-qr.svg; try `vcissue render --config` and `vcissue verifier-bundle`)"
     )
@@ -324,7 +360,7 @@ def _story(
     audit = issuer.audit_check()
     counts = issuer.counts()
     print(
-        f"11. audit log: {audit.entries} hash-chained entries, "
+        f"12. audit log: {audit.entries} hash-chained entries, "
         f"{'intact' if audit.intact else 'BROKEN'}; states: "
         + ", ".join(f"{state} {n}" for (_, state), n in sorted(counts.by_state.items()))
     )

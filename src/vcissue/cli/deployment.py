@@ -46,6 +46,8 @@ url = {_toml(store_url)}
 [keys]
 dir = "keys"                  # from `vcissue keys generate` (done by `vcissue init`)
 {secret}
+# After `vcissue keys rotate` the retired private key is deleted; true keeps it (encrypted).
+keep_retired = false
 
 [status]
 # Status lists are published as {{base_url}}/revocation-1, {{base_url}}/suspension-1, ...

@@ -1,4 +1,6 @@
-"""``vcissue keys``: the body's Ed25519 keys, its DID document and trust list."""
+"""``vcissue keys``: the body's Ed25519 keys, its DID document and trust list; rotation
+with the retired key's file deleted, and the compromise drill (revoke a key, re-sign what
+it signed)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,33 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..errors import NotPermitted, SettingsError
 from ..keystore import KeyStore
+from ..settings import Settings, find_config, load_settings
+from ..system import system_clock, system_random
 from ..verify import TrustList
-from .common import now, passphrase, passphrase_option, write_json
+from ..wiring import build_issuer
+from .common import (
+    acting,
+    api_key_option,
+    config_option,
+    now,
+    parse_moment,
+    passphrase,
+    passphrase_option,
+    write_json,
+)
 
 __all__ = ["register"]
+
+
+def _deployment(args: argparse.Namespace) -> Settings | None:
+    """The deployment's settings when --config is given or the rule finds a file."""
+    try:
+        found = find_config(args.config)
+    except SettingsError:
+        return None  # no deployment: a bare key directory
+    return load_settings(found)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -24,9 +48,58 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate(args: argparse.Namespace) -> int:
-    store = KeyStore(args.dir)
-    record = store.rotate(passphrase(args), now=now())
-    print(f"rotated: {record.fragment} is now active; earlier keys stay listed as past keys")
+    found = _deployment(args)
+    directory = args.dir or (found.keys_dir if found else "keys")
+    keep = args.keep_retired or bool(found and found.keep_retired_keys)
+    store = KeyStore(directory)
+    record = store.rotate(passphrase(args, found), now=now(), keep_retired=keep)
+    print(f"rotated: {record.fragment} is now active; earlier keys stay listed with their windows")
+    print(
+        "retired private keys kept (encrypted)"
+        if keep
+        else "retired private keys deleted (keep them with [keys] keep_retired = true)"
+    )
+    return 0
+
+
+def cmd_compromise(args: argparse.Namespace) -> int:
+    """Revoke KEY, re-sign with the active key every credential and list it signed."""
+    settings = load_settings(args.config)
+    secret = passphrase(args, settings)
+    reader = build_issuer(settings, None, clock=system_clock, rng=system_random)
+    try:
+        by = acting(args, reader)
+    finally:
+        reader.store.close()
+    if not (by.has("operator") or by.has("approver")):
+        raise NotPermitted(f"{by.id} may not revoke keys (needs role operator or approver)")
+    keys = KeyStore(settings.keys_dir)
+    revoked, active = keys.compromise(args.key, secret, since=parse_moment(args.since), now=now())
+    desk = build_issuer(settings, secret, clock=system_clock, rng=system_random)
+    try:
+        report = desk.resign(
+            keys.verification_method(revoked),
+            actor=by.id,
+            reason=args.reason or f"key {revoked.fragment} compromised",
+        )
+        if args.output_dir:  # the holders' new copies
+            for credential_id in report.credentials:
+                record = desk.get(credential_id)
+                name = credential_id.rsplit(":", 1)[-1] + ".json"
+                write_json(Path(args.output_dir) / name, json.loads(record.signed_json))
+    finally:
+        desk.store.close()
+    if not settings.keep_retired_keys:
+        keys.delete_retired()
+    print(f"revoked {revoked.fragment}: out of the DID document's assertion methods")
+    print(
+        f"re-signed {len(report.credentials)} credentials and {len(report.lists)} status lists "
+        f"with {active.fragment}"
+    )
+    print(
+        "publish the DID document (vcissue keys did-document) and a new trust list now, "
+        "and restart the service so it signs with the new key"
+    )
     return 0
 
 
@@ -51,10 +124,37 @@ def register(commands: Any) -> None:
     generate.add_argument("--did", help="did:web DID of the body (default: did:key of the key)")
     passphrase_option(generate)
     generate.set_defaults(handler=cmd_generate)
-    rotate = sub.add_parser("rotate", help="retire the active key and create a new one (did:web)")
-    rotate.add_argument("--dir", default="keys")
+    rotate = sub.add_parser(
+        "rotate",
+        help="retire the active key and create a new one (did:web); the retired key's "
+        "file is deleted unless kept",
+    )
+    rotate.add_argument("--dir", help="key directory (default: the deployment's, else keys)")
+    rotate.add_argument(
+        "--keep-retired",
+        action="store_true",
+        help="keep the retired private key (encrypted); default: [keys] keep_retired",
+    )
+    config_option(rotate)
     passphrase_option(rotate)
     rotate.set_defaults(handler=cmd_rotate)
+    compromise = sub.add_parser(
+        "compromise",
+        help="revoke a compromised key and re-sign, with the active key, everything the "
+        "store recorded as signed by it",
+    )
+    compromise.add_argument("key", metavar="KEY", help="the key's fragment, e.g. key-1")
+    compromise.add_argument(
+        "--since", required=True, help="when the key may first have been in other hands"
+    )
+    compromise.add_argument("--reason", help="recorded in the audit log")
+    compromise.add_argument(
+        "--output-dir", help="write each re-signed credential here (for its holder)"
+    )
+    config_option(compromise)
+    passphrase_option(compromise)
+    api_key_option(compromise)
+    compromise.set_defaults(handler=cmd_compromise)
     document = sub.add_parser("did-document", help="print the did:web DID document")
     document.add_argument("--dir", default="keys")
     document.set_defaults(handler=cmd_did_document)

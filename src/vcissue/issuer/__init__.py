@@ -14,6 +14,7 @@ from .core import (
     IssuedCredential,
     IssuerSettings,
     PublicStatus,
+    ResignReport,
     StateCounts,
 )
 from .decisions import DecisionOutcome, LifecycleReport
@@ -31,6 +32,7 @@ __all__ = [
     "IssuerSettings",
     "LifecycleReport",
     "PublicStatus",
+    "ResignReport",
     "StateCounts",
 ]
 

@@ -82,6 +82,7 @@ __all__ = [
     "IssuerCore",
     "IssuerSettings",
     "PublicStatus",
+    "ResignReport",
     "StateCounts",
 ]
 
@@ -206,6 +207,14 @@ class AuditCheck:
         return not self.problems
 
 
+@dataclass(frozen=True)
+class ResignReport:
+    """What a re-signing replaced: credential ids and status list URLs."""
+
+    credentials: tuple[str, ...]
+    lists: tuple[str, ...]
+
+
 class _Work:
     """One attempt of one transaction: the store's tx, its time, the lists it re-signed."""
 
@@ -219,13 +228,14 @@ class IssuerCore:
     """One certification body's issuing desk over ``store``.
 
     ``key`` None opens the desk read-only: queries work, anything that signs raises
-    ``KeyMaterialError``.
+    ``KeyMaterialError``. ``key`` may be a function giving the active key each time it
+    signs (``KeyStore.signer``), so a long-running desk follows a rotation or a compromise.
     """
 
     def __init__(
         self,
         store: Store,
-        key: SigningKey | None,
+        key: SigningKey | Callable[[], SigningKey] | None,
         profile: IssuerProfile,
         qualifications: Iterable[Qualification],
         settings: IssuerSettings,
@@ -256,7 +266,7 @@ class IssuerCore:
     def key(self) -> SigningKey:
         if self._key is None:
             raise KeyMaterialError("this issuer was opened without its key (read-only)")
-        return self._key
+        return self._key if isinstance(self._key, SigningKey) else self._key()
 
     # --- queries ----------------------------------------------------------------------
 
@@ -872,6 +882,77 @@ class IssuerCore:
 
         record: CredentialRecord = self._change(fn)
         return record
+
+    # --- keys -------------------------------------------------------------------------
+
+    def resign(self, verification_method: str, *, actor: str, reason: str) -> ResignReport:
+        """Re-sign, with this desk's key, every stored credential and status list whose
+        proof is by ``verification_method`` (a compromised key): same content, a new proof.
+        One transaction; each credential gets a ``re-sign`` audit entry naming both digests.
+        """
+        _reason(reason)
+        _texts(actor=actor, verification_method=verification_method)
+        key = self.key
+        if verification_method == key.verification_method:
+            raise KeyMaterialError("re-signing needs a key other than the one being replaced")
+
+        def fn(work: _Work) -> ResignReport:
+            credentials = []
+            for record in work.tx.list_credentials():
+                document = json.loads(record.signed_json)
+                proof = document.pop("proof", None)
+                if not isinstance(proof, dict) or proof.get("verificationMethod") != (
+                    verification_method
+                ):
+                    continue
+                suite = str(proof.get("cryptosuite", self.settings.suite))
+                signed = proofs.sign(document, key, created=work.now, suite=suite)
+                signed_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+                work.tx.replace_signed(record.id, signed_json)
+                self._audit(
+                    work,
+                    actor,
+                    "re-sign",
+                    record.id,
+                    reason=reason,
+                    key=verification_method,
+                    by=key.verification_method,
+                    was=_digest(record.signed_json),
+                    sha256=_digest(signed_json),
+                )
+                credentials.append(record.id)
+            lists = []
+            for item in work.tx.lists():
+                published = json.loads(item.published_json) if item.published_json else {}
+                if published.get("proof", {}).get("verificationMethod") != verification_method:
+                    continue
+                bits = Bitstring.from_bytes(item.bits, min_bits=1)
+                signed_list = self._sign_list(item.id, item.purpose, bits, work.now)
+                work.tx.save_list(
+                    item.id,
+                    bits=item.bits,
+                    version=item.version + 1,
+                    full=item.full,
+                    published_json=signed_list,
+                    published_at=work.now,
+                )
+                work.changes[item.id] = signed_list
+                lists.append(item.id)
+            self._audit(
+                work,
+                actor,
+                "key-compromise",
+                None,
+                reason=reason,
+                key=verification_method,
+                by=key.verification_method,
+                credentials=len(credentials),
+                lists=lists,
+            )
+            return ResignReport(tuple(credentials), tuple(lists))
+
+        report: ResignReport = self._change(fn)
+        return report
 
     # --- publishing -------------------------------------------------------------------
 

@@ -189,6 +189,7 @@ class Tx(Protocol):
         state_reason: str | None = None,
         suspended_until: datetime | None = None,
     ) -> None: ...
+    def replace_signed(self, credential_id: str, signed_json: str) -> None: ...
     def list_credentials(
         self,
         *,

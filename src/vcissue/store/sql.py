@@ -343,6 +343,14 @@ class SqlTx:
         if not changed:
             raise NotFoundError(f"no credential {credential_id!r}")
 
+    def replace_signed(self, credential_id: str, signed_json: str) -> None:
+        """Store a new signed form of the same credential (re-signed with another key)."""
+        changed = self._change(
+            "UPDATE credentials SET signed_json = ? WHERE id = ?", (signed_json, credential_id)
+        )
+        if not changed:
+            raise NotFoundError(f"no credential {credential_id!r}")
+
     def list_credentials(
         self,
         *,

@@ -25,6 +25,7 @@ from ..errors import (
     ContextError,
     CredentialError,
     DidError,
+    KeyWindowError,
     MalformedInput,
     ProofError,
     ProofExpiredError,
@@ -196,6 +197,11 @@ def _check_proof(
         return ()
     try:
         found = proofs.verify_proofs(vc, trust.resolve_key, contexts=contexts, now=now)
+        trust.check_windows(found)
+    except KeyWindowError as error:
+        # genuine signature perhaps, but by a key its issuer no longer stands behind
+        report.failed("proof", str(error), Verdict.NOT_TRUSTED)
+        return ()
     except ContextError as error:
         report.replace(Check("context", Outcome.FAILED, str(error), True, Verdict.FORGED))
         report.skipped("proof", "not run: the document is not well-formed JSON-LD")

@@ -99,6 +99,7 @@ def accept_list(
         delivered = delivered.document
     document = parse_object(delivered, what="status list credential")
     checks = proofs.verify_proofs(document, trust.resolve_key, contexts=contexts, now=now)
+    trust.check_windows(checks)
     status_list = read_status_list_credential(document, fetched_from=url)
     if status_list.issuer_id != issuer or issuer not in {c.controller for c in checks}:
         raise StatusListError("the status list is not signed by the credential's issuer")

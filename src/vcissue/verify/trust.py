@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..dids import resolve_verification_method
-from ..errors import MalformedInput
+from ..errors import KeyWindowError, MalformedInput
 from ..keys import PublicKey
+from ..proofs import ProofCheck, format_datetime
 
 __all__ = ["TrustList", "TrustedIssuer"]
 
@@ -67,5 +68,32 @@ class TrustList:
         return {i.id: i.did_document for i in self.issuers.values() if i.did_document}
 
     def resolve_key(self, vm_id: str) -> tuple[PublicKey, str, bool]:
+        """The key behind ``vm_id``; a revoked (compromised) key is refused outright."""
         method = resolve_verification_method(vm_id, self.did_documents)
+        if method.revoked is not None:
+            raise KeyWindowError(
+                f"{vm_id} was revoked as compromised (since {format_datetime(method.revoked)}):"
+                " the issuer does not stand behind anything it signed"
+            )
         return method.public_key, method.controller, method.assertion
+
+    def check_windows(self, checks: tuple[ProofCheck, ...]) -> None:
+        """Refuse a proof made by a retired key after its retirement (``expires`` in the
+        DID document): the signature is genuine, the key was no longer the issuer's to
+        use. A proof without ``created`` cannot show it was made in time."""
+        for check in checks:
+            method = resolve_verification_method(check.verification_method, self.did_documents)
+            if method.expires is None:
+                continue
+            retired = format_datetime(method.expires)
+            if check.created is None:
+                raise KeyWindowError(
+                    f"{check.verification_method} was retired at {retired} and this proof "
+                    "has no created time to show it was made before"
+                )
+            # timestamps are whole seconds: the retirement's own second is still the key's
+            if check.created > method.expires:
+                raise KeyWindowError(
+                    f"{check.verification_method} was retired at {retired}; this proof was "
+                    f"created at {format_datetime(check.created)}, after its retirement"
+                )

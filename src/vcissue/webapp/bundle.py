@@ -164,6 +164,7 @@ def _checked_list(
     status_list = read_status_list_credential(document)
     try:
         check = proofs.verify_proof(document, trust.resolve_key, contexts=contexts)
+        trust.check_windows((check,))
     except VcissueError as error:
         raise StatusListError(f"status list {name}: its proof does not verify: {error}") from None
     if check.controller != status_list.issuer_id:
