@@ -29,6 +29,7 @@ problem types and the CLI for messages. The tree (pinned by
     +-- PolicyError               policy-violation
     |   +-- NotPermitted          not-permitted
     +-- SettingsError             settings
+    +-- WalletError               wallet-protocol
     +-- VerificationFailed        verification-failed
 """
 
@@ -210,6 +211,24 @@ class SettingsError(VcissueError):
     """No settings file where the rule looks, or one that cannot be used."""
 
     code = "settings"
+
+
+class WalletError(VcissueError):
+    """A wallet protocol request refused (OpenID4VCI, a VC-API exchange, a holder link).
+
+    ``error`` is the protocol's own error code (``invalid_grant``, ``invalid_proof``,
+    ``invalid_nonce``, ...), ``status`` the HTTP status the protocol gives it; the service
+    answers in the protocol's shape (``{"error", "error_description"}`` for OAuth and
+    OpenID4VCI), not as a problem document.
+    """
+
+    code = "wallet-protocol"
+
+    def __init__(self, error: str, description: str, *, status: int = 400) -> None:
+        self.error = error
+        self.status = status
+        super().__init__(f"{error}: {description}")
+        self.description = description
 
 
 class VerificationFailed(VcissueError):

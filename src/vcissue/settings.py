@@ -37,6 +37,11 @@ there is no deployment and the command stops with a ``SettingsError`` naming the
     [brand]                               # see vcissue.brand.Brand.from_table
     name = "EcoMentor Certification Body"
     logo = "brand/logo.png"
+    [wallet]                              # delivery to wallets (docs/wallets.md)
+    issuer_url = "https://certs.example"  # OpenID4VCI issuer id (default: service base_url)
+    offer_ttl = "PT15M"                   # a pre-authorized code lives this long
+    tx_code_attempts = 3                  # wrong transaction codes before an offer dies
+    holder_link_ttl = "P90D"              # a holder page link lives this long
     [testing]
     unsafe_conformance_routes = false     # true only to run the W3C test suites
 
@@ -77,6 +82,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import proofs
 from .brand import BRAND_KEYS, Brand
@@ -84,6 +90,7 @@ from .errors import KeyMaterialError, SettingsError, VcissueError
 from .governance.policies import DECISIONS, DEFAULT_POLICIES, Policies, Policy
 from .issuer import DEFAULT_LIST_VALIDITY, IssuerSettings
 from .model import Qualification, load_qualification, parse_duration
+from .wallet.sessions import WalletSettings
 
 __all__ = [
     "CONFIG_ENV",
@@ -116,6 +123,7 @@ _SECTIONS: dict[str, set[str]] = {
     "verifier": {"url", "max_snapshot_age_days", "packs_dir"},
     "brand": set(BRAND_KEYS),
     "testing": {"unsafe_conformance_routes"},
+    "wallet": {"issuer_url", "offer_ttl", "tx_code_attempts", "holder_link_ttl"},
 }
 
 
@@ -160,6 +168,28 @@ class Settings:
             raise SettingsError(f"brand: {error}") from None
 
     list_validity: timedelta = DEFAULT_LIST_VALIDITY
+    wallet_issuer_url: str | None = None
+    wallet_offer_ttl: timedelta = timedelta(minutes=15)
+    wallet_tx_code_attempts: int = 3
+    wallet_holder_link_ttl: timedelta = timedelta(days=90)
+
+    def wallet_settings(self, issuer_url: str | None = None) -> WalletSettings:
+        """The [wallet] section. The credential issuer identifier wallets see: ``issuer_url``
+        (the running service's own), else [wallet] issuer_url, else [service] base_url,
+        else the origin of the status list URL."""
+        url = issuer_url or self.wallet_issuer_url or self.base_url
+        if not url:
+            parts = urlsplit(self.status_base_url)
+            url = f"{parts.scheme}://{parts.netloc}"
+        try:
+            return WalletSettings(
+                url.rstrip("/"),
+                offer_ttl=self.wallet_offer_ttl,
+                tx_code_attempts=self.wallet_tx_code_attempts,
+                holder_link_ttl=self.wallet_holder_link_ttl,
+            )
+        except VcissueError as error:
+            raise SettingsError(f"wallet: {error}") from None
 
     def qualifications(self) -> list[Qualification]:
         return [load_qualification(path) for path in self.qualification_files]
@@ -394,6 +424,15 @@ def load_settings(
         if not isinstance(unsafe, bool):
             raise _config_error(config_path, "testing.unsafe_conformance_routes is true or false")
         values["unsafe_conformance_routes"] = unsafe
+    if get("wallet", "issuer_url") is not None:
+        values["wallet_issuer_url"] = _text(get("wallet", "issuer_url"), config_path, "issuer_url")
+    for key in ("offer_ttl", "holder_link_ttl"):
+        if get("wallet", key) is not None:
+            values[f"wallet_{key}"] = _validity(get("wallet", key), config_path, f"wallet.{key}")
+    if get("wallet", "tx_code_attempts") is not None:
+        values["wallet_tx_code_attempts"] = _count(
+            get("wallet", "tx_code_attempts"), config_path, "wallet.tx_code_attempts"
+        )
     values["config_dir"] = base
 
     overrides = {

@@ -223,6 +223,11 @@ MISTAKES = {
     "a credential given as a presentation": Mistake(
         (*PRESENT, "ana.json", "--no-status"), 1, "presentation.structure"
     ),
+    "offer of an unknown credential": Mistake(
+        ("offer", "urn:uuid:00000000-0000-4000-8000-000000000000"), 3, "[credential-unknown]"
+    ),
+    "offer written to a .pdf": Mistake(("offer", "x", "-o", "offer.pdf"), 3, "[malformed-input]"),
+    "offer without an API key": Mistake(("offer", "x"), 3, "[not-permitted]", key="none"),
     "verify-presentation without a challenge": Mistake(
         ("verify-presentation", "ana.json", "--domain", "d"), 2, "--challenge"
     ),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.cli import staff_key, vcissue
 from tests.integration.test_cli import init
+from tests.qrscan import scan_file
 from vcissue.holder import create_presentation
 from vcissue.keys import SigningKey
 
@@ -52,3 +53,26 @@ def test_verify_presentation_exit_codes(tmp_path: Path) -> None:
     assert report["verdict"] == "FORGED"
     failed = [c["id"] for c in report["checks"] if c["outcome"] == "failed"]
     assert failed == ["presentation.challenge"]
+
+
+def test_offer_prints_the_link_the_code_and_writes_the_qr(tmp_path: Path) -> None:
+    init(tmp_path)
+    key = staff_key(tmp_path, "registrar", "issuer")
+    env = {"VCISSUE_API_KEY": key}
+    issued = vcissue(
+        "issue", "--qualification", "ecomentor", "--holder-name", "Ana", "-o", "ana.json",
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert issued.returncode == 0, issued.stderr
+    credential_id = json.loads((tmp_path / "ana.json").read_text())["id"]
+    out = vcissue("offer", credential_id, "--json", "-o", "offer.png", cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    offer = json.loads(out.stdout)
+    assert sorted(offer) == ["credential_offer_uri", "expires_at", "offer_deep_link", "tx_code"]
+    assert offer["offer_deep_link"].startswith("openid-credential-offer://?credential_offer_uri=")
+    assert offer["credential_offer_uri"].startswith("https://")
+    assert scan_file(tmp_path / "offer.png") == [offer["offer_deep_link"]]
+    # an auditor may look, not offer
+    auditor = staff_key(tmp_path, "reader", "auditor")
+    out = vcissue("offer", credential_id, cwd=tmp_path, env={"VCISSUE_API_KEY": auditor})
+    assert out.returncode == 3 and "[not-permitted]" in out.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -59,10 +60,11 @@ def http(
     *,
     data: bytes | None = None,
     headers: dict[str, str] | None = None,
+    context: ssl.SSLContext | None = None,
 ) -> Reply:
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # loopback only
+        with urllib.request.urlopen(request, timeout=60, context=context) as response:  # loopback
             items = response.headers.items()
             return Reply(response.status, {k.lower(): v for k, v in items}, response.read())
     except urllib.error.HTTPError as error:
@@ -76,6 +78,7 @@ class Service:
     keys: dict[str, str]  # principal name -> API key
     keystore: KeyStore
     backend: Backend
+    context: ssl.SSLContext | None = None  # trusts the test certificate when served over TLS
 
     def call(
         self,
@@ -94,7 +97,7 @@ class Service:
             sent.setdefault("Content-Type", "application/json")
         if key is not None:
             sent["Authorization"] = f"Bearer {self.keys.get(key, key)}"
-        return http(method, self.base + path, data=data, headers=sent)
+        return http(method, self.base + path, data=data, headers=sent, context=self.context)
 
 
 @contextmanager
@@ -155,7 +158,8 @@ def running_service(
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.02)
     try:
-        yield Service(base, keys, keystore, backend)
+        context = ssl.create_default_context(cafile=str(tls[0])) if tls else None
+        yield Service(base, keys, keystore, backend, context)
     finally:
         server.should_exit = True
         thread.join(timeout=30)

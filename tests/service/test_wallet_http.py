@@ -4,12 +4,15 @@ verified by ``POST /presentations/verify`` with status read from the service's l
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from tests.service.conftest import Service
 from vcissue.holder import create_presentation
 from vcissue.keys import SigningKey
 
 HOLDER = SigningKey(bytes(range(9, 41)))
+AWARD_BASE = {"qualification": "ecomentor", "holder": {"name": "Ana"}}
+GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
 
 def test_presentations_verify(service: Service) -> None:
@@ -43,3 +46,39 @@ def test_presentations_verify(service: Service) -> None:
     missing = service.call("POST", "/presentations/verify", {"verifiablePresentation": vp})
     assert missing.status == 422
     assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_oid4vci_routes_answer_in_the_protocol_shape(service: Service) -> None:
+    metadata = service.call("GET", "/.well-known/openid-credential-issuer").json()
+    assert metadata["credential_issuer"] == service.base
+    assert metadata["nonce_endpoint"] == service.base + "/oid4vci/nonce"
+    server = service.call("GET", "/.well-known/oauth-authorization-server").json()
+    assert server["token_endpoint"] == service.base + "/oid4vci/token"
+
+    reply = service.call("POST", "/credentials/issue", {**AWARD_BASE}, key="issuer")
+    credential_id = reply.json()["verifiableCredential"]["id"]
+    assert service.call("POST", f"/credentials/{credential_id}/offers", key="auditor").status == 403
+    offer = service.call("POST", f"/credentials/{credential_id}/offers", key="operator").json()
+    code = offer["credential_offer"]["grants"][GRANT]["pre-authorized_code"]
+
+    form = f"grant_type={quote(GRANT)}&pre-authorized_code={code}&tx_code=x".encode()
+    refused = service.call(
+        "POST",
+        "/oid4vci/token",
+        raw=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert refused.status == 400 and refused.headers["cache-control"] == "no-store"
+    assert refused.json()["error"] == "invalid_grant"
+    assert set(refused.json()) == {"error", "error_description"}
+    wrong_grant = service.call("POST", "/oid4vci/token", raw=b"grant_type=password")
+    assert wrong_grant.json()["error"] == "unsupported_grant_type"
+
+    nonce = service.call("POST", "/oid4vci/nonce")
+    assert nonce.status == 200 and nonce.headers["cache-control"] == "no-store"
+    assert len(nonce.json()["c_nonce"]) >= 40
+    anonymous = service.call("POST", "/oid4vci/credential", {"credential_configuration_id": "x"})
+    assert anonymous.status == 401 and anonymous.json()["error"] == "invalid_token"
+    assert anonymous.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    gone = service.call("GET", "/oid4vci/offers/not.known")
+    assert gone.status == 404 and gone.json()["error"] == "invalid_request"

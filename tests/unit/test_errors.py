@@ -39,6 +39,7 @@ VcissueError                  vcissue-error
 +-- PolicyError               policy-violation
 |   +-- NotPermitted          not-permitted
 +-- SettingsError             settings
++-- WalletError               wallet-protocol
 +-- VerificationFailed        verification-failed
 """
 

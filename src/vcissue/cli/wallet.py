@@ -1,4 +1,5 @@
-"""``vcissue verify-presentation``: a presentation file -> the report and one verdict."""
+"""``vcissue offer`` (a credential offered to the holder's wallet) and
+``vcissue verify-presentation`` (a presentation file -> the report and one verdict)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..errors import MalformedInput, NotPermitted
+from ..system import system_random
 from ..verify.presentation import verify_presentation
-from .common import parse_moment
+from ..wallet import Openid4vci
+from .common import acting, api_key_option, config_option, issuer, parse_moment, settings
 from .status_options import add_status_options, max_status_age, status_source
 from .verify import MARKS, exit_code, load_trust, verdict_line
 
@@ -36,7 +40,54 @@ def cmd_verify_presentation(args: argparse.Namespace) -> int:
     return exit_code(result)
 
 
+OFFER_KEYS = ("credential_offer_uri", "offer_deep_link", "tx_code", "expires_at")
+
+
+def cmd_offer(args: argparse.Namespace) -> int:
+    output = Path(args.output) if args.output else None
+    if output is not None and output.suffix.lower() not in (".png", ".svg"):
+        raise MalformedInput(f"output must end in .svg or .png, not {output.name!r}")
+    found = settings(args)
+    desk = issuer(args, signs=False)
+    who = acting(args, desk)
+    if not (who.has("issuer") or who.has("operator")):
+        raise NotPermitted(f"{who.id!r} may not offer credentials; it needs issuer or operator")
+    wallet = Openid4vci(desk, found.wallet_settings(), rng=system_random, brand=found.brand())
+    answer = wallet.offer(args.credential_id, actor=who.id).to_json()
+    link = answer["offer_deep_link"]
+    if output is not None:
+        import segno
+
+        symbol = segno.make(link, error="m")
+        if output.suffix.lower() == ".svg":
+            symbol.save(str(output), kind="svg", scale=4, border=4)
+        else:
+            symbol.save(str(output), kind="png", scale=8, border=4)
+    if args.json:
+        print(json.dumps({key: answer[key] for key in OFFER_KEYS}, indent=2))
+    else:
+        print(f"offer link (send to the holder; also as a QR code): {link}")
+        print(f"transaction code (send by another channel): {answer['tx_code']}")
+        print(f"expires at {answer['expires_at']}; single use")
+    return 0
+
+
 def register(commands: Any) -> None:
+    offer = commands.add_parser(
+        "offer",
+        help="offer a credential to the holder's wallet (OpenID4VCI pre-authorized code)",
+        description="Create a single-use, short-lived OpenID4VCI credential offer for a stored "
+        "credential: prints the offer link (openid-credential-offer://) and the transaction "
+        "code to send the holder by another channel; the wallet then receives the credential "
+        "bound to its DID (docs/wallets.md).",
+    )
+    offer.add_argument("credential_id", help="the credential's id (urn:uuid:...)")
+    offer.add_argument("--json", action="store_true", help="print the offer as JSON")
+    offer.add_argument("-o", "--output", help="also write the offer's QR code (.png or .svg)")
+    config_option(offer)
+    api_key_option(offer)
+    offer.set_defaults(handler=cmd_offer)
+
     verify = commands.add_parser(
         "verify-presentation",
         help="verify a presentation: exit 0 VALID, 1 not valid, 4 status unknown",

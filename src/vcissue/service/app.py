@@ -17,6 +17,7 @@ from ..ports import Clock, RandomSource
 from ..settings import Settings, load_settings, read_passphrase
 from ..system import system_clock, system_random
 from ..verify import TrustList
+from ..wallet import Openid4vci
 from ..webapp.bundle import deployment_packs
 from ..wiring import build_issuer
 from . import __doc__ as SERVICE_DOC
@@ -62,6 +63,9 @@ def create_app(
     for routes in (public, credentials, governance, audit, wallet):
         app.include_router(routes.router)
     app.state.issuer = issuer
+    wallet.install(
+        app, Openid4vci(issuer, settings.wallet_settings(), rng=rng, brand=settings.brand())
+    )
     app.state.store = issuer.store
     app.state.keys = keys
     app.state.trust = TrustList.of(keys.trusted_issuer())

@@ -1,22 +1,154 @@
-"""Wallets: presentations verified (VC-API ``/presentations/verify``)."""
+"""Wallets: OpenID4VCI 1.0 (pre-authorized code), offers made by staff, and presentations
+verified (VC-API ``/presentations/verify``). docs/wallets.md draws the sequences.
+
+OAuth and OpenID4VCI mandate their own error shape, ``{"error", "error_description"}``
+(RFC 6749 5.2, OpenID4VCI 1.0 8.3.1): ``WalletError`` is answered so, never as a problem
+document; everything else on these routes is a problem as on every route.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...errors import MalformedInput, WalletError
+from ...governance.principals import Principal
+from ...strictjson import parse_json
 from ...verify.presentation import verify_presentation
+from ...wallet import Openid4vci
+from ...wallet.oid4vci import CREDENTIAL_PATH, NONCE_PATH, OFFER_PATH, TOKEN_PATH
+from ..auth import role
 from ..problems import documented
 from ..schemas import VerificationReport
-from . import BODY, STORE, Desk, StrictJsonRoute
+from . import AUTH, BODY, STORE, Desk, StrictJsonRoute
 from .credentials import local_lists
 
-__all__ = ["router"]
+__all__ = ["install", "router"]
 
 router = APIRouter(route_class=StrictJsonRoute, tags=["wallet"])
 Nonce = Annotated[str, Field(min_length=1, max_length=500)]
+NO_STORE = {"Cache-Control": "no-store"}
+MAX_FORM_BYTES = 8 * 1024
+
+
+_OAUTH_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+
+
+def oauth_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the protocol's own error shape (RFC 6749 5.2)."""
+    return {
+        str(status): {
+            "description": "OAuth / OpenID4VCI error",
+            "content": {"application/json": {"schema": _OAUTH_ERROR}},
+        }
+        for status in statuses
+    }
+
+
+def install(app: FastAPI, oid4vci: Openid4vci) -> None:
+    """The OpenID4VCI issuer on ``app`` and its error shape."""
+    app.state.oid4vci = oid4vci
+
+    @app.exception_handler(WalletError)
+    async def protocol_error(request: Request, error: WalletError) -> JSONResponse:
+        headers = dict(NO_STORE)
+        if error.status == 401:
+            headers["WWW-Authenticate"] = f'Bearer error="{error.error}"'
+        return JSONResponse(
+            {"error": error.error, "error_description": error.description},
+            status_code=error.status,
+            headers=headers,
+        )
+
+
+def _oid4vci(request: Request) -> Openid4vci:
+    found: Openid4vci = request.app.state.oid4vci
+    return found
+
+
+Issuance = Annotated[Openid4vci, Depends(_oid4vci)]
+
+
+class OfferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    protocol: Literal["oid4vci"] = "oid4vci"
+
+
+@router.post(
+    "/credentials/{credential_id}/offers",
+    status_code=201,
+    operation_id="createWalletOffer",
+    responses=documented(*AUTH, 404, 409, *BODY, *STORE),
+)
+def create_offer(
+    credential_id: str,
+    issuance: Issuance,
+    who: Annotated[Principal, Depends(role("issuer", "operator"))],
+    body: OfferRequest | None = None,
+) -> dict[str, Any]:
+    """An OpenID4VCI credential offer of a stored credential: send ``offer_deep_link`` (or
+    its QR code) to the holder and ``tx_code`` by another channel."""
+    return issuance.offer(credential_id, actor=who.id).to_json()
+
+
+@router.get("/.well-known/openid-credential-issuer", operation_id="credentialIssuerMetadata")
+def issuer_metadata(issuance: Issuance) -> dict[str, Any]:
+    return issuance.metadata()
+
+
+@router.get("/.well-known/oauth-authorization-server", operation_id="authorizationServerMetadata")
+def authorization_server_metadata(issuance: Issuance) -> dict[str, Any]:
+    return issuance.authorization_server_metadata()
+
+
+@router.get(
+    OFFER_PATH + "/{reference}", operation_id="credentialOffer", responses=oauth_errors(400, 404)
+)
+def credential_offer(reference: str, issuance: Issuance) -> JSONResponse:
+    return JSONResponse(issuance.credential_offer(reference), headers=NO_STORE)
+
+
+@router.post(TOKEN_PATH, operation_id="token", responses=oauth_errors(400))
+async def token(request: Request, issuance: Issuance) -> JSONResponse:
+    """RFC 6749 token request (``application/x-www-form-urlencoded``)."""
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise WalletError("invalid_request", "the token request is too large")
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+    except (UnicodeDecodeError, ValueError):
+        raise WalletError("invalid_request", "the body is not a URL-encoded form") from None
+    form = dict(pairs)
+    if len(form) != len(pairs):
+        raise WalletError("invalid_request", "a parameter is repeated")
+    return JSONResponse(issuance.token(form), headers=NO_STORE)
+
+
+@router.post(NONCE_PATH, operation_id="nonce")
+def nonce(issuance: Issuance) -> JSONResponse:
+    return JSONResponse(issuance.nonce(), headers=NO_STORE)
+
+
+@router.post(CREDENTIAL_PATH, operation_id="credential", responses=oauth_errors(400, 401))
+async def credential(request: Request, issuance: Issuance) -> JSONResponse:
+    body = await request.body()
+    try:
+        request_body = parse_json(body, what="credential request")
+    except MalformedInput as error:  # the protocol's own error, not a problem
+        raise WalletError("invalid_credential_request", str(error)) from None
+    if not isinstance(request_body, dict):
+        raise WalletError("invalid_credential_request", "the request must be a JSON object")
+    answer = issuance.credential(request.headers.get("authorization"), request_body)
+    return JSONResponse(answer, headers=NO_STORE)
 
 
 class PresentationOptions(BaseModel):

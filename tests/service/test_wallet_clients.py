@@ -1,0 +1,122 @@
+"""Issue 11, done means: a holder's wallet library receives an EcoMentor certificate bound
+to its DID and presents it, from an outside process over real HTTPS (self-signed
+certificate on 127.0.0.1), on SQLite and PostgreSQL.
+
+The wallet is the OpenWallet Foundation's OpenID4VCI client (``@openid4vc/openid4vci``,
+pinned in interop/wallet/package-lock.json) and Digital Bazaar's ``@digitalbazaar/vc`` for
+the presentation; the issuer's refusals are read as that client reports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Backend
+from tests.interop import walletstack
+from tests.service.conftest import Service, running_service
+from tests.service.tls import self_signed
+from vcissue.verify import TrustList, Verdict, verify_credential
+
+pytestmark = pytest.mark.interop
+AWARD = {"qualification": "ecomentor", "holder": {"name": "Ana Novak"}}
+
+
+@pytest.fixture
+def tls(tmp_path: Path) -> tuple[Path, Path]:
+    walletstack.require()
+    return self_signed(tmp_path)
+
+
+@pytest.fixture
+def https(backend: Backend, tmp_path: Path, tls: tuple[Path, Path]) -> Iterator[Service]:
+    with running_service(backend, tmp_path, tls=tls) as running:
+        yield running
+
+
+def _offer(service: Service) -> tuple[str, dict[str, Any]]:
+    reply = service.call("POST", "/credentials/issue", AWARD, key="issuer")
+    assert reply.status == 201, reply.body
+    credential_id = reply.json()["verifiableCredential"]["id"]
+    reply = service.call("POST", f"/credentials/{credential_id}/offers", key="operator")
+    assert reply.status == 201, reply.body
+    return credential_id, reply.json()
+
+
+def _trust(service: Service) -> TrustList:
+    document = service.call("GET", "/.well-known/did.json").json()
+    return TrustList.from_json({"issuers": [{"id": document["id"], "didDocument": document}]})
+
+
+def test_a_wallet_library_receives_and_presents_over_https(
+    https: Service, tls: tuple[Path, Path]
+) -> None:
+    credential_id, offer = _offer(https)
+    assert offer["credential_offer_uri"].startswith(https.base + "/oid4vci/offers/")
+    got = walletstack.run(
+        "oid4vci.mjs",
+        ca_file=tls[0],
+        offer=offer["offer_deep_link"],
+        tx_code=offer["tx_code"],
+        challenge="c-42",
+        domain="hr.example",
+    )
+    assert "error" not in got, got
+    assert got["version"] == "V1"  # the client read the metadata as OpenID4VCI 1.0
+    credential = got["credential"]
+    assert credential["id"] == credential_id
+    assert credential["credentialSubject"]["id"] == got["holder"]
+
+    def source(url: str) -> Any:  # the status lists, over the same HTTPS
+        assert url.startswith(https.base + "/status-lists/")
+        return https.call("GET", url[len(https.base) :]).json()
+
+    result = verify_credential(
+        credential, trust=_trust(https), now=datetime.now(UTC), status_lists=source
+    )
+    assert result.verdict is Verdict.VALID, result.reasons
+    body = {
+        "verifiablePresentation": got["presentation"],
+        "options": {"challenge": "c-42", "domain": "hr.example"},
+    }
+    report = https.call("POST", "/presentations/verify", body).json()
+    assert report["verdict"] == "VALID", report
+
+    # the same offer again: the code was used (the client reports the spec's error)
+    again = walletstack.run(
+        "oid4vci.mjs", ca_file=tls[0], offer=offer["offer_deep_link"], tx_code=offer["tx_code"]
+    )
+    assert again["step"] in ("offer", "token"), again
+
+
+def test_the_wallet_library_sees_each_refusal(https: Service, tls: tuple[Path, Path]) -> None:
+    _, offer = _offer(https)
+    wrong = "000000" if offer["tx_code"] != "000000" else "111111"
+    for _ in range(3):
+        refused = walletstack.run(
+            "oid4vci.mjs", ca_file=tls[0], offer=offer["offer_deep_link"], tx_code=wrong
+        )
+        assert refused["step"] == "token" and refused["error"]["error"] == "invalid_grant"
+    locked = walletstack.run(
+        "oid4vci.mjs", ca_file=tls[0], offer=offer["offer_deep_link"], tx_code=offer["tx_code"]
+    )
+    assert locked["step"] in ("offer", "token"), locked  # dead: the right code is too late
+
+    for option, expected in (
+        ({"proof_key": "other"}, "invalid_proof"),
+        ({"aud": "https://evil.example"}, "invalid_proof"),
+    ):
+        _, offer = _offer(https)
+        refused = walletstack.run(
+            "oid4vci.mjs",
+            ca_file=tls[0],
+            offer=offer["offer_deep_link"],
+            tx_code=offer["tx_code"],
+            **option,
+        )
+        assert refused["step"] == "credential", refused
+        assert refused["error"]["error"] == expected, refused
