@@ -72,6 +72,15 @@ def test_offer_prints_the_link_the_code_and_writes_the_qr(tmp_path: Path) -> Non
     assert offer["offer_deep_link"].startswith("openid-credential-offer://?credential_offer_uri=")
     assert offer["credential_offer_uri"].startswith("https://")
     assert scan_file(tmp_path / "offer.png") == [offer["offer_deep_link"]]
+    out = vcissue("offer", credential_id, "--protocol", "vcapi", "--json", cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    exchange = json.loads(out.stdout)
+    assert sorted(exchange) == ["deep_link", "exchange_url"]
+    assert (
+        exchange["exchange_url"].startswith("https://")
+        and "/exchanges/" in exchange["exchange_url"]
+    )
+    assert exchange["deep_link"].startswith("https://lcw.app/request.html?request=")
     # an auditor may look, not offer
     auditor = staff_key(tmp_path, "reader", "auditor")
     out = vcissue("offer", credential_id, cwd=tmp_path, env={"VCISSUE_API_KEY": auditor})

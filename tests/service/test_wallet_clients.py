@@ -120,3 +120,45 @@ def test_the_wallet_library_sees_each_refusal(https: Service, tls: tuple[Path, P
         )
         assert refused["step"] == "credential", refused
         assert refused["error"]["error"] == expected, refused
+
+
+@pytest.mark.parametrize("proof_type", ["DataIntegrityProof", "Ed25519Signature2020"])
+def test_a_vc_api_exchange_with_digital_bazaars_vc(
+    https: Service, tls: tuple[Path, Path], proof_type: str
+) -> None:
+    """The Learner Credential Wallet's flow: DID authentication signed by @digitalbazaar/vc
+    (both proof types it may send), the credential bound to that DID, presented, verified;
+    the same DID authentication replayed is refused (the challenge was used)."""
+    reply = https.call("POST", "/credentials/issue", AWARD, key="issuer")
+    credential_id = reply.json()["verifiableCredential"]["id"]
+    made = https.call(
+        "POST", f"/credentials/{credential_id}/offers", {"protocol": "vcapi"}, key="operator"
+    ).json()
+    assert made["deep_link"].startswith("https://lcw.app/request.html?request=")
+    got = walletstack.run(
+        "vcapi.mjs",
+        ca_file=tls[0],
+        exchange=made["exchange_url"],
+        proof_type=proof_type,
+        challenge="c-7",
+        domain="hr.example",
+        replay="1",
+    )
+    assert "step" not in got, got
+    assert got["didAuth"]["proof"]["type"] == proof_type
+    assert got["request"]["query"][0]["type"] == "DIDAuthentication"
+    credential = got["credential"]
+    assert credential["id"] == credential_id
+    assert credential["credentialSubject"]["id"] == got["holder"]
+    assert got["replay"]["status"] == 409
+    assert got["replay"]["body"]["type"].endswith("/exchange-complete")
+
+    body = {
+        "verifiablePresentation": got["presentation"],
+        "options": {"challenge": "c-7", "domain": "hr.example"},
+    }
+    report = https.call("POST", "/presentations/verify", body).json()
+    assert report["verdict"] == "VALID", report
+    entries = https.call("GET", "/audit", key="auditor").json()["entries"]
+    delivered = [e for e in entries if e.get("action") == "deliver"]
+    assert delivered and delivered[-1]["details"]["via"] == "vcapi"

@@ -13,6 +13,7 @@ from ..errors import MalformedInput, NotPermitted
 from ..system import system_random
 from ..verify.presentation import verify_presentation
 from ..wallet import Openid4vci
+from ..wallet.vcapi import Exchanges
 from .common import acting, api_key_option, config_option, issuer, parse_moment, settings
 from .status_options import add_status_options, max_status_age, status_source
 from .verify import MARKS, exit_code, load_trust, verdict_line
@@ -52,17 +53,22 @@ def cmd_offer(args: argparse.Namespace) -> int:
     who = acting(args, desk)
     if not (who.has("issuer") or who.has("operator")):
         raise NotPermitted(f"{who.id!r} may not offer credentials; it needs issuer or operator")
+    if args.protocol == "vcapi":
+        exchange = Exchanges(desk, found.wallet_settings(), rng=system_random)
+        made = exchange.create(args.credential_id, actor=who.id).to_json()
+        if output is not None:
+            _write_qr(made["deep_link"], output)
+        if args.json:
+            print(json.dumps({key: made[key] for key in ("exchange_url", "deep_link")}, indent=2))
+        else:
+            print(f"Learner Credential Wallet link (also as a QR code): {made['deep_link']}")
+            print(f"exchange {made['exchange_url']}, single use, expires {made['expires_at']}")
+        return 0
     wallet = Openid4vci(desk, found.wallet_settings(), rng=system_random, brand=found.brand())
     answer = wallet.offer(args.credential_id, actor=who.id).to_json()
     link = answer["offer_deep_link"]
     if output is not None:
-        import segno
-
-        symbol = segno.make(link, error="m")
-        if output.suffix.lower() == ".svg":
-            symbol.save(str(output), kind="svg", scale=4, border=4)
-        else:
-            symbol.save(str(output), kind="png", scale=8, border=4)
+        _write_qr(link, output)
     if args.json:
         print(json.dumps({key: answer[key] for key in OFFER_KEYS}, indent=2))
     else:
@@ -70,6 +76,16 @@ def cmd_offer(args: argparse.Namespace) -> int:
         print(f"transaction code (send by another channel): {answer['tx_code']}")
         print(f"expires at {answer['expires_at']}; single use")
     return 0
+
+
+def _write_qr(link: str, output: Path) -> None:
+    import segno
+
+    symbol = segno.make(link, error="m")
+    if output.suffix.lower() == ".svg":
+        symbol.save(str(output), kind="svg", scale=4, border=4)
+    else:
+        symbol.save(str(output), kind="png", scale=8, border=4)
 
 
 def register(commands: Any) -> None:
@@ -82,6 +98,13 @@ def register(commands: Any) -> None:
         "bound to its DID (docs/wallets.md).",
     )
     offer.add_argument("credential_id", help="the credential's id (urn:uuid:...)")
+    offer.add_argument(
+        "--protocol",
+        choices=("oid4vci", "vcapi"),
+        default="oid4vci",
+        help="oid4vci (default: OpenID4VCI offer and tx_code) or vcapi (a VC-API exchange "
+        "and the Learner Credential Wallet link)",
+    )
     offer.add_argument("--json", action="store_true", help="print the offer as JSON")
     offer.add_argument("-o", "--output", help="also write the offer's QR code (.png or .svg)")
     config_option(offer)

@@ -18,6 +18,7 @@ from ..settings import Settings, load_settings, read_passphrase
 from ..system import system_clock, system_random
 from ..verify import TrustList
 from ..wallet import Openid4vci
+from ..wallet.vcapi import Exchanges
 from ..webapp.bundle import deployment_packs
 from ..wiring import build_issuer
 from . import __doc__ as SERVICE_DOC
@@ -63,8 +64,11 @@ def create_app(
     for routes in (public, credentials, governance, audit, wallet):
         app.include_router(routes.router)
     app.state.issuer = issuer
+    wallet_settings = settings.wallet_settings()
     wallet.install(
-        app, Openid4vci(issuer, settings.wallet_settings(), rng=rng, brand=settings.brand())
+        app,
+        Openid4vci(issuer, wallet_settings, rng=rng, brand=settings.brand()),
+        Exchanges(issuer, wallet_settings, rng=rng),
     )
     app.state.store = issuer.store
     app.state.keys = keys

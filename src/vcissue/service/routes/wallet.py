@@ -21,8 +21,9 @@ from ...strictjson import parse_json
 from ...verify.presentation import verify_presentation
 from ...wallet import Openid4vci
 from ...wallet.oid4vci import CREDENTIAL_PATH, NONCE_PATH, OFFER_PATH, TOKEN_PATH
+from ...wallet.vcapi import EXCHANGE_PATH, Exchanges
 from ..auth import role
-from ..problems import documented
+from ..problems import Refused, documented
 from ..schemas import VerificationReport
 from . import AUTH, BODY, STORE, Desk, StrictJsonRoute
 from .credentials import local_lists
@@ -53,9 +54,10 @@ def oauth_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def install(app: FastAPI, oid4vci: Openid4vci) -> None:
-    """The OpenID4VCI issuer on ``app`` and its error shape."""
+def install(app: FastAPI, oid4vci: Openid4vci, exchanges: Exchanges) -> None:
+    """The OpenID4VCI issuer and the VC-API exchanges on ``app``; OAuth's error shape."""
     app.state.oid4vci = oid4vci
+    app.state.exchanges = exchanges
 
     @app.exception_handler(WalletError)
     async def protocol_error(request: Request, error: WalletError) -> JSONResponse:
@@ -77,10 +79,18 @@ def _oid4vci(request: Request) -> Openid4vci:
 Issuance = Annotated[Openid4vci, Depends(_oid4vci)]
 
 
+def _exchanges(request: Request) -> Exchanges:
+    found: Exchanges = request.app.state.exchanges
+    return found
+
+
+ExchangeDesk = Annotated[Exchanges, Depends(_exchanges)]
+
+
 class OfferRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    protocol: Literal["oid4vci"] = "oid4vci"
+    protocol: Literal["oid4vci", "vcapi"] = "oid4vci"
 
 
 @router.post(
@@ -92,12 +102,34 @@ class OfferRequest(BaseModel):
 def create_offer(
     credential_id: str,
     issuance: Issuance,
+    exchanges: ExchangeDesk,
     who: Annotated[Principal, Depends(role("issuer", "operator"))],
     body: OfferRequest | None = None,
 ) -> dict[str, Any]:
-    """An OpenID4VCI credential offer of a stored credential: send ``offer_deep_link`` (or
-    its QR code) to the holder and ``tx_code`` by another channel."""
+    """An OpenID4VCI credential offer of a stored credential (send ``offer_deep_link`` or
+    its QR code to the holder, ``tx_code`` by another channel), or with ``{"protocol":
+    "vcapi"}`` a VC-API exchange (``exchange_url``, ``deep_link`` for the Learner
+    Credential Wallet)."""
+    if body is not None and body.protocol == "vcapi":
+        return exchanges.create(credential_id, actor=who.id).to_json()
     return issuance.offer(credential_id, actor=who.id).to_json()
+
+
+@router.post(
+    EXCHANGE_PATH + "/{exchange_id}",
+    operation_id="exchangeStep",
+    responses=documented(404, 409, *BODY, *STORE),
+)
+async def exchange(exchange_id: str, request: Request, exchanges: ExchangeDesk) -> dict[str, Any]:
+    """A VC-API exchange step: ``{}`` -> a DIDAuthentication request (challenge, domain);
+    ``{"verifiablePresentation"}`` signed with them -> the credential bound to its signer."""
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise Refused(422, "the body must be a JSON object", kind="invalid-request")
+    try:
+        return exchanges.step(exchange_id, body)
+    except WalletError as error:  # VC-API has no error shape of its own: a problem
+        raise Refused(error.status, error.description, kind=error.error) from None
 
 
 @router.get("/.well-known/openid-credential-issuer", operation_id="credentialIssuerMetadata")
