@@ -9,6 +9,7 @@ column             required  meaning
 holder_name        yes       the certified person's or organisation's name
 qualification      yes       a configured qualification id (e.g. ``ECOMENTOR``)
 holder_id          no        DID or URI of the holder
+holder_email       no        where the holder's notices go (kept, not in the credential)
 units              no        unit ids separated by ``;`` for a unit credential
 awarded            no        ISO 8601 date or date-time (default: the batch time)
 result             no        default ``pass``
@@ -38,7 +39,16 @@ from .model import Award, Qualification
 __all__ = ["BatchRow", "RowError", "parse_batch_csv"]
 
 REQUIRED = ("holder_name", "qualification")
-OPTIONAL = ("holder_id", "units", "awarded", "result", "scope", "limitations", "reference")
+OPTIONAL = (
+    "holder_id",
+    "holder_email",
+    "units",
+    "awarded",
+    "result",
+    "scope",
+    "limitations",
+    "reference",
+)
 MAX_ROWS = 100_000
 MAX_FIELD = 4_096
 
@@ -74,7 +84,8 @@ def _batch_key(row: Mapping[str, str]) -> str:
     if row.get("reference"):
         return "ref:" + row["reference"]
     normalised = json.dumps(
-        {name: row.get(name, "") for name in (*REQUIRED, *OPTIONAL)},
+        # the e-mail address is contact data, not the award: keys stay what they were
+        {name: row.get(name, "") for name in (*REQUIRED, *OPTIONAL) if name != "holder_email"},
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -146,6 +157,7 @@ def parse_batch_csv(
                 qualification,
                 holder_name=row["holder_name"],
                 holder_id=row.get("holder_id"),
+                holder_email=row.get("holder_email"),
                 awarded=_moment(row.get("awarded", ""), now),
                 units=_split(row.get("units", "")),
                 result=row.get("result"),

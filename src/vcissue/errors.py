@@ -31,6 +31,9 @@ problem types and the CLI for messages. The tree (pinned by
     +-- SettingsError             settings
     +-- WalletError               wallet-protocol
     +-- VerificationFailed        verification-failed
+    +-- NotifyError               notify
+    |   +-- DeliveryError         notify-delivery
+    |   +-- WebhookSignatureError webhook-signature
 """
 
 from __future__ import annotations
@@ -243,3 +246,26 @@ class VerificationFailed(VcissueError):
         self.result = result
         failed = "; ".join(f"{c.id}: {c.message}" for c in result.failures)
         super().__init__(f"credential not verified: {failed}")
+
+
+class NotifyError(VcissueError):
+    """A notice that cannot be made, addressed or delivered (``vcissue.notify``)."""
+
+    code = "notify"
+
+
+class DeliveryError(NotifyError):
+    """One delivery attempt failed. ``permanent``: retrying cannot help (a receiver's 4xx,
+    an address the mail server refuses), so the delivery goes to the dead letters."""
+
+    code = "notify-delivery"
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        self.permanent = permanent
+        super().__init__(message)
+
+
+class WebhookSignatureError(NotifyError):
+    """A webhook whose signature, timestamp or headers do not verify (receiver side)."""
+
+    code = "webhook-signature"

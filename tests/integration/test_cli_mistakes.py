@@ -125,6 +125,14 @@ MISTAKES = {
         "[credential-invalid]",
     ),
     "unknown unit": Mistake((*ISSUE, "--units", "U9"), 3, "[credential-invalid]"),
+    "a holder e-mail that is no address": Mistake(
+        (*ISSUE, "--holder-email", "ana at example.org"), 3, "[credential-invalid]"
+    ),
+    "a holder e-mail smuggling a header": Mistake(
+        (*ISSUE, "--holder-email", "ana@example.org\nBcc: eve@example.org"),
+        3,
+        "[credential-invalid]",
+    ),
     "a date that is no date": Mistake((*ISSUE, "--awarded", "yesterday"), 3, "[malformed-input]"),
     "no API key": Mistake(ISSUE, 3, "[not-permitted]", key="none"),
     "a garbled API key": Mistake(ISSUE, 3, "[not-permitted]", key="garbled"),

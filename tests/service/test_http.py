@@ -195,6 +195,14 @@ def test_auth_roles(service: Service) -> None:
         ),
         ("POST", "/credentials/issue", {**AWARD, "units": ["U9"]}, None, 422),
         ("POST", "/credentials/issue", {**AWARD, "holder": {"name": ""}}, None, 422),
+        (
+            "POST",
+            "/credentials/issue",
+            {**AWARD, "holder": {"name": "A", "email": "a@b"}},
+            None,
+            422,
+        ),
+        ("POST", "/credentials/issue", {**AWARD, "holder": {"name": "A", "email": 7}}, None, 422),
         ("POST", "/credentials/issue", None, b"[" * 300_000, 413),
         (
             "POST",

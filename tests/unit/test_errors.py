@@ -41,6 +41,9 @@ VcissueError                  vcissue-error
 +-- SettingsError             settings
 +-- WalletError               wallet-protocol
 +-- VerificationFailed        verification-failed
++-- NotifyError               notify
+|   +-- DeliveryError         notify-delivery
+|   +-- WebhookSignatureError webhook-signature
 """
 
 

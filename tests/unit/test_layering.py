@@ -48,7 +48,7 @@ ADAPTERS = [
     "vcissue.system",
     "vcissue.wiring",
 ]
-APPLICATION = ["vcissue.issuer", "vcissue.governance", "vcissue.wallet"]
+APPLICATION = ["vcissue.issuer", "vcissue.governance", "vcissue.wallet", "vcissue.notify"]
 FACES = ["vcissue.cli", "vcissue.service", "vcissue.render", "vcissue.webapp"]
 # What the core must not touch: storage, network, processes, the web framework.
 IO_MODULES = {

@@ -52,6 +52,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
         desk.qualification(args.qualification),
         holder_name=args.holder_name,
         holder_id=args.holder_id,
+        holder_email=args.holder_email,
         awarded=parse_moment(args.awarded) if args.awarded else desk.now(),
         units=_split(args.units),
         scope=args.scope,
@@ -290,6 +291,9 @@ def register(commands: Any) -> None:
     issue.add_argument("--qualification", required=True, help="configured qualification id")
     issue.add_argument("--holder-name", required=True)
     issue.add_argument("--holder-id", help="holder DID or URN (optional)")
+    issue.add_argument(
+        "--holder-email", help="where the holder's notices go (kept, not in the credential)"
+    )
     issue.add_argument("--units", help="comma-separated unit ids for a unit credential")
     issue.add_argument("--awarded", help="award date (default: now)")
     issue.add_argument("--result", default="pass")

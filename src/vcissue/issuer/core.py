@@ -63,6 +63,7 @@ from ..errors import (
 from ..governance.policies import Policies
 from ..keys import SigningKey
 from ..model import Award, Qualification, check_text, text_problem
+from ..notify import events
 from ..ports import Clock, ListPublisher, RandomSource
 from ..status import (
     MIN_BITS,
@@ -399,6 +400,7 @@ class IssuerCore:
             id=credential_id,
             holder_name=award.holder.name,
             holder_id=award.holder.id,
+            holder_email=award.holder.email,
             qualification_id=award.qualification.id,
             units=tuple(award.units or ()),
             awarded=award.awarded,
@@ -422,22 +424,21 @@ class IssuerCore:
             number=number,
         )
         tx.insert_credential(record)
-        tx.append_audit(
-            actor=actor,
-            action="issue",
-            credential_id=credential_id,
-            details={
-                "qualification": record.qualification_id,
-                "number": number,
-                "units": list(record.units),
-                "revocation": [revocation[0], revocation[1]],
-                "suspension": [suspension[0], suspension[1]],
-                "sha256": _digest(signed_json),
-                **({"batchKey": batch_key} if batch_key else {}),
-                **({"previous": record.previous_id} if record.previous_id else {}),
-                **({"decision": dict(decided)} if decided else {}),
-            },
-            at=now,
+        self._audit(
+            work,
+            actor,
+            "issue",
+            credential_id,
+            notify=previous is None,  # a replacement's notice is the replacing change's
+            qualification=record.qualification_id,
+            units=list(record.units),
+            revocation=[revocation[0], revocation[1]],
+            suspension=[suspension[0], suspension[1]],
+            sha256=_digest(signed_json),
+            batchKey=batch_key,
+            previous=record.previous_id,
+            decision=dict(decided) if decided else None,
+            number=number,
         )
         return IssuedCredential(record, created=True)
 
@@ -566,15 +567,29 @@ class IssuerCore:
         return result
 
     def _audit(
-        self, work: _Work, actor: str, action: str, credential_id: str | None, **details: Any
+        self,
+        work: _Work,
+        actor: str,
+        action: str,
+        credential_id: str | None,
+        *,
+        notify: bool = True,
+        **details: Any,
     ) -> None:
-        work.tx.append_audit(
+        """Append the audit entry and, for a state change, its outbox event (one each,
+        in the change's transaction: ``vcissue.notify.events``)."""
+        entry = work.tx.append_audit(
             actor=actor,
             action=action,
             credential_id=credential_id,
             details={k: v for k, v in details.items() if v is not None},
             at=work.now,
         )
+        if notify and credential_id is not None and events.kind_of(action) is not None:
+            record = work.tx.get_credential(credential_id)
+            event = None if record is None else events.from_audit(entry, record)
+            if event is not None:
+                work.tx.add_event(event)
 
     def _suspend(
         self,
@@ -827,6 +842,7 @@ class IssuerCore:
             qualification,
             holder_name=record.holder_name,
             holder_id=record.holder_id,
+            holder_email=record.holder_email,
             awarded=awarded,
             units=units,
             expires=expires,

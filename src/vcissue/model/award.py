@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +13,26 @@ from .duration import aware_utc
 from .scheme import SUBJECT_KINDS, URI_RE, Qualification, SubjectKind, Unit
 from .text import check_text
 
-__all__ = ["PREVIOUS_RELATIONS", "Award", "EvidenceRef", "Holder"]
+__all__ = ["PREVIOUS_RELATIONS", "Award", "EvidenceRef", "Holder", "check_email"]
+
+# An address a mail server takes as it is (RFC 5321 sizes; no spaces, quotes or controls,
+# so nothing can reach a mail header but the address itself).
+_EMAIL_RE = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@"
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
+
+
+def check_email(value: object, what: str = "holder e-mail") -> str:
+    """``value`` if it is a plain e-mail address (local@domain.tld), else CredentialError."""
+    if not isinstance(value, str) or not _EMAIL_RE.fullmatch(value):
+        raise CredentialError(f"{what} must be an address like name@example.org, not {value!r}")
+    local = value.partition("@")[0]
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        raise CredentialError(f"{what} {value!r} has a misplaced dot")
+    return value
+
 
 # How a credential relates to the one it names as previous (its OB evidence genre).
 PREVIOUS_RELATIONS = ("recertification", "scope-reduction", "scope-expansion", "restoration")
@@ -20,11 +40,13 @@ PREVIOUS_RELATIONS = ("recertification", "scope-reduction", "scope-expansion", "
 
 @dataclass(frozen=True)
 class Holder:
-    """Who is certified: a person or an organisation; ``id`` is an optional DID or URN."""
+    """Who is certified: a person or an organisation; ``id`` is an optional DID or URN;
+    ``email`` where their notices go (kept with the record, never put in the credential)."""
 
     name: str
     id: str | None = None
     kind: SubjectKind = "person"
+    email: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -37,6 +59,8 @@ class Holder:
             raise CredentialError(
                 f"holder kind must be one of {', '.join(SUBJECT_KINDS)}, got {self.kind!r}"
             )
+        if self.email is not None:
+            check_email(self.email)
 
 
 @dataclass(frozen=True)
@@ -136,6 +160,7 @@ class Award:
         holder_name: str,
         awarded: datetime,
         holder_id: str | None = None,
+        holder_email: str | None = None,
         units: Sequence[str] | None = None,
         result: str | None = None,
         scope: str | None = None,
@@ -152,7 +177,12 @@ class Award:
         no value. Every rule of :class:`Award` applies.
         """
         return cls(
-            holder=Holder(holder_name, holder_id or None, qualification.subject_kind),
+            holder=Holder(
+                holder_name,
+                holder_id or None,
+                qualification.subject_kind,
+                (holder_email or "").strip() or None,
+            ),
             qualification=qualification,
             awarded=awarded,
             units=tuple(units) if units else None,

@@ -41,6 +41,7 @@ Short = Annotated[str, Field(min_length=1, max_length=200)]
 class HolderIn(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=500)]
     id: Annotated[str | None, Field(max_length=2000)] = None
+    email: Annotated[str | None, Field(max_length=320)] = None  # for notices; not signed
 
 
 class IssueRequest(_Strict):

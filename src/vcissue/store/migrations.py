@@ -45,6 +45,14 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
     the certificate number (unique when not null; credentials issued before numbers
     have none) and one counter per number scope (``model.numbering``), incremented by
     an upsert in the issuing transaction.
+``outbox``, ``deliveries`` (migration 6)
+    notices (``vcissue.notify``): one ``outbox`` row per state change, written in the
+    change's transaction; ``seq`` orders them, ``id`` is the event id (the receivers'
+    idempotency key; a reminder's id is derived from its credential and window, so the
+    unique key makes it once per window). ``dispatched_at`` is set once the worker has
+    made the event's ``deliveries``: one row per (event, recipient) with its state
+    (pending, sent, dead), attempts and the time of the next attempt.
+    ``credentials.holder_email`` is where a holder's notices go (not in the credential).
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -279,6 +287,34 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        6,
+        "notices: the outbox, deliveries, the holder's e-mail address",
+        (
+            "ALTER TABLE credentials ADD COLUMN holder_email TEXT",
+            """CREATE TABLE outbox (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL,
+                credential_id TEXT,
+                at TEXT NOT NULL,
+                data TEXT NOT NULL,
+                dispatched_at TEXT
+            )""",
+            "CREATE INDEX outbox_undispatched ON outbox (at) WHERE dispatched_at IS NULL",
+            """CREATE TABLE deliveries (
+                event_id TEXT NOT NULL REFERENCES outbox (id),
+                recipient TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'dead')),
+                attempts integer NOT NULL CHECK (attempts >= 0),
+                next_at TEXT NOT NULL,
+                last_error TEXT,
+                done_at TEXT,
+                PRIMARY KEY (event_id, recipient)
+            )""",
+            "CREATE INDEX deliveries_due ON deliveries (next_at) WHERE state = 'pending'",
+        ),
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -489,6 +525,34 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
                 scope text PRIMARY KEY,
                 seq bigint NOT NULL CHECK (seq >= 1)
             )""",
+        ),
+    ),
+    Migration(
+        6,
+        "notices: the outbox, deliveries, the holder's e-mail address",
+        (
+            "ALTER TABLE credentials ADD COLUMN holder_email text",
+            """CREATE TABLE outbox (
+                seq bigserial PRIMARY KEY,
+                id text NOT NULL UNIQUE,
+                kind text NOT NULL,
+                credential_id text,
+                at timestamptz NOT NULL,
+                data text NOT NULL,
+                dispatched_at timestamptz
+            )""",
+            "CREATE INDEX outbox_undispatched ON outbox (at) WHERE dispatched_at IS NULL",
+            """CREATE TABLE deliveries (
+                event_id text NOT NULL REFERENCES outbox (id),
+                recipient text NOT NULL,
+                state text NOT NULL CHECK (state IN ('pending', 'sent', 'dead')),
+                attempts integer NOT NULL CHECK (attempts >= 0),
+                next_at timestamptz NOT NULL,
+                last_error text,
+                done_at timestamptz,
+                PRIMARY KEY (event_id, recipient)
+            )""",
+            "CREATE INDEX deliveries_due ON deliveries (next_at) WHERE state = 'pending'",
         ),
     ),
 )

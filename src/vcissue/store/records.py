@@ -39,6 +39,8 @@ __all__ = [
     "LIST_PURPOSES",
     "AuditEntry",
     "CredentialRecord",
+    "DeliveryRecord",
+    "EventRecord",
     "PrincipalRecord",
     "StatusListRecord",
     "Store",
@@ -74,6 +76,7 @@ class CredentialRecord:
     state_reason: str | None = None
     terms: Mapping[str, Any] = field(default_factory=dict)  # scope, limitations, result
     number: str | None = None  # the certificate number (unique; None: issued before numbers)
+    holder_email: str | None = None  # where the holder's notices go; not in the credential
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,35 @@ class WalletSessionRecord:
     expires_at: datetime
     data: Mapping[str, Any]
     version: int = 0
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One notice in the outbox (``vcissue.notify.events``): written in the transaction of
+    the change it tells of; ``id`` is the receivers' idempotency key."""
+
+    id: str
+    kind: str
+    credential_id: str | None
+    at: datetime
+    data: Mapping[str, Any]
+    dispatched_at: datetime | None = None
+
+
+DELIVERY_STATES = frozenset({"pending", "sent", "dead"})
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One event to one recipient (``webhook:NAME``, ``email:holder``, ``email:ADDRESS``)."""
+
+    event_id: str
+    recipient: str
+    state: str  # one of DELIVERY_STATES
+    attempts: int
+    next_at: datetime
+    last_error: str | None = None
+    done_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +292,24 @@ class Tx(Protocol):
     def wallet_sessions(self, credential_id: str) -> list[WalletSessionRecord]: ...
     def add_nonce(self, nonce: str, expires_at: datetime) -> None: ...
     def use_nonce(self, nonce: str, now: datetime) -> bool: ...
+
+    # notices: the outbox and its deliveries
+    def add_event(self, record: EventRecord) -> bool: ...
+    def get_event(self, event_id: str) -> EventRecord | None: ...
+    def events(
+        self, *, credential_id: str | None = None, undispatched: bool = False, limit: int = 0
+    ) -> list[EventRecord]: ...
+    def mark_dispatched(self, event_id: str, at: datetime) -> None: ...
+    def add_delivery(self, record: DeliveryRecord) -> bool: ...
+    def deliveries(
+        self,
+        *,
+        event_id: str | None = None,
+        state: str | None = None,
+        due_before: datetime | None = None,
+        limit: int = 0,
+    ) -> list[DeliveryRecord]: ...
+    def update_delivery(self, record: DeliveryRecord, *, attempts_was: int) -> None: ...
 
     # audit log
     def append_audit(

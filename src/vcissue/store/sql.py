@@ -21,11 +21,14 @@ from ..errors import ConflictError, DuplicateError, NotFoundError, StoreError
 from .audit import canonical_details, entry_hash, verify_audit_chain
 from .records import (
     CREDENTIAL_STATES,
+    DELIVERY_STATES,
     LIST_PURPOSES,
     ApiKeyRecord,
     AuditEntry,
     CaseRecord,
     CredentialRecord,
+    DeliveryRecord,
+    EventRecord,
     PrincipalRecord,
     StatusListRecord,
     Tx,
@@ -86,7 +89,8 @@ def _utc(value: datetime) -> datetime:
 _CREDENTIAL_COLUMNS = (
     "id, holder_name, holder_id, qualification_id, units, awarded, expires, state, "
     "revocation_list, revocation_index, suspension_list, suspension_index, previous_id, "
-    "batch_key, signed_json, created_at, suspended_until, state_reason, terms, number"
+    "batch_key, signed_json, created_at, suspended_until, state_reason, terms, number, "
+    "holder_email"
 )
 _LIST_COLUMNS = (
     "id, purpose, size, bits, version, is_full, published_json, published_at, created_at"
@@ -97,7 +101,7 @@ _AUDIT_COLUMNS = "seq, at, actor, action, credential_id, details, prev_hash, has
 _SELECT_CREDENTIALS = f"SELECT {_CREDENTIAL_COLUMNS} FROM credentials"  # noqa: S608
 _INSERT_CREDENTIAL = (
     f"INSERT INTO credentials ({_CREDENTIAL_COLUMNS}) "  # noqa: S608
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _SELECT_LISTS = f"SELECT {_LIST_COLUMNS} FROM status_lists"  # noqa: S608
 _INSERT_LIST = (
@@ -196,6 +200,7 @@ class SqlTx:
             state_reason=row[17],
             terms=terms,
             number=row[19],
+            holder_email=row[20],
         )
 
     def _status_list(self, row: Row) -> StatusListRecord:
@@ -239,6 +244,7 @@ class SqlTx:
         _text("id", record.id)
         _text("holder_name", record.holder_name)
         _text("holder_id", record.holder_id, optional=True)
+        _text("holder_email", record.holder_email, optional=True)
         _text("qualification_id", record.qualification_id)
         _text("previous_id", record.previous_id, optional=True)
         _text("batch_key", record.batch_key, optional=True)
@@ -275,6 +281,7 @@ class SqlTx:
                 record.state_reason,
                 canonical_details(record.terms),
                 record.number,
+                record.holder_email,
             ),
         )
         if not inserted:
@@ -850,6 +857,166 @@ class SqlTx:
                 "DELETE FROM wallet_nonces WHERE nonce = ? AND expires_at > ?", (nonce, moment)
             )
         )
+
+    # -- notices: outbox and deliveries -------------------------------------------------
+
+    _EVENT = "id, kind, credential_id, at, data, dispatched_at"
+    _DELIVERY = "event_id, recipient, state, attempts, next_at, last_error, done_at"
+
+    def _event(self, row: Row) -> EventRecord:
+        return EventRecord(
+            id=row[0],
+            kind=row[1],
+            credential_id=row[2],
+            at=self._dec_dt(row[3]),
+            data=json.loads(row[4]),
+            dispatched_at=self._dec_opt_dt(row[5]),
+        )
+
+    def _delivery(self, row: Row) -> DeliveryRecord:
+        return DeliveryRecord(
+            event_id=row[0],
+            recipient=row[1],
+            state=row[2],
+            attempts=int(row[3]),
+            next_at=self._dec_dt(row[4]),
+            last_error=row[5],
+            done_at=self._dec_opt_dt(row[6]),
+        )
+
+    def add_event(self, record: EventRecord) -> bool:
+        """Write one event; ``False`` (and no change) when its id is already there."""
+        self._check_write()
+        _text("id", record.id)
+        _text("kind", record.kind)
+        _text("credential_id", record.credential_id, optional=True)
+        return bool(
+            self._change(
+                f"INSERT INTO outbox ({self._EVENT}) "  # noqa: S608 - fixed column list
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    record.id,
+                    record.kind,
+                    record.credential_id,
+                    self._enc_dt(_utc(record.at)),
+                    canonical_details(record.data),
+                    self._opt_dt(record.dispatched_at),
+                ),
+            )
+        )
+
+    def get_event(self, event_id: str) -> EventRecord | None:
+        row = self._one(
+            f"SELECT {self._EVENT} FROM outbox WHERE id = ?",  # noqa: S608
+            (event_id,),
+        )
+        return None if row is None else self._event(row)
+
+    def events(
+        self, *, credential_id: str | None = None, undispatched: bool = False, limit: int = 0
+    ) -> list[EventRecord]:
+        """Events, oldest first: of one credential, or those not yet dispatched."""
+        where: list[str] = []
+        params: list[Any] = []
+        if credential_id is not None:
+            where.append("credential_id = ?")
+            params.append(credential_id)
+        if undispatched:
+            where.append("dispatched_at IS NULL")
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        bound = f" LIMIT {_index('limit', limit)}" if limit else ""
+        rows = self._all(
+            f"SELECT {self._EVENT} FROM outbox{clause} ORDER BY seq{bound}",  # noqa: S608
+            params,
+        )
+        return [self._event(row) for row in rows]
+
+    def mark_dispatched(self, event_id: str, at: datetime) -> None:
+        self._check_write()
+        changed = self._change(
+            "UPDATE outbox SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL",
+            (self._enc_dt(_utc(at)), event_id),
+        )
+        if not changed:
+            raise ConflictError(f"event {event_id!r} was dispatched concurrently")
+
+    def add_delivery(self, record: DeliveryRecord) -> bool:
+        """Add one delivery; ``False`` when (event, recipient) is already there."""
+        self._check_write()
+        _text("recipient", record.recipient)
+        if record.state not in DELIVERY_STATES:
+            raise StoreError(f"unknown delivery state {record.state!r}")
+        return bool(
+            self._change(
+                f"INSERT INTO deliveries ({self._DELIVERY}) "  # noqa: S608 - fixed columns
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (
+                    record.event_id,
+                    record.recipient,
+                    record.state,
+                    _index("attempts", record.attempts),
+                    self._enc_dt(_utc(record.next_at)),
+                    record.last_error,
+                    self._opt_dt(record.done_at),
+                ),
+            )
+        )
+
+    def deliveries(
+        self,
+        *,
+        event_id: str | None = None,
+        state: str | None = None,
+        due_before: datetime | None = None,
+        limit: int = 0,
+    ) -> list[DeliveryRecord]:
+        """Deliveries by ``next_at``, then in the order of their events; ``due_before``:
+        the pending ones due at or before it."""
+        where: list[str] = []
+        params: list[Any] = []
+        if event_id is not None:
+            where.append("d.event_id = ?")
+            params.append(event_id)
+        if state is not None:
+            where.append("d.state = ?")
+            params.append(state)
+        if due_before is not None:
+            where.append("d.state = 'pending' AND d.next_at <= ?")
+            params.append(self._enc_dt(_utc(due_before)))
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        bound = f" LIMIT {_index('limit', limit)}" if limit else ""
+        columns = ", ".join(f"d.{name.strip()}" for name in self._DELIVERY.split(","))
+        rows = self._all(
+            f"SELECT {columns} FROM deliveries d JOIN outbox o ON o.id = d.event_id"  # noqa: S608
+            f"{clause} ORDER BY d.next_at, o.seq, d.recipient{bound}",
+            params,
+        )
+        return [self._delivery(row) for row in rows]
+
+    def update_delivery(self, record: DeliveryRecord, *, attempts_was: int) -> None:
+        """Store ``record``'s state if the row still has ``attempts_was`` attempts: a worker
+        claims a delivery by counting its attempt, so two workers cannot both claim it."""
+        self._check_write()
+        if record.state not in DELIVERY_STATES:
+            raise StoreError(f"unknown delivery state {record.state!r}")
+        changed = self._change(
+            "UPDATE deliveries SET state = ?, attempts = ?, next_at = ?, last_error = ?, "
+            "done_at = ? WHERE event_id = ? AND recipient = ? AND attempts = ?",
+            (
+                record.state,
+                _index("attempts", record.attempts),
+                self._enc_dt(_utc(record.next_at)),
+                record.last_error,
+                self._opt_dt(record.done_at),
+                record.event_id,
+                record.recipient,
+                attempts_was,
+            ),
+        )
+        if not changed:
+            raise ConflictError(
+                f"delivery of {record.event_id} to {record.recipient} changed concurrently"
+            )
 
     # -- audit -----------------------------------------------------------------------------
 

@@ -91,6 +91,7 @@ def issue(
         issuer.qualification(body.qualification),
         holder_name=body.holder.name,
         holder_id=body.holder.id,
+        holder_email=body.holder.email,
         awarded=aware(body.awarded) if body.awarded else issuer.now(),
         units=body.units,
         scope=body.scope,
