@@ -44,6 +44,8 @@ there is no deployment and the command stops with a ``SettingsError`` naming the
     holder_link_ttl = "P90D"              # a holder page link lives this long
     [testing]
     unsafe_conformance_routes = false     # true only to run the W3C test suites
+    [notify]                              # notices: see vcissue.notify.config
+    sender = "EcoMentor <certificates@certs.example>"
 
 ``testing.unsafe_conformance_routes`` adds the W3C test suites' VC-API routes under
 ``/conformance`` (``vcissue.service.routes.vcapi``): they sign *any* credential a caller
@@ -90,6 +92,7 @@ from .errors import KeyMaterialError, SettingsError, VcissueError
 from .governance.policies import DECISIONS, DEFAULT_POLICIES, Policies, Policy
 from .issuer import DEFAULT_LIST_VALIDITY, IssuerSettings
 from .model import Qualification, load_qualification, parse_duration
+from .notify import config as notify_config
 from .wallet.sessions import WalletSettings
 
 __all__ = [
@@ -124,6 +127,7 @@ _SECTIONS: dict[str, set[str]] = {
     "brand": set(BRAND_KEYS),
     "testing": {"unsafe_conformance_routes"},
     "wallet": {"issuer_url", "offer_ttl", "tx_code_attempts", "holder_link_ttl"},
+    "notify": set(notify_config.KEYS),
 }
 
 
@@ -150,6 +154,7 @@ class Settings:
     config_dir: Path | None = None
     unsafe_conformance_routes: bool = False
     """The W3C test suites' routes (sign anything, trust any did:key): tests only."""
+    notify: notify_config.NotifySettings = field(default_factory=notify_config.NotifySettings)
 
     def printed_verifier_url(self) -> str | None:
         """The verifier URL certificates print: [verifier] url, else the service's + /V."""
@@ -459,6 +464,12 @@ def load_settings(
         values["revocation_approvers"] = _count(
             env["VCISSUE_REVOCATION_APPROVERS"], None, "VCISSUE_REVOCATION_APPROVERS"
         )
+    try:
+        values["notify"] = notify_config.parse(
+            data.get("notify", {}), base=base, env=env, service_url=values.get("base_url")
+        )
+    except VcissueError as error:
+        raise _config_error(config_path, str(error)) from None
     settings = Settings(**values)
     try:
         proofs.suite_named(settings.suite)

@@ -6,14 +6,18 @@ randomness come in as arguments (``vcissue.system`` has the real ones).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .files import DirectoryPublisher, NoPublisher
 from .issuer import Issuer
 from .keystore import KeyStore
+from .notify.delivery import Deliverer
+from .notify.worker import Worker
 from .ports import Clock, ListPublisher, RandomSource
 from .settings import Settings
 from .store import Store, open_store
 
-__all__ = ["build_issuer", "open_deployment_store", "publisher_for"]
+__all__ = ["build_issuer", "build_worker", "open_deployment_store", "publisher_for"]
 
 
 def open_deployment_store(settings: Settings, *, create: bool = False) -> Store:
@@ -60,3 +64,24 @@ def build_issuer(
         if store is None:
             opened.close()
         raise
+
+
+def build_worker(
+    settings: Settings, issuer: Issuer, *, clock: Clock, log: Callable[[str], None] = print
+) -> Worker:
+    """The notices worker over ``issuer``'s store: delivery by ``settings.notify``, and the
+    lifecycle run when the issuer can sign (it renews lists), with the reminders."""
+    deliverer = Deliverer(
+        issuer.store,
+        settings.notify,
+        clock=clock,
+        body_name=issuer.profile.name,
+        titles={q.id: q.title for q in issuer.qualifications.values()},
+    )
+    return Worker(
+        deliverer,
+        clock=clock,
+        lifecycle=issuer.run_lifecycle if issuer.signs else None,
+        schedule_every=settings.notify.schedule_every,
+        log=log,
+    )

@@ -53,6 +53,10 @@ def test_demo_runs_end_to_end_and_its_files_verify_as_it_says(tmp_path: Path) ->
         "the re-signed unit credential VALID, its old copy NOT TRUSTED, the thief's NOT TRUSTED",
         "re-run issued 0 more",
         "intact",
+        "got 4 signed notices, each verified (HMAC-SHA256 over timestamp and body): "
+        "suspended, revoked, suspended, withdrawn; refused 0",
+        "expires in 20 days'",
+        "Run again: 0 sent",
     ):
         assert expected in out.stdout
     demo = tmp_path / "demo"

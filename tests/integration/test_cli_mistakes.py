@@ -192,6 +192,24 @@ MISTAKES = {
     "keep_retired that is no boolean": Mistake(
         ("keys", "rotate"), 3, "[settings]", settings_line("[keys]\nkeep_retired = 'yes'\n")
     ),
+    "a notices state that is none": Mistake(("notices", "list", "--state", "lost"), 2, "invalid"),
+    "a worker without the passphrase": Mistake(
+        ("worker", "--once"), 3, "[key-material]", passphrase=None
+    ),
+    "a webhook without its secret": Mistake(
+        ("worker", "--once"),
+        3,
+        "[settings]",
+        settings_line('[[notify.webhooks]]\nname = "p"\nurl = "https://p.example/h"\n'),
+    ),
+    "a webhook over plain http": Mistake(
+        ("notices", "list"),
+        3,
+        "[settings]",
+        settings_line(
+            '[[notify.webhooks]]\nname = "p"\nurl = "http://p.example/h"\nsecret_env = "HOME"\n'
+        ),
+    ),
     "unknown command": Mistake(("frobnicate",), 2, "invalid choice"),
     "unknown option": Mistake((*ISSUE, "--colour", "red"), 2, "unrecognized arguments"),
     "a missing required option": Mistake(("suspend", "urn:x", "--days", "3"), 2, "required"),

@@ -107,6 +107,7 @@ def running_service(
     extend: Callable[[FastAPI], None] | None = None,
     *,
     tls: tuple[Path, Path] | None = None,
+    worker: bool = False,
     **overrides: Any,
 ) -> Iterator[Service]:
     """The service on a free port until the block ends; ``extend`` may add routes first;
@@ -130,7 +131,7 @@ def running_service(
         **overrides,
     )
     opened = backend.open()
-    app = create_app(settings, store=opened, passphrase=PASSPHRASE)
+    app = create_app(settings, store=opened, passphrase=PASSPHRASE, worker=worker)
     if extend is not None:
         extend(app)
     now = datetime.now(UTC)

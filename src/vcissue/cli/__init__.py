@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "deployment",  # init
     "keys",
     "lifecycle",  # issue, batch, suspend, ..., status, report, audit
+    "worker",  # worker, notices
     "governance",  # principal, decisions, complaint, appeal
     "verify",
     "wallet",  # verify-presentation, offer

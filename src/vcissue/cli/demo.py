@@ -5,7 +5,9 @@ directory) and the story of a certification body's first three weeks: staff as p
 with roles, certificates, a unit credential and a CSV batch issued into the store, a
 complaint with an interim suspension (dismissed, so lifted), a revocation that needs two
 distinct approvers, an overdue suspension withdrawn and restored by an upheld appeal that
-the person who suspended may not decide, a recertification. The
+the person who suspended may not decide, a recertification; then the notices all that
+wrote, delivered to a partner's webhook and a mail server on loopback (with a reminder
+before expiry). The
 story's clock starts three weeks ago and ends now, so every file the demo leaves is true
 as of now: the closing table lists the verdicts ``vcissue verify`` gives for them, with
 the command that shows it. Needs nothing but the installed package (the EcoMentor
@@ -39,6 +41,7 @@ from ..verify import TrustList, verify_credential
 from ..webapp.bundle import deployment_packs, pack_for
 from ..wiring import build_issuer, open_deployment_store
 from .common import DEMO_PASSPHRASE, EXIT_INVALID, now, write_json
+from .demo_notices import deliver_notices
 from .deployment import settings_text
 
 __all__ = ["register"]
@@ -365,6 +368,10 @@ def _story(
         + ", ".join(f"{state} {n}" for (_, state), n in sorted(counts.by_state.items()))
     )
     ok &= audit.intact
+
+    delivered, told = deliver_notices(issuer, clock, registrar)
+    print(told)
+    ok &= delivered
 
     # What a verifier gets now, from the files and the lists as published.
     source = DirectorySource(publish_dir, STATUS_BASE)

@@ -30,6 +30,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     found = settings(args)
     if args.config:
         os.environ["VCISSUE_CONFIG"] = args.config  # the workers' factory reads it
+    if args.worker:
+        os.environ["VCISSUE_SERVE_WORKER"] = "1"  # ... and this
     # Build the app once here: a bad setting, a missing passphrase or a wrong key fails
     # now with one clear error (not in every worker), and the store is checked once.
     create_app(found).state.store.close()
@@ -115,6 +117,11 @@ def register(commands: Any) -> None:
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--ssl-keyfile", help="... and this private key (PEM)")
+    serve.add_argument(
+        "--worker",
+        action="store_true",
+        help="also run the notices worker (scheduler and delivery) in the service process",
+    )
     serve.set_defaults(handler=cmd_serve, serve_parser=serve)
 
     apikey = commands.add_parser("apikey", help="API keys of the service")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
@@ -20,7 +23,7 @@ from ..verify import TrustList
 from ..wallet import Openid4vci
 from ..wallet.vcapi import Exchanges
 from ..webapp.bundle import deployment_packs
-from ..wiring import build_issuer
+from ..wiring import build_issuer, build_worker
 from . import __doc__ as SERVICE_DOC
 from . import problems
 from .middleware import BodyLimit
@@ -30,7 +33,9 @@ from .routes import audit, credentials, governance, public, vcapi, verifier, wal
 if TYPE_CHECKING:  # a face names the store's type, never imports the store
     from ..store import Store
 
-__all__ = ["MAX_BODY_BYTES", "app_from_env", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "WORKER_ENV", "app_from_env", "create_app"]
+
+WORKER_ENV = "VCISSUE_SERVE_WORKER"  # "1": `vcissue serve --worker` (read by the factory)
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +49,10 @@ def create_app(
     clock: Clock = system_clock,
     rng: RandomSource = system_random,
     passphrase: bytes | None = None,
+    worker: bool = False,
 ) -> FastAPI:
-    """The service over ``settings``; ``store``/``clock``/``rng`` replace the configured ones."""
+    """The service over ``settings``; ``store``/``clock``/``rng`` replace the configured ones.
+    ``worker``: run the notices worker (``vcissue worker``) in a thread while it serves."""
     secret = passphrase if passphrase is not None else read_passphrase(settings)
     if secret is None:
         raise KeyMaterialError(
@@ -56,8 +63,26 @@ def create_app(
 
     # Swagger UI (/docs) and ReDoc (/redoc) from assets packaged with fastapi-offline, so
     # the documentation works without a CDN (an offline intranet, a strict CSP).
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not worker:
+            yield
+            return
+        stop = threading.Event()
+        notices = build_worker(settings, issuer, clock=clock, log=log.info)
+        thread = threading.Thread(target=notices.run, args=(stop,), name="vcissue-worker")
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=60)
+
     app = FastAPIOffline(
-        title="vcissue issuer service", version=__version__, description=SERVICE_DOC
+        title="vcissue issuer service",
+        version=__version__,
+        description=SERVICE_DOC,
+        lifespan=lifespan,
     )
     problems.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
@@ -116,4 +141,7 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """The uvicorn factory: settings by the rule ($VCISSUE_CONFIG, ./vcissue.toml)."""
-    return create_app(load_settings(os.environ.get("VCISSUE_CONFIG")))
+    return create_app(
+        load_settings(os.environ.get("VCISSUE_CONFIG")),
+        worker=os.environ.get(WORKER_ENV) == "1",
+    )
