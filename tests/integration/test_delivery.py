@@ -168,6 +168,7 @@ def test_holders_and_the_office_get_e_mail_with_the_event_id(desk: Desk) -> None
     text = revoked.get_content()
     assert "Razlog: krivotvorenje" in text and f"https://certs.example/register/{vc['id']}" in text
     assert text.rstrip().endswith("EcoMentor Certification Body")
+    assert f"Certifikat: {desk.issuer.get(vc['id']).number}" in text  # the printed number
     events = desk.issuer.store.read(lambda tx: tx.events())
     revocation = events[-1].id
     assert revoked["Vcissue-Event-Id"] == revocation

@@ -75,6 +75,8 @@ def test_each_change_writes_exactly_one_event(desk: Desk) -> None:
     assert suspended.data["until"] == "2026-03-11T09:30:00Z"
     assert suspended.data["credential"]["state"] == "suspended"
     assert suspended.data["credential"]["holderName"] == "Ana Novak"
+    number = desk.issuer.get(vc["id"]).number
+    assert number and suspended.data["credential"]["number"] == number  # as printed
     assert found[4].data["replacement"] == renewed.id
     assert "approvers" not in found[9].data  # who decided stays internal
     assert all(event.dispatched_at is None for event in found)

@@ -67,6 +67,7 @@ def _credential(record: CredentialRecord) -> dict[str, Any]:
         "state": record.state,
         "awarded": format_datetime(record.awarded),
         "expires": format_datetime(record.expires),
+        **({"number": record.number} if record.number else {}),
     }
 
 

@@ -113,7 +113,7 @@ def render(
     ]
     if data.get("reason") and kind != "issued":
         lines.append(_("Reason: {reason}", reason=data["reason"]))
-    lines += ["", _("Certificate: {id}", id=credential.get("id", ""))]
+    lines += ["", _("Certificate: {id}", id=credential.get("number") or credential.get("id", ""))]
     if link:
         lines.append(_("Check it or get your copy here: {link}", link=link))
     lines += ["", body_name]
