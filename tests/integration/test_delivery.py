@@ -231,3 +231,26 @@ def test_reminders_once_per_window_per_scheme(desk: Desk) -> None:
     desk.issuer.suspend(suspended["id"], reason="r", until=START + timedelta(days=3), by=desk.op)
     kinds = [e.kind for e in store.read(lambda tx: tx.events(credential_id=suspended["id"]))]
     assert "expiring" not in kinds  # only active certificates are reminded
+
+
+def test_an_unexpected_failure_counts_as_an_attempt_and_ends_as_a_dead_letter(
+    desk: Desk,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("channel bug")
+
+    hook = Hook("https://partner.example/never-called")
+    sender = Deliverer(
+        desk.issuer.store,
+        partner(hook, max_attempts=2),
+        clock=desk.clock,
+        body_name="Body",
+        post=broken,
+    )
+    vc = desk.issuer.issue(ana(desk), by=desk.alice).credential
+    desk.issuer.revoke(vc["id"], reason="fraud", by=desk.director_1)
+    first = sender.run_once()
+    assert first.retrying == 1 and "RuntimeError: channel bug" in first.errors[0]
+    desk.clock.at += timedelta(minutes=1)
+    assert sender.run_once().dead == 1
+    assert [d.state for d in sender.deliveries()] == ["dead"]

@@ -151,7 +151,12 @@ class Deliverer:
         except ConflictError:
             return  # another worker has it
         try:
-            self._send(delivery.event_id, delivery.recipient)
+            try:
+                self._send(delivery.event_id, delivery.recipient)
+            except DeliveryError:
+                raise
+            except Exception as unexpected:  # any failure counts, so every delivery ends
+                raise DeliveryError(f"{type(unexpected).__name__}: {unexpected}") from None
         except DeliveryError as error:
             message = str(error)[:MAX_ERROR]
             report.errors.append(f"{delivery.recipient}: {message}")
