@@ -16,6 +16,7 @@ from vcissue.keys import SigningKey
 from vcissue.store import Store
 from vcissue.verify import Verdict
 from vcissue.wallet import WalletSettings
+from vcissue.wallet.holder_page import HolderLinks
 from vcissue.wallet.vcapi import Exchanges
 
 
@@ -70,3 +71,18 @@ def test_exchange_binds_once_and_refuses_the_rest(desk: Desk) -> None:
     desk.clock.at += timedelta(minutes=16)
     assert _error(lambda: exchanges.step(other, {}))[0] == "exchange-expired"
     assert desk.actions().count("deliver") == 1
+
+
+def test_holder_links_expire_and_revoke(desk: Desk) -> None:
+    links = HolderLinks(desk.issuer, WalletSettings("https://certs.example"), rng=random.Random(5))
+    issued = desk.issuer.issue(desk.award(), by=desk.alice).credential
+    first = links.create(issued["id"], actor="op")
+    token = first.url.rsplit("/", 1)[1]
+    assert links.resolve(token).id == issued["id"]
+    assert _error(lambda: links.resolve(token[:-2] + "xx")) == ("unknown-link", 404)
+    desk.clock.at += timedelta(days=91)
+    assert _error(lambda: links.resolve(token)) == ("unknown-link", 404)
+    second = links.create(issued["id"], actor="op").url.rsplit("/", 1)[1]
+    assert links.revoke(issued["id"], actor="op") == 1  # the expired one is not counted
+    assert _error(lambda: links.resolve(second)) == ("unknown-link", 404)
+    assert desk.actions().count("holder-link") == 2

@@ -82,3 +82,35 @@ def test_oid4vci_routes_answer_in_the_protocol_shape(service: Service) -> None:
     assert anonymous.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     gone = service.call("GET", "/oid4vci/offers/not.known")
     assert gone.status == 404 and gone.json()["error"] == "invalid_request"
+
+
+def test_the_holder_page_behind_its_capability_link(service: Service) -> None:
+    reply = service.call("POST", "/credentials/issue", AWARD_BASE, key="issuer")
+    vc = reply.json()["verifiableCredential"]
+    path = f"/credentials/{vc['id']}/holder-links"
+    assert service.call("POST", path, key="auditor").status == 403
+    made = service.call("POST", path, key="operator")
+    assert made.status == 201, made.body
+    link = made.json()["url"]
+    assert link.startswith(service.base + "/holder/")
+    page_path = link[len(service.base) :]
+    page = service.call("GET", page_path)
+    assert page.status == 200 and "Download the certificate (PDF)" in page.body.decode()
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert service.call("GET", page_path + "/credential.json").json() == vc
+    pdf = service.call("GET", page_path + "/certificate.pdf")
+    assert pdf.status == 200 and pdf.body.startswith(b"%PDF")
+    offer = service.call("POST", page_path + "/offers/oid4vci").body.decode()
+    assert "openid-credential-offer://?credential_offer_uri=" in offer
+    assert "Transaction code" in offer and "data:image/png;base64," in offer
+    exchange = service.call("POST", page_path + "/offers/vcapi").body.decode()
+    assert "https://lcw.app/request.html?request=" in exchange
+
+    # a guessed link, then the real one revoked: both are unknown
+    assert service.call("GET", page_path[:-3] + "abc").status == 404
+    revoked = service.call("POST", path + "/revoke", key="operator").json()
+    assert revoked == {"revoked": 1}
+    gone = service.call("GET", page_path)
+    assert gone.status == 404 and gone.headers["content-type"] == "application/problem+json"
+    actions = [e["action"] for e in service.call("GET", "/audit", key="auditor").json()["entries"]]
+    assert "holder-link" in actions and "holder-link-revoke" in actions

@@ -21,6 +21,7 @@ from ..settings import Settings, load_settings, read_passphrase
 from ..system import system_clock, system_random
 from ..verify import TrustList
 from ..wallet import Openid4vci
+from ..wallet.holder_page import HolderLinks
 from ..wallet.vcapi import Exchanges
 from ..webapp.bundle import deployment_packs
 from ..wiring import build_issuer, build_worker
@@ -94,6 +95,7 @@ def create_app(
         app,
         Openid4vci(issuer, wallet_settings, rng=rng, brand=settings.brand()),
         Exchanges(issuer, wallet_settings, rng=rng),
+        HolderLinks(issuer, wallet_settings, rng=rng),
     )
     app.state.store = issuer.store
     app.state.keys = keys

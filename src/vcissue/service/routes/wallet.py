@@ -8,11 +8,14 @@ document; everything else on these routes is a problem as on every route.
 
 from __future__ import annotations
 
+import json
+from html import escape
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
+import segno
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...errors import MalformedInput, WalletError
@@ -20,6 +23,7 @@ from ...governance.principals import Principal
 from ...strictjson import parse_json
 from ...verify.presentation import verify_presentation
 from ...wallet import Openid4vci
+from ...wallet.holder_page import HOLDER_PATH, HolderLinks
 from ...wallet.oid4vci import CREDENTIAL_PATH, NONCE_PATH, OFFER_PATH, TOKEN_PATH
 from ...wallet.vcapi import EXCHANGE_PATH, Exchanges
 from ..auth import role
@@ -54,10 +58,12 @@ def oauth_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def install(app: FastAPI, oid4vci: Openid4vci, exchanges: Exchanges) -> None:
-    """The OpenID4VCI issuer and the VC-API exchanges on ``app``; OAuth's error shape."""
+def install(app: FastAPI, oid4vci: Openid4vci, exchanges: Exchanges, links: HolderLinks) -> None:
+    """The OpenID4VCI issuer, the VC-API exchanges and holder links on ``app``; OAuth's
+    error shape."""
     app.state.oid4vci = oid4vci
     app.state.exchanges = exchanges
+    app.state.holder_links = links
 
     @app.exception_handler(WalletError)
     async def protocol_error(request: Request, error: WalletError) -> JSONResponse:
@@ -217,3 +223,146 @@ def verify(request: PresentationVerifyRequest, http: Request, issuer: Desk) -> V
         status_lists=local_lists(issuer) if request.options.checkStatus else None,
     )
     return VerificationReport.model_validate(result.to_json())
+
+
+# --- the holder page -----------------------------------------------------------------
+
+
+def _links(request: Request) -> HolderLinks:
+    found: HolderLinks = request.app.state.holder_links
+    return found
+
+
+Links = Annotated[HolderLinks, Depends(_links)]
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",  # the URL is the capability: never leak it
+    "Content-Security-Policy": "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "form-action 'self'",
+    "X-Robots-Tag": "noindex",
+}
+
+
+@router.post(
+    "/credentials/{credential_id}/holder-links",
+    status_code=201,
+    operation_id="createHolderLink",
+    responses=documented(*AUTH, 404, *STORE),
+)
+def create_holder_link(
+    credential_id: str,
+    links: Links,
+    who: Annotated[Principal, Depends(role("issuer", "operator"))],
+) -> dict[str, str]:
+    """A new capability link to the holder page of the credential (send it to the holder)."""
+    return links.create(credential_id, actor=who.id).to_json()
+
+
+@router.post(
+    "/credentials/{credential_id}/holder-links/revoke",
+    operation_id="revokeHolderLinks",
+    responses=documented(*AUTH, 404, *STORE),
+)
+def revoke_holder_links(
+    credential_id: str,
+    links: Links,
+    who: Annotated[Principal, Depends(role("issuer", "operator"))],
+) -> dict[str, int]:
+    return {"revoked": links.revoke(credential_id, actor=who.id)}
+
+
+def _resolve(links: HolderLinks, token: str) -> Any:
+    try:
+        return links.resolve(token)
+    except WalletError as error:  # a page, not an OAuth endpoint: a problem
+        raise Refused(error.status, error.description, kind=error.error) from None
+
+
+def _page(title: str, body: str) -> HTMLResponse:
+    text = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>body{{font-family:sans-serif;max-width:40em;"
+        "margin:2em auto;padding:0 1em}img{max-width:16em}</style></head>"
+        f"<body>{body}</body></html>"
+    )
+    return HTMLResponse(text, headers=PAGE_HEADERS)
+
+
+@router.get(HOLDER_PATH + "/{token}", operation_id="holderPage", response_class=HTMLResponse)
+def holder_page(token: str, links: Links) -> HTMLResponse:
+    """The holder's page: the credential as JSON and PDF, and into a wallet."""
+    record = _resolve(links, token)
+    vc = json.loads(record.signed_json)
+    name = escape(str(vc.get("name", record.qualification_id)))
+    base = f"{HOLDER_PATH}/{escape(token)}"
+    body = (
+        f"<h1>{name}</h1><p>{escape(record.holder_name)}</p>"
+        f'<p><a href="{base}/credential.json" download>Download the credential (JSON)</a> · '
+        f'<a href="{base}/certificate.pdf" download>Download the certificate (PDF)</a></p>'
+        "<h2>Into your wallet</h2>"
+        f'<form method="post" action="{base}/offers/oid4vci"><button>OpenID4VCI wallet '
+        "(a QR code and a transaction code)</button></form><p></p>"
+        f'<form method="post" action="{base}/offers/vcapi"><button>Learner Credential '
+        "Wallet (a QR code)</button></form>"
+    )
+    return _page(str(vc.get("name", "Your credential")), body)
+
+
+@router.get(HOLDER_PATH + "/{token}/credential.json", operation_id="holderCredential")
+def holder_credential(token: str, links: Links) -> Response:
+    record = _resolve(links, token)
+    return Response(
+        record.signed_json,
+        media_type="application/vc+ld+json",
+        headers={**PAGE_HEADERS, "Content-Disposition": 'attachment; filename="credential.json"'},
+    )
+
+
+@router.get(HOLDER_PATH + "/{token}/certificate.pdf", operation_id="holderCertificate")
+def holder_certificate(token: str, links: Links, http: Request) -> Response:
+    from ...render import certificate, certificate_view, render_pdf
+
+    record = _resolve(links, token)
+    settings = http.app.state.settings
+    view = certificate_view(
+        json.loads(record.signed_json), verifier_url=settings.printed_verifier_url()
+    )
+    pdf = render_pdf(view, certificate(view, brand=http.app.state.brand))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={**PAGE_HEADERS, "Content-Disposition": 'attachment; filename="certificate.pdf"'},
+    )
+
+
+@router.post(
+    HOLDER_PATH + "/{token}/offers/{protocol}",
+    operation_id="holderOffer",
+    response_class=HTMLResponse,
+)
+def holder_offer(
+    token: str,
+    protocol: Literal["oid4vci", "vcapi"],
+    links: Links,
+    issuance: Issuance,
+    exchanges: ExchangeDesk,
+) -> HTMLResponse:
+    """A fresh offer for the holder's wallet, as a QR code and a link (the holder link is
+    the holder's own channel, so the OpenID4VCI transaction code is shown with it)."""
+    record = _resolve(links, token)
+    if protocol == "vcapi":
+        link = exchanges.create(record.id, actor="holder-page").deep_link
+        extra = ""
+    else:
+        offer = issuance.offer(record.id, actor="holder-page")
+        link = offer.deep_link
+        extra = f"<p>Transaction code: <strong>{escape(offer.tx_code)}</strong></p>"
+    image = segno.make(link, error="m").png_data_uri(scale=6, border=4)
+    body = (
+        "<h1>Scan with your wallet</h1>"
+        f'<p><img alt="QR code of the wallet offer" src="{image}"></p>{extra}'
+        f'<p><a href="{escape(link)}">Open in a wallet on this device</a></p>'
+        "<p>Single use; it expires in minutes.</p>"
+    )
+    return _page("Into your wallet", body)
