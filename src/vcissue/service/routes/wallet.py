@@ -289,7 +289,12 @@ def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(text, headers=PAGE_HEADERS)
 
 
-@router.get(HOLDER_PATH + "/{token}", operation_id="holderPage", response_class=HTMLResponse)
+@router.get(
+    HOLDER_PATH + "/{token}",
+    operation_id="holderPage",
+    response_class=HTMLResponse,
+    responses=documented(404, 409, *STORE),
+)
 def holder_page(token: str, links: Links) -> HTMLResponse:
     """The holder's page: the credential as JSON and PDF, and into a wallet."""
     record = _resolve(links, token)
@@ -309,7 +314,11 @@ def holder_page(token: str, links: Links) -> HTMLResponse:
     return _page(str(vc.get("name", "Your credential")), body)
 
 
-@router.get(HOLDER_PATH + "/{token}/credential.json", operation_id="holderCredential")
+@router.get(
+    HOLDER_PATH + "/{token}/credential.json",
+    operation_id="holderCredential",
+    responses=documented(404, 409, *STORE),
+)
 def holder_credential(token: str, links: Links) -> Response:
     record = _resolve(links, token)
     return Response(
@@ -319,7 +328,11 @@ def holder_credential(token: str, links: Links) -> Response:
     )
 
 
-@router.get(HOLDER_PATH + "/{token}/certificate.pdf", operation_id="holderCertificate")
+@router.get(
+    HOLDER_PATH + "/{token}/certificate.pdf",
+    operation_id="holderCertificate",
+    responses=documented(404, 409, *STORE),
+)
 def holder_certificate(token: str, links: Links, http: Request) -> Response:
     from ...render import certificate, certificate_view, render_pdf
 
@@ -340,6 +353,7 @@ def holder_certificate(token: str, links: Links, http: Request) -> Response:
     HOLDER_PATH + "/{token}/offers/{protocol}",
     operation_id="holderOffer",
     response_class=HTMLResponse,
+    responses=documented(404, 409, *STORE),
 )
 def holder_offer(
     token: str,
