@@ -38,7 +38,14 @@ from tests.service.conftest import Service, running_service
 CONFORMANCE = ROOT / "conformance"
 EXPECTED = CONFORMANCE / "expected"
 IMPLEMENTATION = "vcissue"
-SUITES = ("vc-di-eddsa-test-suite",)
+# name -> directory
+SUITES = {
+    "vc-di-eddsa-test-suite": CONFORMANCE / "suites" / "vc-di-eddsa-test-suite",
+    "vc-data-model-2.0-test-suite": CONFORMANCE / "suites" / "vc-data-model-2.0-test-suite",
+    "vc-bitstring-status-list-test-suite": (
+        CONFORMANCE / "suites" / "vc-bitstring-status-list-test-suite"
+    ),
+}
 MOCHA_TIMEOUT_S = 900
 
 
@@ -139,6 +146,14 @@ def manifest(served: Served) -> dict[str, Any]:
                         credentialStatus=status,
                     ),
                 ],
+                "vpVerifiers": [
+                    {
+                        "id": did,
+                        "endpoint": f"{served.service.base}/conformance/presentations/verify",
+                        "supports": {"vc": ["2.0"]},
+                        "tags": ["vc2.0"],
+                    }
+                ],
                 "verifiers": [
                     {
                         "id": did,
@@ -187,7 +202,7 @@ def run_suite(suite: str, served: Served, work: Path) -> dict[str, Any]:
             "15000",
             "--preserve-symlinks",
         ],
-        cwd=CONFORMANCE / "suites" / suite,
+        cwd=SUITES[suite],
         env=env,
         capture_output=True,
         text=True,

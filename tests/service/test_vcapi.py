@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,12 @@ import pytest
 
 from tests.integration.conftest import Backend
 from tests.service.conftest import Service, running_service
+from tests.vectors import TEST_CONTEXTS
 from vcissue.errors import SettingsError
+from vcissue.holder import create_presentation
+from vcissue.keys import SigningKey
 from vcissue.settings import load_settings
+from vcissue.system import system_random
 
 EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -225,7 +230,15 @@ def test_status_refusals(conformance: Service) -> None:
         "/conformance/credentials/issue",
         {"credential": no_id, "options": {"credentialStatus": option}},
     )
+    assert reply.status == 201  # the issuer names it, so that its status can be updated
+    named = reply.json()["verifiableCredential"]["id"]
+    assert named.startswith("urn:uuid:")
+    update = {"credentialId": named, "credentialStatus": option}
+    assert conformance.call("POST", "/conformance/credentials/status", update).status == 200
+    again = {"credential": {**no_id, "id": named}, "options": {"credentialStatus": option}}
+    reply = conformance.call("POST", "/conformance/credentials/issue", again)
     assert reply.status == 400
+    assert "issued already" in reply.json()["detail"]
 
 
 def test_list_of_another_service_is_could_not_check(conformance: Service) -> None:
@@ -245,3 +258,38 @@ def test_list_of_another_service_is_could_not_check(conformance: Service) -> Non
     assert reply.status == 201  # the entry is well formed; its list is not checked when issuing
     status, answer = verify(conformance, reply.json()["verifiableCredential"])
     assert (status, answer["verdict"]) == (400, "STATUS_UNKNOWN")
+
+
+def test_presentation_verify(conformance: Service) -> None:
+    """A holder's presentation of a credential these routes issued (about the holder)."""
+    holder = SigningKey.generate(rng=system_random)
+    body = {
+        "credential": {
+            **credential(did_of(conformance)),
+            "credentialSubject": {"id": holder.controller, "name": "Alice"},
+        }
+    }
+    vc = issue(conformance, body)
+    vp = create_presentation(
+        [vc],
+        holder,
+        challenge="c-1",
+        domain="verifier.example",
+        created=datetime.now(UTC),
+        contexts=TEST_CONTEXTS,
+    )
+    path = "/conformance/presentations/verify"
+    options = {"challenge": "c-1", "domain": "verifier.example"}
+    reply = conformance.call("POST", path, {"verifiablePresentation": vp, "options": options})
+    assert reply.status == 200, reply.body
+    assert reply.json()["errors"] == []
+    assert "presentation.proof" in reply.json()["checks"]
+
+    wrong = {"challenge": "c-2", "domain": "verifier.example"}
+    reply = conformance.call("POST", path, {"verifiablePresentation": vp, "options": wrong})
+    assert reply.status == 400
+    assert [e["type"] for e in reply.json()["errors"]] == ["presentation.challenge"]
+
+    reply = conformance.call("POST", path, {"verifiablePresentation": vp})
+    assert reply.status == 422
+    assert reply.headers["content-type"] == "application/problem+json"

@@ -38,6 +38,7 @@ from ..status import StatusList, read_credential_status, status_of
 from ..strictjson import MAX_BYTES, MAX_DEPTH, parse_object
 from .lists import accept_list, fetch_lists
 from .result import Check, Outcome, Report, Verdict, VerificationResult
+from .structure import issuer_id, structure_problems
 from .trust import TrustList
 
 __all__ = [
@@ -143,7 +144,7 @@ def _check_context(vc: Mapping[str, Any], contexts: ContextSet, report: Report) 
 
 
 def _check_structure(vc: Mapping[str, Any], report: Report) -> None:
-    problems = _vc_structure_problems(vc)
+    problems = structure_problems(vc)
     if problems:
         report.failed("structure", "; ".join(problems), Verdict.FORGED)
     else:
@@ -157,36 +158,6 @@ def _check_structure(vc: Mapping[str, Any], report: Report) -> None:
             report.passed("schema", "Open Badges 3.0 AchievementCredential schema")
     else:
         report.skipped("schema", "not an Open Badges credential; no schema to apply")
-
-
-def _vc_structure_problems(vc: Mapping[str, Any]) -> list[str]:
-    problems = []
-    types = vc.get("type")
-    if not (isinstance(types, list) and "VerifiableCredential" in types):
-        problems.append("type must be a list containing VerifiableCredential")
-    if "id" in vc and not isinstance(vc["id"], str):
-        problems.append("id must be a string")
-    if issuer_id(vc) is None:
-        problems.append("issuer must be a DID or an object with a DID id")
-    subject = vc.get("credentialSubject")
-    if not isinstance(subject, Mapping | list) or not subject:
-        problems.append("credentialSubject must be a non-empty object")
-    for name in ("validFrom", "validUntil"):
-        if name in vc:
-            try:
-                proofs.parse_datetime(vc[name])
-            except ProofError:
-                problems.append(f"{name} must be an XSD dateTime")
-    if "issuanceDate" in vc or "expirationDate" in vc:
-        problems.append("VC 1.1 dates (issuanceDate/expirationDate) are not VC 2.0")
-    return problems
-
-
-def issuer_id(vc: Mapping[str, Any]) -> str | None:
-    issuer = vc.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) and issuer.startswith("did:") else None
 
 
 def _check_proof(

@@ -48,6 +48,41 @@ function issuerId(vc) {
   return typeof issuer === 'string' && issuer.startsWith('did:') ? issuer : null;
 }
 
+// VC Data Model 2.0 structure, the same rules and words as vcissue/verify/structure.py.
+const TYPED_PROPERTIES = [
+  'credentialStatus', 'credentialSchema', 'refreshService', 'termsOfUse', 'evidence'
+];
+const URL_PATTERN =
+  /^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$/u;
+
+function isObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isUrl(value) {
+  return typeof value === 'string' && URL_PATTERN.test(value);
+}
+
+function hasType(value) {
+  if(typeof value === 'string') {
+    return value.length > 0;
+  }
+  return Array.isArray(value) && value.length > 0 &&
+    value.every(item => typeof item === 'string' && item.length > 0);
+}
+
+function objectsOf(vc, name, problems) {
+  const value = vc[name];
+  if(isObject(value)) {
+    return [[name, value]];
+  }
+  if(Array.isArray(value) && value.length > 0 && value.every(isObject)) {
+    return value.map((item, index) => [`${name}[${index}]`, item]);
+  }
+  problems.push(`${name} must be an object or a non-empty list of objects`);
+  return [];
+}
+
 function structureProblems(vc) {
   const problems = [];
   if(!(Array.isArray(vc.type) && vc.type.includes('VerifiableCredential'))) {
@@ -59,9 +94,14 @@ function structureProblems(vc) {
   if(issuerId(vc) === null) {
     problems.push('issuer must be a DID or an object with a DID id');
   }
-  const subject = vc.credentialSubject;
-  if(!subject || typeof subject !== 'object' || Object.keys(subject).length === 0) {
+  if(!('credentialSubject' in vc)) {
     problems.push('credentialSubject must be a non-empty object');
+  } else {
+    for(const [where, subject] of objectsOf(vc, 'credentialSubject', problems)) {
+      if(Object.keys(subject).length === 0) {
+        problems.push(`${where} must make one or more claims (it is empty)`);
+      }
+    }
   }
   for(const name of ['validFrom', 'validUntil']) {
     if(name in vc) {
@@ -74,6 +114,38 @@ function structureProblems(vc) {
   }
   if('issuanceDate' in vc || 'expirationDate' in vc) {
     problems.push('VC 1.1 dates (issuanceDate/expirationDate) are not VC 2.0');
+  }
+  for(const name of TYPED_PROPERTIES) {
+    if(!(name in vc)) {
+      continue;
+    }
+    for(const [where, item] of objectsOf(vc, name, problems)) {
+      if(!hasType(item.type)) {
+        problems.push(`${where} must have a type`);
+      }
+      if('id' in item && !isUrl(item.id)) {
+        problems.push(`${where}.id must be a URL`);
+      } else if(name === 'credentialSchema' && !('id' in item)) {
+        problems.push(`${where} must have an id (the schema's URL)`);
+      }
+    }
+  }
+  if('relatedResource' in vc) {
+    const seen = new Set();
+    for(const [where, item] of objectsOf(vc, 'relatedResource', problems)) {
+      const resource = item.id;
+      if(!isUrl(resource)) {
+        problems.push(`${where}.id must be a URL`);
+      } else if(seen.has(resource)) {
+        problems.push(`${where}.id ${resource} is listed twice`);
+      } else {
+        seen.add(resource);
+      }
+      if(!['digestSRI', 'digestMultibase'].some(
+        key => typeof item[key] === 'string')) {
+        problems.push(`${where} must have a digestSRI or a digestMultibase`);
+      }
+    }
   }
   return problems;
 }

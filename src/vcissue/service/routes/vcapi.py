@@ -12,8 +12,9 @@ vcissue the way they drive every implementation in the W3C implementation report
   sent, so a credential they make can never pass for one of the body's certificates.
   ``options.cryptosuite`` picks eddsa-rdfc-2022 (default) or eddsa-jcs-2022;
   ``options.credentialStatus`` ``{type: "BitstringStatusListEntry", statusPurpose?}`` adds
-  status entries in this process's lists (both purposes when none is named). The issuer
-  signs only what it can check: the credential must name this route's DID as its issuer,
+  status entries in this process's lists (both purposes when none is named) and gives a
+  credential without an ``id`` a ``urn:uuid:`` one (the ``credentialId`` of status updates).
+  The issuer signs only what it can check: the credential must name this route's DID as its issuer,
   use only bundled contexts (plus the W3C examples context the suites use), have the VC
   Data Model 2.0 structure and no proof; then the signed credential must pass every
   check of ``verify_credential`` that does not depend on the time or on status.
@@ -25,6 +26,10 @@ vcissue the way they drive every implementation in the W3C implementation report
   whether a credential is genuine, not whom to trust: any did:key issuer counts as trusted
   here (the service's own ``/credentials/verify`` keeps its trust list). Status lists are
   this process's own; any other list is "could not check".
+- ``POST /conformance/presentations/verify`` ``{verifiablePresentation, options:
+  {challenge, domain}}``: ``verify_presentation`` (the wallet's checks: holder proof,
+  challenge, domain, freshness, holder binding, each credential's checks) answered the same
+  way, any did:key issuer of an embedded credential counting as trusted.
 - ``POST /conformance/credentials/status`` ``{credentialId, credentialStatus: {type,
   statusPurpose}, status?}`` sets (or, with ``status: false``, clears) the bit of a
   credential these routes issued; ``GET /conformance/status-lists/{purpose}`` serves the
@@ -40,6 +45,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -58,8 +64,9 @@ from ...ports import Clock, RandomSource
 from ...status import AllocationMap, Bitstring, StatusPurpose, status_entry
 from ...status import status_list_credential as unsigned_list_credential
 from ...verify import TrustList, verify_credential
-from ...verify.checks import issuer_id
+from ...verify.presentation import verify_presentation
 from ...verify.result import Outcome, Verdict, VerificationResult
+from ...verify.structure import issuer_id
 from ...verify.trust import TrustedIssuer
 from .. import problems
 from ..problems import documented
@@ -115,6 +122,16 @@ class Conformance:
         if issuer is not None and issuer.startswith("did:key:") and issuer != self.did:
             trusted.append(TrustedIssuer(issuer))
         return TrustList.of(*trusted)
+
+    def trust_for_presentation(self, vp: Mapping[str, Any]) -> TrustList:
+        found = vp.get("verifiableCredential")
+        items = found if isinstance(found, list) else [found]
+        trusted = {self.did: TrustedIssuer(self.did)}
+        for item in items[:16]:
+            issuer = issuer_id(item) if isinstance(item, Mapping) else None
+            if issuer is not None and issuer.startswith("did:key:"):
+                trusted.setdefault(issuer, TrustedIssuer(issuer))
+        return TrustList.of(*trusted.values())
 
     def list_url(self, base: str, purpose: StatusPurpose) -> str:
         return f"{base}{PREFIX.lstrip('/')}/status-lists/{purpose.value}"
@@ -180,6 +197,20 @@ class VcApiVerifyRequest(_Strict):
     options: VerifyOptions = VerifyOptions()
 
 
+Nonce = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class PresentationOptions(_Strict):
+    challenge: Nonce
+    domain: Nonce
+    checks: list[Annotated[str, Field(max_length=100)]] | None = None  # VC-API; all are run
+
+
+class VcApiPresentationRequest(_Strict):
+    verifiablePresentation: dict[str, Any]
+    options: PresentationOptions
+
+
 class VcApiStatusRequest(_Strict):
     credentialId: Annotated[str, Field(min_length=1, max_length=2000)]
     credentialStatus: StatusOption
@@ -226,8 +257,10 @@ def issue(body: VcApiIssueRequest, request: Request) -> dict[str, Any]:
     if body.options.credentialStatus is not None:
         if "credentialStatus" in credential:
             raise _invalid("credentialStatus: the credential already has one")
-        if not isinstance(credential.get("id"), str):
-            raise _invalid("id: a credential with a status needs an id (its credentialId)")
+        if "id" not in credential:  # the credentialId a status update names
+            credential["id"] = f"urn:uuid:{uuid.UUID(bytes=state.rng.randbytes(16), version=4)}"
+        if not isinstance(credential["id"], str):
+            raise _invalid("id must be a string")
         wanted = body.options.credentialStatus.statusPurpose
         purposes = [StatusPurpose(wanted)] if wanted else list(StatusPurpose)
         indices: dict[StatusPurpose, int] = {}
@@ -292,6 +325,27 @@ def verification_answer(result: VerificationResult) -> dict[str, Any]:
 )
 def verify(body: VcApiVerifyRequest, request: Request) -> JSONResponse:
     result = _conformance(request).verify(body.verifiableCredential, _base(request))
+    answer = verification_answer(result)
+    return JSONResponse(answer, status_code=200 if answer["verified"] else 400)
+
+
+@router.post(
+    "/presentations/verify",
+    operation_id="conformanceVerifyPresentation",
+    responses={400: {"description": "the presentation is not VALID"}, **documented(413, 422)},
+)
+def verify_vp(body: VcApiPresentationRequest, request: Request) -> JSONResponse:
+    state = _conformance(request)
+    vp = body.verifiablePresentation
+    result = verify_presentation(
+        vp,
+        trust=state.trust_for_presentation(vp),
+        challenge=body.options.challenge,
+        domain=body.options.domain,
+        now=state.clock(),
+        contexts=state.contexts,
+        status_lists=state.local_list(_base(request)),
+    )
     answer = verification_answer(result)
     return JSONResponse(answer, status_code=200 if answer["verified"] else 400)
 
