@@ -16,6 +16,7 @@ from .notify.worker import Worker
 from .ports import Clock, ListPublisher, RandomSource
 from .settings import Settings
 from .store import Store, open_store
+from .wallet.holder_page import HolderLinks
 
 __all__ = ["build_issuer", "build_worker", "open_deployment_store", "publisher_for"]
 
@@ -67,16 +68,30 @@ def build_issuer(
 
 
 def build_worker(
-    settings: Settings, issuer: Issuer, *, clock: Clock, log: Callable[[str], None] = print
+    settings: Settings,
+    issuer: Issuer,
+    *,
+    clock: Clock,
+    rng: RandomSource,
+    log: Callable[[str], None] = print,
 ) -> Worker:
     """The notices worker over ``issuer``'s store: delivery by ``settings.notify``, and the
-    lifecycle run when the issuer can sign (it renews lists), with the reminders."""
+    lifecycle run when the issuer can sign (it renews lists), with the reminders. With a
+    service URL, holders' e-mails carry a new holder page link (``rng`` draws its secret)."""
+    holder_page = None
+    if settings.base_url or settings.wallet_issuer_url:  # the service serves holder pages
+        links = HolderLinks(issuer, settings.wallet_settings(), rng=rng)
+
+        def holder_page(credential_id: str) -> str:
+            return links.create(credential_id, actor="system:notify").url
+
     deliverer = Deliverer(
         issuer.store,
         settings.notify,
         clock=clock,
         body_name=issuer.profile.name,
         titles={q.id: q.title for q in issuer.qualifications.values()},
+        holder_page=holder_page,
     )
     return Worker(
         deliverer,

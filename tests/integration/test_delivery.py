@@ -254,3 +254,46 @@ def test_an_unexpected_failure_counts_as_an_attempt_and_ends_as_a_dead_letter(
     desk.clock.at += timedelta(minutes=1)
     assert sender.run_once().dead == 1
     assert [d.state for d in sender.deliveries()] == ["dead"]
+
+
+def test_holders_get_a_working_holder_page_link_and_partners_never_do(desk: Desk) -> None:
+    import random
+
+    from vcissue.wallet.holder_page import HOLDER_PATH, HolderLinks
+    from vcissue.wallet.sessions import WalletSettings
+
+    links = HolderLinks(desk.issuer, WalletSettings("https://certs.example"), rng=random.Random(7))
+    prefix = f"https://certs.example{HOLDER_PATH}/"
+
+    def link(message: object) -> str:
+        text = message.get_content()  # type: ignore[attr-defined]
+        return next(word for word in text.split() if word.startswith("https://"))
+
+    with smtp_server() as box:
+        sender = Deliverer(
+            desk.issuer.store,
+            NotifySettings(
+                smtp=Smtp("127.0.0.1", box.port, timeout=10),
+                holder_link="https://certs.example/register/{id}",
+                emails=(MailRoute("office@ecomentor.example"),),
+            ),
+            clock=desk.clock,
+            body_name="Body",
+            holder_page=lambda credential: links.create(credential, actor="system:notify").url,
+        )
+
+        def delivered() -> tuple[str, str]:
+            assert sender.run_once().sent == 2  # the holder and the office
+            (_, holder), (_, office) = sorted(box.messages[-2:], key=lambda m: m[0])
+            return link(holder), link(office)
+
+        vc = desk.issuer.issue(ana(desk), by=desk.alice).credential
+        issued, office = delivered()
+        assert links.resolve(issued.removeprefix(prefix)).id == vc["id"]
+        assert office == f"https://certs.example/register/{vc['id']}"  # capabilities: holder's
+        renewed = desk.issuer.recertify(vc["id"], by=desk.alice).result.record
+        recertified, _ = delivered()
+        assert links.resolve(recertified.removeprefix(prefix)).id == renewed.id  # the new one
+        desk.issuer.revoke(renewed.id, reason="fraud", by=desk.director_1)
+        revoked, _ = delivered()
+        assert revoked == f"https://certs.example/register/{renewed.id}"  # nothing to take

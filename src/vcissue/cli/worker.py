@@ -14,7 +14,7 @@ import sys
 import threading
 from types import FrameType
 
-from ..system import system_clock
+from ..system import system_clock, system_random
 from ..wiring import build_worker
 from .common import config_option, issuer, passphrase_option, settings
 
@@ -29,7 +29,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     found = settings(args)
     desk = issuer(args)
     try:
-        worker = build_worker(found, desk, clock=system_clock, log=_log)
+        worker = build_worker(found, desk, clock=system_clock, rng=system_random, log=_log)
         if args.once:
             done = worker.run_once()
             report = done.delivery
@@ -57,7 +57,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_notices_list(args: argparse.Namespace) -> int:
     desk = issuer(args, signs=False)
     try:
-        worker = build_worker(settings(args), desk, clock=system_clock)
+        worker = build_worker(settings(args), desk, clock=system_clock, rng=system_random)
         rows = worker.deliverer.deliveries(state=args.state)
     finally:
         desk.store.close()
@@ -74,7 +74,7 @@ def cmd_notices_list(args: argparse.Namespace) -> int:
 def cmd_notices_retry(args: argparse.Namespace) -> int:
     desk = issuer(args, signs=False)
     try:
-        worker = build_worker(settings(args), desk, clock=system_clock)
+        worker = build_worker(settings(args), desk, clock=system_clock, rng=system_random)
         count = worker.deliverer.retry_dead(args.event)
     finally:
         desk.store.close()

@@ -34,6 +34,11 @@ from .config import NotifySettings
 __all__ = ["Deliverer", "DeliveryReport", "webhook_body"]
 
 HOLDER = "email:holder"
+# events after which the holder has a credential to take: their e-mail carries a holder
+# page link (a new capability link each, to the credential the event made or kept)
+HOLDER_PAGE_KINDS = frozenset(
+    {"issued", "reinstated", "recertified", "restored", "scope-changed", "expiring"}
+)
 MAX_ERROR = 300
 
 
@@ -67,7 +72,9 @@ class Deliverer:
     """Dispatch and deliver the outbox of ``store`` by ``settings`` (see the module doc).
 
     ``body_name`` signs e-mails off; ``titles`` maps qualification ids to their titles;
-    ``mail`` and ``post`` are the channels (``channels.send_mail``, ``channels.post``).
+    ``mail`` and ``post`` are the channels (``channels.send_mail``, ``channels.post``);
+    ``holder_page`` makes a holder page link for a credential id (``wallet.HolderLinks``,
+    passed in by ``wiring``); without it, e-mails carry ``settings.holder_link``.
     """
 
     def __init__(
@@ -80,6 +87,7 @@ class Deliverer:
         titles: Mapping[str, str] | None = None,
         mail: Callable[..., None] = channels.send_mail,
         post: Callable[..., int] = channels.post,
+        holder_page: Callable[[str], str] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -88,6 +96,7 @@ class Deliverer:
         self.titles = dict(titles or {})
         self._mail = mail
         self._post = post
+        self._holder_page = holder_page
         self._hooks = {hook.name: hook for hook in settings.webhooks}
 
     # --- dispatch ---------------------------------------------------------------------
@@ -204,7 +213,7 @@ class Deliverer:
         address = holder_address if recipient == HOLDER else target
         if not address:
             raise DeliveryError("the holder has no e-mail address (erased?)", permanent=True)
-        message = self.message(event)
+        message = self.message(event, holder=recipient == HOLDER)
         self._mail(
             smtp,
             sender=self.settings.sender,
@@ -215,14 +224,18 @@ class Deliverer:
             msg_id=channels.message_id(event.id, _tag(recipient), self.settings.sender),
         )
 
-    def message(self, event: EventRecord) -> templates.Message:
+    def message(self, event: EventRecord, *, holder: bool = False) -> templates.Message:
         credential: Mapping[str, Any] = event.data.get("credential", {})
+        current = str(event.data.get("replacement") or credential.get("id", ""))
+        link: str | None = self.settings.link(current)
+        if holder and self._holder_page is not None and event.kind in HOLDER_PAGE_KINDS:
+            link = self._holder_page(current)
         return templates.render(
             event.kind,
             event.data,
             body_name=self.body_name,
             language=self.settings.language,
-            link=self.settings.link(str(credential.get("id", ""))),
+            link=link,
             qualification_title=self.titles.get(str(credential.get("qualification", "")), ""),
         )
 

@@ -1,8 +1,8 @@
 """The message of each event: a subject and a plain-text body in the reader's language,
 signed off with the body's name (pure; the texts are in the ``vcissue.i18n`` catalogues).
 
-``link`` is where the holder goes next: the holder page (wallet offer) once it exists, the
-public register / verifier link until then.
+``link`` is where the reader goes next: a holder page link (the credential, wallet offers)
+in a holder's e-mail about a credential they can take, else the public register.
 """
 
 from __future__ import annotations

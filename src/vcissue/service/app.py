@@ -70,7 +70,7 @@ def create_app(
             yield
             return
         stop = threading.Event()
-        notices = build_worker(settings, issuer, clock=clock, log=log.info)
+        notices = build_worker(settings, issuer, clock=clock, rng=rng, log=log.info)
         thread = threading.Thread(target=notices.run, args=(stop,), name="vcissue-worker")
         thread.start()
         try:
