@@ -31,6 +31,8 @@ from .. import __version__, proofs
 from ..batch import parse_batch_csv
 from ..errors import PolicyError, SettingsError
 from ..governance.principals import add_principal
+from ..holder import create_presentation
+from ..keys import SigningKey
 from ..keystore import KeyStore, read_key_file
 from ..model import Award
 from ..qr import encode_payload, make_qr, verifier_link
@@ -38,6 +40,7 @@ from ..settings import CONFIG_FILE, load_settings
 from ..status_sources import DirectorySource
 from ..system import system_random
 from ..verify import TrustList, verify_credential
+from ..verify.presentation import verify_presentation
 from ..webapp.bundle import deployment_packs, pack_for
 from ..wiring import build_issuer, open_deployment_store
 from .common import DEMO_PASSPHRASE, EXIT_INVALID, now, write_json
@@ -360,10 +363,41 @@ def _story(
         + " (credentials/*-qr.svg; try `vcissue render --config` and `vcissue verifier-bundle`)"
     )
 
+    # The holder's wallet: the same certificate bound to the wallet's DID, then presented.
+    holder = SigningKey.generate(rng=system_random)
+    bound = json.loads(
+        issuer.deliver(
+            renewed["id"], holder.controller, actor="demo-wallet", via="demo"
+        ).signed_json
+    )
+    employer = "https://employer.example"
+    shown = create_presentation(
+        [bound], holder, challenge="c-2026-demo", domain=employer, created=clock.at
+    )
+
+    def presented(domain: str) -> str:
+        return verify_presentation(
+            shown,
+            trust=trust,
+            challenge="c-2026-demo",
+            domain=domain,
+            now=clock.at,
+            status_lists=published,
+        ).verdict.label
+
+    at_employer, elsewhere = presented(employer), presented("https://other.example")
+    print(
+        f"12. the holder's wallet: Marko's new certificate re-signed bound to his wallet's DID "
+        f"(same id and status entries; `vcissue offer` does this over OpenID4VCI), presented "
+        f"to an employer with its challenge: {at_employer}; replayed to another verifier: "
+        f"{elsewhere}"
+    )
+    ok &= (at_employer, elsewhere) == ("VALID", "FORGED")
+
     audit = issuer.audit_check()
     counts = issuer.counts()
     print(
-        f"12. audit log: {audit.entries} hash-chained entries, "
+        f"13. audit log: {audit.entries} hash-chained entries, "
         f"{'intact' if audit.intact else 'BROKEN'}; states: "
         + ", ".join(f"{state} {n}" for (_, state), n in sorted(counts.by_state.items()))
     )

@@ -157,7 +157,7 @@ def deliver_notices(issuer: Any, clock: Any, registrar: Any) -> tuple[bool, str]
     )
     subject = reminder["Subject"] if reminder is not None else "(none)"
     line = (
-        f"12. notices: the story's {first.dispatched} outbox events delivered on loopback. "
+        f"14. notices: the story's {first.dispatched} outbox events delivered on loopback. "
         f"A partner's webhook (Cyber Scheme's rule: partners hear of suspensions and "
         f"removals) got {len(received.verified)} signed notices, each verified (HMAC-SHA256 "
         f"over timestamp and body): {', '.join(kinds)}; refused {len(received.refused)}. "
