@@ -419,3 +419,29 @@ def test_keys_compromise_drill(deployment: Path, staff: dict[str, str]) -> None:
     assert verdict(deployment, str(resigned)) == (0, "VALID")
     assert verdict(deployment, "ana-old.json") == (1, "NOT TRUSTED (NOT VALID)")
     assert verdict(deployment, "unrecorded.json") == (1, "NOT TRUSTED (NOT VALID)")
+
+
+def test_audit_verify_replays_the_log_and_checks_a_kept_checkpoint(
+    deployment: Path, staff: dict[str, str]
+) -> None:
+    """Issue 12 section 5: a state flipped in the database, and a log that no longer
+    extends a checkpoint a third party kept, fail `audit verify` (exit 1), naming what."""
+    import shutil
+
+    credential_id = issue(deployment, staff["registrar"])
+    published = deployment / "public" / "status-lists" / "audit-checkpoint"
+    shutil.copy(published, deployment / "kept-checkpoint.json")  # a third party's copy
+    code, out, _ = run(deployment, "audit", "verify", "--checkpoint", "kept-checkpoint.json")
+    assert code == 0 and "it extends the checkpoint of entry" in out, out
+    with sqlite3.connect(deployment / "vcissue.db") as db:
+        db.execute("UPDATE credentials SET state = 'revoked' WHERE id = ?", (credential_id,))
+    code, out, _ = run(deployment, "audit", "verify")
+    assert code == 1
+    assert f"credential {credential_id}: the store says revoked, the log says active" in out
+    with sqlite3.connect(deployment / "vcissue.db") as db:
+        db.execute("UPDATE credentials SET state = 'active' WHERE id = ?", (credential_id,))
+        db.execute("DROP TRIGGER audit_log_no_delete")
+        db.execute("DELETE FROM audit_log")
+        db.execute("UPDATE audit_head SET seq = 0, hash = ?", ("0" * 64,))
+    code, out, _ = run(deployment, "audit", "verify", "--checkpoint", "kept-checkpoint.json")
+    assert code == 1 and "the log ends at entry 0" in out, out

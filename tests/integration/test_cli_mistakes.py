@@ -210,6 +210,26 @@ MISTAKES = {
             '[[notify.webhooks]]\nname = "p"\nurl = "http://p.example/h"\nsecret_env = "HOME"\n'
         ),
     ),
+    "a checkpoint that is not JSON": Mistake(
+        ("audit", "verify", "--checkpoint", "cp.json"),
+        3,
+        "[malformed-input]",
+        write("cp.json", b"{not json"),
+    ),
+    "a checkpoint of another format": Mistake(
+        ("audit", "verify", "--checkpoint", "cp.json"),
+        3,
+        "[malformed-input]",
+        write("cp.json", b'{"format": "sth/1", "seq": 1}'),
+    ),
+    "a checkpoint file that is missing": Mistake(
+        ("audit", "verify", "--checkpoint", "absent.json"), 3, "[io]"
+    ),
+    "a checkpoint URL refused by the fetch policy": Mistake(
+        ("audit", "verify", "--checkpoint", "http://127.0.0.1:9/audit-checkpoint"),
+        3,
+        "[status-fetch]",
+    ),
     "unknown command": Mistake(("frobnicate",), 2, "invalid choice"),
     "unknown option": Mistake((*ISSUE, "--colour", "red"), 2, "unrecognized arguments"),
     "a missing required option": Mistake(("suspend", "urn:x", "--days", "3"), 2, "required"),

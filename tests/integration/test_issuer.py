@@ -138,7 +138,11 @@ def test_issue_stores_signs_and_publishes(desk: Desk, backend: Backend) -> None:
     assert entries["revocation"]["statusListCredential"] == f"{BASE}/revocation-1"
     assert entries["suspension"]["statusListCredential"] == f"{BASE}/suspension-1"
     assert int(entries["revocation"]["statusListIndex"]) == issued.record.revocation_index
-    assert sorted(p.name for p in desk.publish_dir.iterdir()) == ["revocation-1", "suspension-1"]
+    assert sorted(p.name for p in desk.publish_dir.iterdir()) == [
+        "audit-checkpoint",
+        "revocation-1",
+        "suspension-1",
+    ]
     stored = desk.issuer.get(vc["id"])
     assert json.loads(stored.signed_json) == vc
     assert stored.state == "active" and stored.expires == START + timedelta(days=5 * 365 + 1)
@@ -471,7 +475,11 @@ def test_publish_repairs_a_lost_file(desk: Desk) -> None:
     desk.issuer.suspend(vc["id"], reason="r", until=START + timedelta(days=3), by=desk.op)
     (desk.publish_dir / "suspension-1").unlink()
     assert desk.issuer.publish() == 2
-    assert sorted(p.name for p in desk.publish_dir.iterdir()) == ["revocation-1", "suspension-1"]
+    assert sorted(p.name for p in desk.publish_dir.iterdir()) == [
+        "audit-checkpoint",
+        "revocation-1",
+        "suspension-1",
+    ]
     assert desk.outcome(vc) == ("passed", "failed")
 
 

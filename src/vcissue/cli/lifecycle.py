@@ -20,9 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from ..batch import BatchRow, RowError, parse_batch_csv
+from ..checkpoint import Checkpoint
 from ..governance.principals import identity
 from ..issuer import DecisionOutcome, IssuedCredential
+from ..keystore import KeyStore
 from ..model import Award
+from ..status_sources import DirectorySource, FetchPolicy, HttpSource
+from ..strictjson import parse_object
+from ..verify import TrustList
 from .common import (
     EXIT_INVALID,
     acting,
@@ -33,6 +38,7 @@ from .common import (
     parse_moment,
     passphrase_option,
     read_text,
+    settings,
     write_json,
 )
 
@@ -257,14 +263,34 @@ def _csv(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
 
 
+def _checkpoint(where: str, insecure: bool) -> Checkpoint:
+    """A checkpoint a third party kept: a file, or an https URL fetched under the SSRF
+    policy (``--allow-insecure-loopback``: http on loopback, for development)."""
+    if where.startswith(("https://", "http://")):
+        fetch = HttpSource(FetchPolicy(allow_http=insecure, allow_loopback=insecure))
+        return Checkpoint.from_json(fetch(where))
+    return Checkpoint.from_json(parse_object(read_text(where, "checkpoint"), what="checkpoint"))
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    check = issuer(args, signs=False).audit_check()
+    found = settings(args)
+    desk = issuer(args, signs=False)
+    trust = TrustList.of(KeyStore(found.keys_dir).trusted_issuer())
+    published = None
+    if found.publish_dir is not None and found.publish_dir.is_dir():
+        published = DirectorySource(found.publish_dir, found.status_base_url)
+    kept = _checkpoint(args.checkpoint, args.allow_insecure_loopback) if args.checkpoint else None
+    check = desk.audit_check(trust=trust, published=published, checkpoint=kept)
     if not check.intact:
         for problem in check.problems:
             print(f"audit log: {problem}")
         print(f"AUDIT LOG BROKEN: {len(check.problems)} problems")
         return EXIT_INVALID
-    print(f"audit log intact: {check.entries} entries, head {check.head}")
+    print(
+        f"audit log intact: {check.entries} entries, head {check.head}; replayed, it matches "
+        "every credential's state and status bits in the store and the signed lists"
+        + (f"; it extends the checkpoint of entry {kept.seq}" if kept else "")
+    )
     return 0
 
 
@@ -419,10 +445,22 @@ def register(commands: Any) -> None:
     audit_commands = audit.add_subparsers(
         dest="audit_command", required=True, metavar="AUDIT_COMMAND"
     )
-    command(
+    verify = command(
         audit_commands,
         "verify",
-        "check the hash chain; exit 1 if broken",
+        "check the hash chain, replay the log against the store's states, status bits and "
+        "signed lists, and (--checkpoint) that the log extends a kept checkpoint; exit 1 if not",
         cmd_audit_verify,
         signs=False,
+    )
+    verify.add_argument(
+        "--checkpoint",
+        metavar="FILE|URL",
+        help="a signed checkpoint a third party kept (the audit-checkpoint file published "
+        "beside the status lists)",
+    )
+    verify.add_argument(
+        "--allow-insecure-loopback",
+        action="store_true",
+        help="development only: fetch a --checkpoint URL over http:// from loopback",
     )

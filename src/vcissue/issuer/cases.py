@@ -439,6 +439,15 @@ class Cases(Decisions):
                     state="superseded",
                     state_reason=f"scope restored as {restored.record.id}",
                 )
+                self._audit(
+                    work,
+                    by.id,
+                    "supersede",
+                    replacement.id,
+                    reason=reason,
+                    replacement=restored.record.id,
+                    case=case.id,
+                )
         return restored
 
     def appeal(self, case_id: str) -> Appeal:

@@ -49,6 +49,7 @@ from typing import Any
 
 from .. import proofs
 from ..batch import RowError
+from ..checkpoint import CHECKPOINT_NAME, Checkpoint, log_extends
 from ..credential import IssuerProfile, bind_subject, build, new_credential_id
 from ..errors import (
     ConflictError,
@@ -64,17 +65,21 @@ from ..governance.policies import Policies
 from ..keys import SigningKey
 from ..model import Award, Qualification, check_text, text_problem
 from ..notify import events
-from ..ports import Clock, ListPublisher, RandomSource
+from ..ports import Clock, ListPublisher, RandomSource, StatusListSource
 from ..status import (
     MIN_BITS,
     PROBES,
     Bitstring,
+    StatusList,
     StatusPurpose,
     allocate_index,
+    read_status_list_credential,
     status_entry,
     status_list_credential,
 )
 from ..store.records import AuditEntry, CredentialRecord, StatusListRecord, Store, Tx
+from ..verify import TrustList
+from .replay import compare, replay
 
 __all__ = [
     "AuditCheck",
@@ -338,12 +343,80 @@ class IssuerCore:
         )
         return sorted((r for r in records if r.expires >= now), key=lambda r: r.expires)
 
-    def audit_check(self) -> AuditCheck:
-        def read(tx: Tx) -> AuditCheck:
-            seq, head = tx.audit_head()
-            return AuditCheck(seq, head, tuple(tx.verify_audit()))
+    def audit_check(
+        self,
+        *,
+        trust: TrustList | None = None,
+        published: StatusListSource | None = None,
+        checkpoint: Checkpoint | None = None,
+    ) -> AuditCheck:
+        """The chain intact; the log, replayed, equal to the store's credential states and
+        status bits and to the signed lists (the store's copies, and ``published``'s: the
+        publish directory); and, given a ``checkpoint`` a third party kept, the log still
+        extends it. ``trust`` (the body's DID document) checks the signatures of the lists
+        and of the checkpoint. Every difference names the credential."""
 
-        return self.store.read(read)
+        def read(tx: Tx) -> tuple[int, str, list[str], list[AuditEntry], Any, Any]:
+            seq, head = tx.audit_head()
+            return (
+                seq,
+                head,
+                list(tx.verify_audit()),
+                tx.audit_entries(),
+                tx.list_credentials(),
+                tx.lists(),
+            )
+
+        seq, head, problems, entries, records, lists = self.store.read(read)
+        expected, odd = replay(entries)
+        problems += odd
+
+        def signed(item: StatusListRecord) -> dict[str, StatusList | str]:
+            places: dict[str, StatusList | str] = {}
+            if item.published_json is not None:
+                places["the store's copy"] = self._read_list(item.published_json, trust)
+            if published is not None:
+                try:
+                    document = published(item.id)
+                except (VcissueError, OSError) as error:
+                    places["as published"] = f"cannot be read: {error}"
+                else:
+                    places["as published"] = self._read_list(document, trust)
+            return places
+
+        problems += compare(expected, records, lists, signed)
+        if checkpoint is not None:
+            problems += self._checkpoint_problems(checkpoint, entries, trust)
+        return AuditCheck(seq, head, tuple(problems))
+
+    def _read_list(self, document: object, trust: TrustList | None) -> StatusList | str:
+        """A signed list as the body's own, or why it is not."""
+        try:
+            parsed = json.loads(document) if isinstance(document, str) else document
+            if not isinstance(parsed, dict):
+                raise CredentialError("not a JSON object")
+            if trust is not None:
+                checks = proofs.verify_proofs(parsed, trust.resolve_key)
+                trust.check_windows(checks)
+                if self.profile.id not in {check.controller for check in checks}:
+                    raise CredentialError("not signed by this body")
+            return read_status_list_credential(parsed)
+        except (VcissueError, ValueError) as error:
+            return f"not a list signed by this body: {error}"
+
+    def _checkpoint_problems(
+        self, checkpoint: Checkpoint, entries: Sequence[AuditEntry], trust: TrustList | None
+    ) -> list[str]:
+        when = proofs.format_datetime(checkpoint.time)
+        if checkpoint.log != self.profile.id:
+            return [f"the checkpoint of {when} is of {checkpoint.log}'s log, not this body's"]
+        if trust is None:
+            return ["the checkpoint's signature cannot be checked without the body's keys"]
+        try:
+            checkpoint.verify(trust)
+        except VcissueError as error:
+            return [f"the checkpoint of {when} is not the body's: {error}"]
+        return log_extends([(e.seq, e.hash) for e in entries], checkpoint)
 
     def audit_entries(self) -> list[AuditEntry]:
         return self.store.read(lambda tx: tx.audit_entries())
@@ -562,9 +635,25 @@ class IssuerCore:
             return fn(work), work.changes
 
         result, changes = self.store.run(attempt)
-        if changes:
-            self.publisher.publish(changes)
+        # the lists, then a signed checkpoint of the log they came with
+        self.publisher.publish({**changes, **self._checkpoint_change()})
         return result
+
+    def checkpoint(self) -> Checkpoint:
+        """A signed checkpoint of the audit log as it is now (``vcissue.checkpoint``)."""
+        seq, head = self.store.read(lambda tx: tx.audit_head())
+        return Checkpoint.sign(
+            log=self.profile.id, seq=seq, head=head, time=self.now(), key=self.key
+        )
+
+    def checkpoint_url(self) -> str:
+        return f"{self.settings.status_base_url}/{CHECKPOINT_NAME}"
+
+    def _checkpoint_change(self) -> Changes:
+        if self._key is None:
+            return {}
+        text = json.dumps(self.checkpoint().to_json(), separators=(",", ":"))
+        return {self.checkpoint_url(): text}
 
     def _audit(
         self,
@@ -979,7 +1068,7 @@ class IssuerCore:
             self.renew_lists()
         lists = self.store.read(lambda tx: tx.lists())
         changes = {item.id: item.published_json for item in lists if item.published_json}
-        self.publisher.publish(changes)
+        self.publisher.publish({**changes, **self._checkpoint_change()})
         return len(changes)
 
     def renew_lists(self, list_ids: Iterable[str] | None = None) -> list[str]:

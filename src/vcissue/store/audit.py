@@ -24,8 +24,9 @@ What verification detects
     * a deleted tail: the last entry disagrees with the head (``seq`` and ``hash`` of
       the last append) that each store keeps in its ``audit_head`` row.
     Someone with write access to the database who rewrites the tail *and* the head
-    consistently is not detectable from inside the database; anchor the head hash
-    elsewhere (a signed report, a second system) if that threat matters.
+    consistently is not detectable from inside the database: the issuer publishes signed
+    checkpoints of the head (``vcissue.checkpoint``) that third parties keep, and
+    ``Issuer.audit_check`` replays the log against the store and the signed lists.
 """
 
 from __future__ import annotations

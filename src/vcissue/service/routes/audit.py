@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from ...governance.principals import Principal
+from ...verify import TrustList
 from ..auth import role
 from ..problems import documented
 from ..schemas import AuditLog
@@ -18,8 +19,12 @@ router = APIRouter(route_class=StrictJsonRoute)
 
 
 @router.get("/audit", operation_id="getAuditLog", responses=documented(*AUTH, *STORE))
-def audit(issuer: Desk, who: Annotated[Principal, Depends(role("auditor"))]) -> AuditLog:
-    check = issuer.audit_check()
+def audit(
+    request: Request, issuer: Desk, who: Annotated[Principal, Depends(role("auditor"))]
+) -> AuditLog:
+    """The log, checked: the chain, and the log replayed against the store's credential
+    states, status bits and signed lists (``Issuer.audit_check``)."""
+    check = issuer.audit_check(trust=TrustList.of(request.app.state.keys.trusted_issuer()))
     return AuditLog.model_validate(
         {
             "intact": check.intact,

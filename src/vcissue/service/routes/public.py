@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
 from ... import __version__
+from ...checkpoint import CHECKPOINT_NAME
 from ...errors import UnknownCredentialError
 from ...model import qualification_to_dict
 from ..problems import documented
@@ -25,6 +26,28 @@ def health(issuer: Desk) -> Health:
     store = issuer.store
     return Health(
         status="ok", version=__version__, store=store.backend, schemaVersion=store.schema_version()
+    )
+
+
+@router.get(
+    f"/status-lists/{CHECKPOINT_NAME}",
+    operation_id="getAuditCheckpoint",
+    response_model=None,
+    responses={
+        200: {
+            "description": "a signed checkpoint of the audit log as it is now (keep it: "
+            "`vcissue audit verify --checkpoint` later proves the log still extends it)",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **documented(404, *STORE),
+    },
+)
+def audit_checkpoint(issuer: Desk) -> JSONResponse:
+    if not issuer.signs:
+        raise HTTPException(404, "this service holds no key to sign a checkpoint")
+    return JSONResponse(
+        issuer.checkpoint().to_json(),
+        headers={"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*"},
     )
 
 
