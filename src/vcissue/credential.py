@@ -164,7 +164,9 @@ def build(
         "credentialSubject": subject,
         "credentialSchema": [{"id": OB_SCHEMA_ID, "type": "JsonSchema"}],
     }
-    evidence = [_evidence(item.id, item.name, item.description) for item in award.evidence]
+    evidence = [
+        _evidence(item.id, item.name, item.description, item.genre) for item in award.evidence
+    ]
     if award.previous_credential:
         name, genre = PREVIOUS_EVIDENCE[award.previous_relation]
         evidence.append(
@@ -213,10 +215,12 @@ def _alignment(scheme_ref: str, unit: Unit) -> dict[str, Any]:
     }
 
 
-def _evidence(evidence_id: str, name: str, description: str) -> dict[str, Any]:
+def _evidence(evidence_id: str, name: str, description: str, genre: str = "") -> dict[str, Any]:
     item: dict[str, Any] = {"id": evidence_id, "type": ["Evidence"], "name": name}
     if description:
         item["description"] = description
+    if genre:
+        item["genre"] = genre
     return item
 
 

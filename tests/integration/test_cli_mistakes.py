@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import staff_key, vcissue
+from tests.factories import ROOT
 from tests.integration.test_cli import STATUS, init
 
 
@@ -229,6 +230,14 @@ MISTAKES = {
         ("audit", "verify", "--checkpoint", "http://127.0.0.1:9/audit-checkpoint"),
         3,
         "[status-fetch]",
+    ),
+    "a KCS Level 2 award without a current Level 1": Mistake(
+        ("issue", "--qualification", "kcs-level2", "--holder-name", "Children First"),
+        3,
+        "requires a current kcs-level1 certificate",
+        lambda root: awards_also(
+            root, (ROOT / "examples" / "kcs" / "level2.json").read_text("utf-8")
+        ),
     ),
     "unknown command": Mistake(("frobnicate",), 2, "invalid choice"),
     "unknown option": Mistake((*ISSUE, "--colour", "red"), 2, "unrecognized arguments"),

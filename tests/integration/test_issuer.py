@@ -28,7 +28,7 @@ from vcissue.governance.principals import Principal, add_principal
 from vcissue.issuer import Issuer, IssuerSettings
 from vcissue.issuer.core import _Work
 from vcissue.keys import SigningKey
-from vcissue.model import Award, Holder
+from vcissue.model import Award, Holder, Qualification
 from vcissue.store import Store, open_store
 from vcissue.system import system_clock, system_random
 from vcissue.verify import VerificationResult, verify_credential
@@ -74,6 +74,7 @@ class Desk:
         body: Body | None = None,
         suite: str = "eddsa-rdfc-2022",
         rules: Policies | None = None,
+        qualifications: list[Qualification] | None = None,
     ) -> None:
         self.body = body or Body()
         self.clock = Clock()
@@ -83,7 +84,7 @@ class Desk:
             store,
             self.body.key,
             self.body.profile,
-            [ecomentor()],
+            qualifications or [ecomentor()],
             IssuerSettings(BASE, suite=suite, policies=rules or policies(approvers)),
             clock=self.clock,
             rng=random.Random(0xC0FFEE),

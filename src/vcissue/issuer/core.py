@@ -41,9 +41,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,7 +64,7 @@ from ..errors import (
 )
 from ..governance.policies import Policies
 from ..keys import SigningKey
-from ..model import Award, Qualification, check_text, text_problem
+from ..model import Award, EvidenceRef, Qualification, check_text, parse_duration, text_problem
 from ..notify import events
 from ..ports import Clock, ListPublisher, RandomSource, StatusListSource
 from ..status import (
@@ -454,6 +455,8 @@ class IssuerCore:
             existing = tx.get_by_batch_key(batch_key)
             if existing is not None:
                 return IssuedCredential(existing, created=False)
+        if award.previous_credential is None:  # a new award, not a replacement
+            award = self._with_prerequisites(work, award)
         revocation = self._allocate(work, REVOCATION, credential_id)
         suspension = self._allocate(work, SUSPENSION, credential_id)
         number = self._number(work, award)
@@ -527,6 +530,32 @@ class IssuerCore:
             if work.tx.get_by_number(number) is None:
                 return number
         raise StoreError(f"no free certificate number in {scope!r} after {_NUMBER_ATTEMPTS} tries")
+
+    def _with_prerequisites(self, work: _Work, award: Award) -> Award:
+        """The award with a reference to each current certificate its qualification
+        requires of the same holder (same DID, else the same name, NFKC case-folded);
+        ``PolicyError`` when one is missing (KCS: Level 2 only after a current Level 1)."""
+        qualification = award.qualification
+        if not qualification.requires:
+            return award
+        found = []
+        for required in qualification.requires:
+            held = [
+                record
+                for record in work.tx.list_credentials(state="active", qualification_id=required)
+                if record.expires > work.now and _same_holder(record, award)
+            ]
+            if not held:
+                raise PolicyError(
+                    f"{qualification.id} requires a current {required} certificate of "
+                    f"{award.holder.name!r}; none is held"
+                )
+            latest = max(held, key=lambda record: record.awarded)
+            title = (
+                self.qualifications[required].title if required in self.qualifications else required
+            )
+            found.append(EvidenceRef(latest.id, f"Prerequisite: {title}", genre="Prerequisite"))
+        return replace(award, evidence=(*award.evidence, *found))
 
     def _allocate(self, work: _Work, purpose: str, credential_id: str) -> tuple[str, int]:
         """An unused index of the open list of ``purpose``, rolling over when it is full."""
@@ -866,6 +895,7 @@ class IssuerCore:
         if record.state != "active":
             raise PolicyError(f"only an active credential can be recertified ({record.state})")
         qualification = self.qualification(record.qualification_id)
+        _recertification_open(qualification, record.expires, work.now)
         new_id = self._new_credential_id()
         award = self._award_from(
             record, qualification, units=record.units or None, awarded=work.now
@@ -1124,6 +1154,32 @@ class IssuerCore:
         except (ValueError, AttributeError, VcissueError):
             return True  # no (readable) validUntil: a list signed before lists had one
         return expires - now < self.settings.list_validity / 2
+
+
+def _same_holder(record: CredentialRecord, award: Award) -> bool:
+    if award.holder.id and record.holder_id:
+        return award.holder.id == record.holder_id
+    return _name_key(record.holder_name) == _name_key(award.holder.name)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _recertification_open(qualification: Qualification, expires: datetime, now: datetime) -> None:
+    """The scheme's recertification rules: open ``window`` before expiry, accepted until
+    ``grace`` after it; past that the certification has lapsed (a new award is needed)."""
+    window, grace = qualification.recertification_window, qualification.recertification_grace
+    if window is not None and parse_duration(window).add_to(now) < expires:
+        raise PolicyError(
+            f"recertification of {qualification.id} opens {window} before expiry "
+            f"({proofs.format_datetime(expires)}); not yet"
+        )
+    if grace is not None and now > parse_duration(grace).add_to(expires):
+        raise PolicyError(
+            f"the certification lapsed: it expired {proofs.format_datetime(expires)} and the "
+            f"grace period of {grace} is over; a new award is needed, not recertification"
+        )
 
 
 def _reason(reason: object) -> None:

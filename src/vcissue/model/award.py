@@ -70,8 +70,10 @@ class EvidenceRef:
     id: str
     name: str
     description: str = ""
+    genre: str = ""  # OB 3.0 evidence genre: "Prerequisite", ...
 
     def __post_init__(self) -> None:
+        check_text(self.genre, "evidence genre")
         check_text(self.id, "evidence id")
         check_text(self.name, "evidence name")
         check_text(self.description, "evidence description")

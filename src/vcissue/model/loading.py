@@ -134,6 +134,9 @@ def qualification_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") 
         "awarding_body": plain.get("awarding_body"),
         "criteria_narrative": plain["criteria_narrative"],
         "number_pattern": plain.get("number_pattern"),
+        "requires": tuple(plain.get("requires", ())),
+        "recertification_window": plain.get("recertification", {}).get("window"),
+        "recertification_grace": plain.get("recertification", {}).get("grace"),
     }
     try:
         return Qualification(**fields)
@@ -202,6 +205,21 @@ def qualification_to_dict(q: Qualification) -> dict[str, Any]:
         "awarding_body": q.awarding_body,
         "criteria_narrative": q.criteria_narrative,
         **({"number_pattern": q.number_pattern} if q.number_pattern else {}),
+        **({"requires": list(q.requires)} if q.requires else {}),
+        **(
+            {
+                "recertification": {
+                    k: v
+                    for k, v in (
+                        ("window", q.recertification_window),
+                        ("grace", q.recertification_grace),
+                    )
+                    if v is not None
+                }
+            }
+            if q.recertification_window or q.recertification_grace
+            else {}
+        ),
         "units": [
             {
                 "id": unit.id,

@@ -136,11 +136,20 @@ class Qualification:
     awarding_body: str | None
     criteria_narrative: str
     number_pattern: str | None = None  # certificate numbers (model.numbering); None: default
+    requires: tuple[str, ...] = ()  # qualifications whose current certificate is needed first
+    recertification_window: str | None = None  # recertification opens this long before expiry
+    recertification_grace: str | None = None  # ... and closes this long after it (lapse)
 
     def __post_init__(self) -> None:
         problem = next(_semantic_problems(self), None)
         if problem is not None:
             raise QualificationError(problem[1], field=format_path(problem[0]))
+        if self.id in self.requires:
+            raise QualificationError(f"{self.id!r} cannot require itself", field="requires")
+        for name in ("recertification_window", "recertification_grace"):
+            value = getattr(self, name)
+            if value is not None:
+                parse_duration(value)
 
     @property
     def validity_duration(self) -> Duration:

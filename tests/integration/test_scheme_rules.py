@@ -1,0 +1,86 @@
+"""Issue 12 section 3 over a real store (SQLite, and PostgreSQL when configured): the
+schemes' own rules. A KCS Level 2 award needs a current Level 1 of the same organisation
+and references it; recertification opens a window before expiry, accepts a grace period
+after it, and past that the certification has lapsed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.factories import EXAMPLES, ecomentor
+from tests.integration.test_issuer import START, Desk
+from vcissue.errors import PolicyError
+from vcissue.model import (
+    Award,
+    Holder,
+    Qualification,
+    load_qualification,
+    qualification_from_dict,
+    qualification_to_dict,
+)
+from vcissue.store import Store
+from vcissue.verify import Verdict
+
+
+def kcs(level: int) -> Qualification:
+    return load_qualification(EXAMPLES / "kcs" / f"level{level}.json")
+
+
+def org(name: str) -> Holder:
+    return Holder(name, kind="organisation")
+
+
+def test_level2_needs_a_current_level1_of_the_same_organisation(
+    store: Store, tmp_path: Path
+) -> None:
+    desk = Desk(store, tmp_path, qualifications=[ecomentor(), kcs(1), kcs(2)])
+    level2 = kcs(2)
+    assert level2.requires == ("kcs-level1",)
+    with pytest.raises(PolicyError, match="requires a current kcs-level1 certificate"):
+        desk.issuer.issue(
+            Award(org("Children First"), level2, awarded=START),
+            by=desk.alice,
+        )
+    level1 = desk.issuer.issue(
+        Award(org("Children First"), kcs(1), awarded=START), by=desk.alice
+    ).credential
+    with pytest.raises(PolicyError, match="none is held"):  # another organisation's
+        desk.issuer.issue(Award(org("Other Org"), level2, awarded=START), by=desk.alice)
+    awarded = desk.issuer.issue(
+        Award(org("CHILDREN  first"), level2, awarded=START), by=desk.alice
+    ).credential
+    prerequisite = [e for e in awarded["evidence"] if e.get("genre") == "Prerequisite"]
+    assert [e["id"] for e in prerequisite] == [level1["id"]]
+    assert desk.verify(awarded).verdict is Verdict.VALID
+    desk.issuer.revoke(level1["id"], reason="audit failed", by=desk.director_1)
+    with pytest.raises(PolicyError, match="none is held"):  # a revoked Level 1 is not current
+        desk.issuer.issue(
+            Award(org("Children First"), level2, awarded=START),
+            by=desk.alice,
+        )
+
+
+def test_recertification_window_grace_and_lapse(store: Store, tmp_path: Path) -> None:
+    document = qualification_to_dict(ecomentor())
+    document["recertification"] = {"window": "P6M", "grace": "P3M"}
+    rules = qualification_from_dict(document)
+    desk = Desk(store, tmp_path, qualifications=[rules])
+    early, in_grace, lapsed = (
+        desk.issuer.issue(Award(Holder(name), rules, awarded=START), by=desk.alice).credential
+        for name in ("Ana Novak", "Ivo Horvat", "Lea Kovač")
+    )
+    expires = desk.issuer.get(early["id"]).expires
+    desk.clock.at = expires - timedelta(days=200)
+    with pytest.raises(PolicyError, match="opens P6M before expiry"):
+        desk.issuer.recertify(early["id"], by=desk.alice)
+    desk.clock.at = expires - timedelta(days=150)
+    renewed = desk.issuer.recertify(early["id"], by=desk.alice).result.credential
+    assert renewed["validFrom"] > early["validFrom"]
+    desk.clock.at = expires + timedelta(days=60)  # expired, within the grace period
+    assert desk.issuer.recertify(in_grace["id"], by=desk.alice).state == "done"
+    desk.clock.at = expires + timedelta(days=100)
+    with pytest.raises(PolicyError, match="lapsed"):
+        desk.issuer.recertify(lapsed["id"], by=desk.alice)
