@@ -1,7 +1,9 @@
 """Canonicalisation against the JavaScript stack (jsonld.js + rdf-canonize): a third party.
 
-Two corpora: the named JSON-LD shapes in tests/vectors/jsonld-shapes/corpus.json (each with
-what must happen) and 1,500 seeded random documents over the bundled contexts. vcissue and
+Three corpora: the named JSON-LD shapes in tests/vectors/jsonld-shapes/corpus.json (each with
+what must happen), 1,500 seeded random documents over the bundled contexts, and 500 random
+credentials of the shapes issuers write (three parties there: the compiled walk, pyld's
+reference path and the JS stack). vcissue and
 the JS stack must give byte-identical canonical N-Quads, or both refuse; vcissue refuses
 alone only where the corpus says so, and says why.
 """
@@ -16,10 +18,12 @@ from typing import Any
 
 import pytest
 
+from tests.credential_documents import credential_document
 from tests.interop.jsstack import installed, js_canonize, node_available
 from tests.jsonld_documents import random_document
 from vcissue.errors import VcissueError
-from vcissue.jsonld import canonize
+from vcissue.jsonld import DEFAULT_LIMITS, ContextSet, _compiled_quads, canonize, to_quads
+from vcissue.rdfc import canonicalize
 
 pytestmark = pytest.mark.interop
 CORPUS = Path(__file__).resolve().parents[1] / "vectors" / "jsonld-shapes" / "corpus.json"
@@ -73,3 +77,18 @@ def test_random_documents_are_byte_identical_or_refused_by_both() -> None:
     assert mismatched == [], f"seeds where vcissue and the JS stack disagree: {mismatched[:10]}"
     # not a vacuous pass: hundreds of documents were canonicalised by both
     assert outcomes.count("identical") > 400
+
+
+def test_random_credentials_walk_pyld_and_js_agree() -> None:
+    """The compiled walk, pyld's reference path and the JS stack: one canonical form."""
+    documents = [credential_document(random.Random(seed), odd=0.0) for seed in range(500)]
+    results = js_canonize(documents)
+    taken = 0
+    for seed, (document, js) in enumerate(zip(documents, results, strict=True)):
+        quads = _compiled_quads(document, ContextSet.bundled(), DEFAULT_LIMITS)
+        if quads is not None:
+            taken += 1
+            reference = canonicalize(to_quads(document, cached=False))
+            assert canonicalize(quads) == reference == js.get("nquads"), f"seed {seed}"
+        assert outcome(ours(document), js) in ("identical", "refused"), f"seed {seed}"
+    assert taken > 400  # the walk, not the fallback, is what was compared

@@ -21,14 +21,20 @@ from pyld.canon import URDNA2015
 from tests.jsonld_documents import random_document
 from vcissue.errors import VcissueError, WorkLimitError
 from vcissue.jsonld import to_quads
-from vcissue.rdfc import Quad, Term, canonicalize, serialize_quad
+from vcissue.rdfc import UNBOUNDED, Quad, Term, canonicalize, serialize_quad
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def quads_or_error(document: dict[str, Any], *, cached: bool) -> Any:
+    """The dataset up to blank-node labels (its canonical form and its size), or the error.
+
+    The compiled walk names blank nodes in its own order; RDFC-1.0 labels isomorphic
+    datasets alike and others differently, so equal canonical forms mean equal datasets.
+    """
     try:
-        return sorted(serialize_quad(quad) for quad in to_quads(document, cached=cached))
+        quads = to_quads(document, cached=cached)
+        return len(quads), canonicalize(quads, UNBOUNDED).splitlines()
     except VcissueError as error:
         return type(error)
 
@@ -44,9 +50,9 @@ def test_the_differential_sees_both_outcomes() -> None:
     outcomes = [
         quads_or_error(random_document(random.Random(seed)), cached=True) for seed in range(200)
     ]
-    accepted = [found for found in outcomes if isinstance(found, list)]
+    accepted = [found for found in outcomes if isinstance(found, tuple)]
     assert 40 < len(accepted) < 190  # both accepted and refused documents are exercised
-    assert any(" _:" in line for quads in accepted for line in quads)  # named blank graphs too
+    assert any(" _:" in line for _, quads in accepted for line in quads)  # named blank graphs
 
 
 # -- RDFC-1.0 against pyld's URDNA2015 ----------------------------------------------------

@@ -23,6 +23,7 @@ CORE = [
     "vcissue.credential",
     "vcissue.jsonld",
     "vcissue.rdfc",
+    "vcissue.expansion",
     "vcissue.proofs",
     "vcissue.keys",
     "vcissue.dids",

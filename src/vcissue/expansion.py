@@ -1,0 +1,358 @@
+"""Compacted JSON-LD straight to quads, for the documents this walk fully understands.
+
+pyld expands a document, builds a node map and only then writes quads: three passes,
+each general enough for all of JSON-LD 1.1. Credentials use a small part of it: node
+objects, ``id`` and ``type``, strings, integers and booleans under terms of the bundled
+contexts (with their type coercions), nested nodes, and embedded proofs (a ``@graph``
+container). :func:`compacted_to_quads` walks such a document once and writes its quads.
+
+The walk is held to pyld's reference path, not to a reading of the spec: context
+processing is pyld's own (the caller's :class:`Contexts`, so scoped contexts, protected
+terms and non-propagated type-scoped contexts are pyld's), and it re-does pyld's
+``_expand`` steps that pick the active context in the same order. Whatever else it meets
+- any other keyword (``@value``, ``@list``, ``@graph``, ``@nest``, ``@included``,
+``@reverse``, ``@index``, ``@json``...), a nested ``@context``, a term the contexts do not
+define, a compact IRI key, a container other than ``@set``/``@graph``, a language or
+direction, a float, a null, a relative IRI, a blank-node type - raises
+:class:`Unsupported`, and the caller runs the reference path, which either accepts the
+document (with the same quads) or refuses it with its own typed error. So the walk
+never refuses anything itself and never decides what safe mode allows; it only has to
+be exact on what it accepts (``tests/unit/test_jsonld_differential.py``).
+
+Blank-node labels are fresh (``_:b0``, ``_:b1``... in walk order, a document's own
+labels mapped to fresh ones): RDFC-1.0 relabels them, so only the graph shape counts.
+Quads come out in no particular order and without duplicates (pyld's node map merges
+nodes with one ``@id`` and drops values equal to one already there; on the values this
+walk accepts that is exactly "the same quad").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from .rdfc import XSD_STRING, Quad, Term
+
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+MAX_EXACT_INTEGER = 2**53  # I-JSON: beyond it JavaScript rounds integers
+
+# jsonld.js calls an IRI absolute by /^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$/ (the class
+# "+-." is a range: + , - .). JavaScript's \s and Python's differ (U+001C-U+001F and U+0085
+# are space only to Python, U+FEFF only to JavaScript), so an IRI holding any of them would
+# be kept by one implementation and dropped by the other: refuse all of them.
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+,.-]*:")
+SPACE = re.compile(
+    "[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+)
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class Unsupported(Exception):
+    """The walk met something it does not handle exactly: use the reference path."""
+
+
+class Contexts(Protocol):
+    """pyld's context processing, as the reference path runs it (with its memo)."""
+
+    def process(
+        self, active: Any, local: Any, *, override_protected: bool = False, propagate: bool = True
+    ) -> Any: ...
+
+
+def _absolute(iri: str) -> bool:
+    # the test the reference path's safe-mode check applies to every IRI it keeps
+    return (
+        SCHEME.match(iri) is not None
+        and SPACE.search(iri) is None
+        and LONE_SURROGATE.search(iri) is None
+    )
+
+
+# A compiled term: its IRI (or "@id"/"@type"), what a string value becomes, whether its
+# values are wrapped in graphs, and its scoped context. None: a term the walk leaves to pyld.
+_ID, _VOCAB, _PLAIN = "@id", "@vocab", ""
+_Compiled = tuple[str, str, bool, Any]
+
+
+def _compile(ctx: Mapping[str, Any], term: str) -> _Compiled | None:
+    """What the reference path does with ``term`` under ``ctx``, if the walk can do it too."""
+    if term.startswith("@"):
+        return (term, _PLAIN, False, None) if term in ("@id", "@type") else None
+    mappings = ctx["mappings"]
+    if term not in mappings:
+        return None  # undefined (safe mode refuses), an IRI or a compact IRI key
+    mapping = mappings[term]
+    if mapping is None or mapping.get("reverse") or "@nest" in mapping or "@index" in mapping:
+        return None
+    iri = mapping.get("@id")
+    if iri in ("@id", "@type"):
+        return (iri, _PLAIN, False, None)
+    if not isinstance(iri, str) or iri.startswith("_:") or not _absolute(iri):
+        return None
+    container = mapping.get("@container") or []
+    if container not in ([], ["@set"], ["@graph"], ["@graph", "@set"], ["@set", "@graph"]):
+        return None
+    # get_context_value(ctx, term, "@language" / "@direction"): the term's, else the default
+    language = mapping["@language"] if "@language" in mapping else ctx.get("@language")
+    direction = mapping["@direction"] if "@direction" in mapping else ctx.get("@direction")
+    coercion = mapping.get("@type")
+    if coercion is None or coercion == "@none":
+        if language is not None or direction is not None:
+            return None
+        coercion = _PLAIN
+    elif coercion not in (_ID, _VOCAB):
+        # a datatype: must be one the safe-mode check keeps, and not one pyld rewrites
+        if not isinstance(coercion, str) or coercion.startswith(("@", "_:")):
+            return None
+        if coercion == XSD_DOUBLE or not _absolute(coercion):
+            return None
+    return (iri, coercion, "@graph" in container, mapping.get("@context"))
+
+
+class _Tables:
+    """Compiled terms per active context. Contexts are frozen and memoised by the caller,
+    so the same objects come back; a table is kept with its context (identity checked)."""
+
+    MAX_CONTEXTS = 1024
+
+    def __init__(self) -> None:
+        self._tables: dict[int, tuple[Any, dict[str, _Compiled | None]]] = {}
+
+    def term(self, ctx: Any, key: str) -> _Compiled | None:
+        entry = self._tables.get(id(ctx))
+        if entry is None or entry[0] is not ctx:
+            if len(self._tables) >= self.MAX_CONTEXTS:
+                self._tables.clear()
+            entry = self._tables[id(ctx)] = (ctx, {})
+        table = entry[1]
+        if key in table:
+            return table[key]
+        compiled = table[key] = _compile(ctx, key)
+        return compiled
+
+
+_TABLES = _Tables()
+
+
+class _Walk:
+    __slots__ = ("blank", "contexts", "labels", "quads")
+
+    def __init__(self, contexts: Contexts) -> None:
+        self.contexts = contexts
+        self.quads: dict[tuple[Term, Term, Term, Term | None], None] = {}
+        self.labels: dict[str, Term] = {}
+        self.blank = 0
+
+    def fresh(self) -> Term:
+        self.blank += 1
+        return Term("blank", f"b{self.blank}")
+
+    def node_id(self, ctx: Any, value: Any) -> Term:
+        """An ``@id`` or an ``@id``-coerced string: document-relative expansion, base None."""
+        if not isinstance(value, str) or value.startswith("@"):
+            raise Unsupported
+        colon = value.find(":")
+        if colon > 0:
+            prefix, suffix = value[:colon], value[colon + 1 :]
+            if prefix == "_":
+                if not suffix:
+                    raise Unsupported
+                label = self.labels.get(value)
+                if label is None:
+                    label = self.labels[value] = self.fresh()
+                return label
+            if not suffix.startswith("//"):
+                mapping = ctx["mappings"].get(prefix)
+                if mapping and mapping["_prefix"]:
+                    raise Unsupported  # a compact IRI: leave it to pyld
+        if not _absolute(value):
+            raise Unsupported
+        return Term("iri", value)
+
+    def vocab_iri(self, ctx: Any, value: Any) -> Term:
+        """A type or an ``@vocab``-coerced string: expanded as a term, else an IRI."""
+        if not isinstance(value, str):
+            raise Unsupported
+        compiled = _TABLES.term(ctx, value)
+        if compiled is not None and not compiled[0].startswith("@"):
+            return Term("iri", compiled[0])
+        if value in ctx["mappings"] or "@vocab" in ctx or value.startswith(("@", "_:")):
+            raise Unsupported
+        colon = value.find(":")
+        if colon > 0 and not value[colon + 1 :].startswith("//"):
+            mapping = ctx["mappings"].get(value[:colon])
+            if mapping and mapping["_prefix"]:
+                raise Unsupported
+        if not _absolute(value):
+            raise Unsupported
+        return Term("iri", value)
+
+    def literal(self, value: Any, coercion: str) -> Term:
+        if isinstance(value, str):
+            if LONE_SURROGATE.search(value):
+                raise Unsupported
+            return Term("literal", value, coercion or XSD_STRING)
+        if isinstance(value, bool):
+            return Term("literal", "true" if value else "false", coercion or XSD_BOOLEAN)
+        if isinstance(value, int) and abs(value) <= MAX_EXACT_INTEGER:
+            return Term("literal", str(value), coercion or XSD_INTEGER)
+        raise Unsupported  # floats, nulls, big integers: pyld's rules and safe mode's
+
+    def node(
+        self,
+        ctx: Any,
+        active_property: str | None,
+        element: Mapping[str, Any],
+        graph: Term | None,
+        *,
+        in_graph: bool = False,
+    ) -> Term:
+        """pyld's ``_expand`` of a node object (its context steps in its order), then the
+        node's quads; returns the node's subject."""
+        process = self.contexts.process
+        property_scoped = None
+        if active_property is not None:
+            compiled = _TABLES.term(ctx, active_property)
+            if compiled is None:
+                raise Unsupported
+            property_scoped = compiled[3]
+        # revert a non-propagated type-scoped context unless the element is a reference
+        previous = ctx.get("previousContext")
+        if previous is not None:
+            must_revert = True
+            if len(element) <= 2 and "@context" not in element:
+                for key in sorted(element):
+                    compiled = _TABLES.term(ctx, key)
+                    if compiled is None:
+                        if key.startswith("@") or key in ctx["mappings"]:
+                            raise Unsupported  # maybe @value: the reference path decides
+                        continue
+                    if compiled[0] == "@id" and len(element) == 1:
+                        must_revert = False
+                        break
+            if must_revert:
+                ctx = previous
+        if property_scoped is not None:
+            ctx = process(ctx, property_scoped, override_protected=True)
+        if "@context" in element:
+            if active_property is not None:
+                raise Unsupported  # nested contexts: the reference path checks them
+            ctx = process(ctx, element["@context"])
+        # type-scoped contexts, looked up in the context before any of them applies
+        type_scoped = ctx
+        id_key: str | None = None
+        type_key: str | None = None
+        types: list[str] = []
+        for key in element:
+            compiled = _TABLES.term(type_scoped, key)
+            if compiled is None:
+                continue  # not @type (an undefined or unsupported term fails below)
+            if compiled[0] == "@type":
+                if type_key is not None:
+                    raise Unsupported  # two keys for @type: pyld merges them, we do not
+                type_key = key
+                value = element[key]
+                values = value if isinstance(value, list) else [value]
+                if not values or not all(isinstance(t, str) for t in values):
+                    raise Unsupported
+                types.extend(values)
+        for type_ in sorted(types):
+            mapping = type_scoped["mappings"].get(type_)
+            scoped = mapping.get("@context") if mapping else None
+            if scoped is not None and scoped is not False:
+                ctx = process(ctx, scoped, propagate=False)
+        for key in element:
+            compiled = _TABLES.term(ctx, key)
+            if compiled is not None and compiled[0] == "@id":
+                if id_key is not None:
+                    raise Unsupported  # colliding keywords: pyld's error
+                id_key = key
+
+        subject = self.fresh() if id_key is None else self.node_id(ctx, element[id_key])
+        quads = self.quads
+        properties = False
+        for key, value in element.items():
+            if key == "@context":
+                continue
+            compiled = _TABLES.term(ctx, key)
+            if compiled is None:
+                raise Unsupported
+            iri, _, wrap, scoped = compiled
+            # a type-scoped context could make another key @id or @type, or unmake one
+            if (iri == "@id") != (key == id_key) or (iri == "@type") != (key == type_key):
+                raise Unsupported
+            if iri == "@id":
+                continue
+            if iri == "@type":
+                # types expand in the context from before the type-scoped ones (pyld)
+                for type_ in value if isinstance(value, list) else [value]:
+                    quads[(subject, _RDF_TYPE, self.vocab_iri(type_scoped, type_), graph)] = None
+                properties = True
+                continue
+            if isinstance(value, list) and not value:
+                raise Unsupported  # an empty array: left to the reference path
+            predicate = Term("iri", iri)
+            term_ctx = ctx
+            if scoped is not None:
+                term_ctx = process(ctx, scoped, override_protected=True)
+                compiled = _TABLES.term(term_ctx, key)  # the term as its own scope defines it
+                if compiled is None or compiled[0] != iri or compiled[2] != wrap:
+                    raise Unsupported
+            coercion = compiled[1]
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, Mapping):
+                    if wrap:
+                        inner = self.fresh()
+                        obj = self.node(term_ctx, key, item, inner, in_graph=True)
+                        quads[(subject, predicate, inner, graph)] = None
+                        continue
+                    obj = self.node(term_ctx, key, item, graph)
+                elif wrap or isinstance(item, list):
+                    raise Unsupported  # a value in a graph, or nested arrays
+                elif coercion in (_ID, _VOCAB) and isinstance(item, str):
+                    obj = (
+                        self.node_id(term_ctx, item)
+                        if coercion == _ID
+                        else self.vocab_iri(term_ctx, item)
+                    )
+                else:
+                    obj = self.literal(item, "" if coercion in (_ID, _VOCAB) else coercion)
+                quads[(subject, predicate, obj, graph)] = None
+            properties = True
+        if not properties and (in_graph or active_property is None):
+            raise Unsupported  # dropped by pyld, refused by safe mode: the reference decides
+        if not properties and id_key is None:
+            raise Unsupported  # an empty object
+        return subject
+
+
+_RDF_TYPE = Term("iri", RDF_TYPE)
+
+
+def compacted_to_quads(
+    document: Mapping[str, Any], initial: Any, contexts: Contexts, max_per_property: int
+) -> list[Quad]:
+    """The quads of ``document`` as pyld's reference path makes them, or Unsupported.
+
+    ``initial`` is pyld's initial active context; ``contexts`` processes contexts exactly as
+    the reference path does. A node with more than ``max_per_property`` values of one
+    property (nodes with one ``@id`` merge) is Unsupported: the reference path refuses it.
+    """
+    walk = _Walk(contexts)
+    try:
+        walk.node(initial, None, document, None)
+    except RecursionError:
+        raise Unsupported from None
+    counts: dict[tuple[Term, Term, Term | None], int] = {}
+    quads = []
+    for subject, predicate, obj, graph in walk.quads:
+        key = (subject, predicate, graph)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > max_per_property:
+            raise Unsupported
+        quads.append(Quad(subject, predicate, obj, graph))
+    return quads
