@@ -32,7 +32,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from .rdfc import XSD_STRING, Quad, Term
+from .rdfc import XSD_STRING, Quad, RawObject, RawQuad, Term
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
@@ -120,22 +120,38 @@ class _Tables:
     MAX_CONTEXTS = 1024
 
     def __init__(self) -> None:
-        self._tables: dict[int, tuple[Any, dict[str, _Compiled | None]]] = {}
+        self._tables: dict[int, tuple[Any, _Table]] = {}
 
-    def term(self, ctx: Any, key: str) -> _Compiled | None:
+    def of(self, ctx: Any) -> _Table:
         entry = self._tables.get(id(ctx))
         if entry is None or entry[0] is not ctx:
             if len(self._tables) >= self.MAX_CONTEXTS:
                 self._tables.clear()
-            entry = self._tables[id(ctx)] = (ctx, {})
-        table = entry[1]
-        if key in table:
-            return table[key]
-        compiled = table[key] = _compile(ctx, key)
+            entry = self._tables[id(ctx)] = (ctx, _Table(ctx))
+        return entry[1]
+
+
+class _Table(dict[str, "_Compiled | None"]):
+    """term -> its compiled form under one context, compiled when first asked for."""
+
+    __slots__ = ("ctx",)
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def __missing__(self, key: str) -> _Compiled | None:
+        compiled = self[key] = _compile(self.ctx, key)
         return compiled
 
 
 _TABLES = _Tables()
+
+
+# Inside the walk a term is a str (an IRI, or "_:" and a label: no absolute IRI starts so)
+# or, for a literal, a (value, datatype) tuple: cheap to hash, made into Terms at the end.
+_Node = str
+_Object = RawObject
 
 
 class _Walk:
@@ -143,15 +159,15 @@ class _Walk:
 
     def __init__(self, contexts: Contexts) -> None:
         self.contexts = contexts
-        self.quads: dict[tuple[Term, Term, Term, Term | None], None] = {}
-        self.labels: dict[str, Term] = {}
+        self.quads: dict[tuple[_Node, str, _Object, _Node | None], None] = {}
+        self.labels: dict[str, str] = {}
         self.blank = 0
 
-    def fresh(self) -> Term:
+    def fresh(self) -> _Node:
         self.blank += 1
-        return Term("blank", f"b{self.blank}")
+        return f"_:b{self.blank}"
 
-    def node_id(self, ctx: Any, value: Any) -> Term:
+    def node_id(self, ctx: Any, value: Any) -> _Node:
         """An ``@id`` or an ``@id``-coerced string: document-relative expansion, base None."""
         if not isinstance(value, str) or value.startswith("@"):
             raise Unsupported
@@ -171,15 +187,15 @@ class _Walk:
                     raise Unsupported  # a compact IRI: leave it to pyld
         if not _absolute(value):
             raise Unsupported
-        return Term("iri", value)
+        return value
 
-    def vocab_iri(self, ctx: Any, value: Any) -> Term:
+    def vocab_iri(self, ctx: Any, value: Any) -> _Node:
         """A type or an ``@vocab``-coerced string: expanded as a term, else an IRI."""
         if not isinstance(value, str):
             raise Unsupported
-        compiled = _TABLES.term(ctx, value)
+        compiled = _TABLES.of(ctx)[value]
         if compiled is not None and not compiled[0].startswith("@"):
-            return Term("iri", compiled[0])
+            return compiled[0]
         if value in ctx["mappings"] or "@vocab" in ctx or value.startswith(("@", "_:")):
             raise Unsupported
         colon = value.find(":")
@@ -189,17 +205,18 @@ class _Walk:
                 raise Unsupported
         if not _absolute(value):
             raise Unsupported
-        return Term("iri", value)
+        return value
 
-    def literal(self, value: Any, coercion: str) -> Term:
+    @staticmethod
+    def literal(value: Any, coercion: str) -> tuple[str, str]:
         if isinstance(value, str):
             if LONE_SURROGATE.search(value):
                 raise Unsupported
-            return Term("literal", value, coercion or XSD_STRING)
+            return (value, coercion or XSD_STRING)
         if isinstance(value, bool):
-            return Term("literal", "true" if value else "false", coercion or XSD_BOOLEAN)
+            return ("true" if value else "false", coercion or XSD_BOOLEAN)
         if isinstance(value, int) and abs(value) <= MAX_EXACT_INTEGER:
-            return Term("literal", str(value), coercion or XSD_INTEGER)
+            return (str(value), coercion or XSD_INTEGER)
         raise Unsupported  # floats, nulls, big integers: pyld's rules and safe mode's
 
     def node(
@@ -207,16 +224,17 @@ class _Walk:
         ctx: Any,
         active_property: str | None,
         element: Mapping[str, Any],
-        graph: Term | None,
+        graph: _Node | None,
         *,
         in_graph: bool = False,
-    ) -> Term:
+    ) -> _Node:
         """pyld's ``_expand`` of a node object (its context steps in its order), then the
         node's quads; returns the node's subject."""
         process = self.contexts.process
+        table = _TABLES.of(ctx)
         property_scoped = None
         if active_property is not None:
-            compiled = _TABLES.term(ctx, active_property)
+            compiled = table[active_property]
             if compiled is None:
                 raise Unsupported
             property_scoped = compiled[3]
@@ -226,7 +244,7 @@ class _Walk:
             must_revert = True
             if len(element) <= 2 and "@context" not in element:
                 for key in sorted(element):
-                    compiled = _TABLES.term(ctx, key)
+                    compiled = table[key]
                     if compiled is None:
                         if key.startswith("@") or key in ctx["mappings"]:
                             raise Unsupported  # maybe @value: the reference path decides
@@ -244,14 +262,12 @@ class _Walk:
             ctx = process(ctx, element["@context"])
         # type-scoped contexts, looked up in the context before any of them applies
         type_scoped = ctx
-        id_key: str | None = None
+        table = _TABLES.of(ctx)
         type_key: str | None = None
         types: list[str] = []
         for key in element:
-            compiled = _TABLES.term(type_scoped, key)
-            if compiled is None:
-                continue  # not @type (an undefined or unsupported term fails below)
-            if compiled[0] == "@type":
+            compiled = table[key]
+            if compiled is not None and compiled[0] == "@type":
                 if type_key is not None:
                     raise Unsupported  # two keys for @type: pyld merges them, we do not
                 type_key = key
@@ -260,28 +276,32 @@ class _Walk:
                 if not values or not all(isinstance(t, str) for t in values):
                     raise Unsupported
                 types.extend(values)
-        for type_ in sorted(types):
-            mapping = type_scoped["mappings"].get(type_)
-            scoped = mapping.get("@context") if mapping else None
-            if scoped is not None and scoped is not False:
-                ctx = process(ctx, scoped, propagate=False)
+        if types:
+            mappings = ctx["mappings"]
+            for type_ in sorted(types):
+                mapping = mappings.get(type_)
+                scoped = mapping.get("@context") if mapping else None
+                if scoped is not None and scoped is not False:
+                    ctx = process(ctx, scoped, propagate=False)
+            table = _TABLES.of(ctx)
+        id_key: str | None = None
         for key in element:
-            compiled = _TABLES.term(ctx, key)
+            compiled = table[key]
             if compiled is not None and compiled[0] == "@id":
                 if id_key is not None:
                     raise Unsupported  # colliding keywords: pyld's error
                 id_key = key
-
         subject = self.fresh() if id_key is None else self.node_id(ctx, element[id_key])
+
         quads = self.quads
         properties = False
         for key, value in element.items():
-            if key == "@context":
-                continue
-            compiled = _TABLES.term(ctx, key)
+            compiled = table[key]
             if compiled is None:
+                if key == "@context":
+                    continue
                 raise Unsupported
-            iri, _, wrap, scoped = compiled
+            iri, coercion, wrap, scoped = compiled
             # a type-scoped context could make another key @id or @type, or unmake one
             if (iri == "@id") != (key == id_key) or (iri == "@type") != (key == type_key):
                 raise Unsupported
@@ -290,38 +310,36 @@ class _Walk:
             if iri == "@type":
                 # types expand in the context from before the type-scoped ones (pyld)
                 for type_ in value if isinstance(value, list) else [value]:
-                    quads[(subject, _RDF_TYPE, self.vocab_iri(type_scoped, type_), graph)] = None
+                    quads[(subject, RDF_TYPE, self.vocab_iri(type_scoped, type_), graph)] = None
                 properties = True
                 continue
             if isinstance(value, list) and not value:
                 raise Unsupported  # an empty array: left to the reference path
-            predicate = Term("iri", iri)
             term_ctx = ctx
             if scoped is not None:
                 term_ctx = process(ctx, scoped, override_protected=True)
-                compiled = _TABLES.term(term_ctx, key)  # the term as its own scope defines it
+                compiled = _TABLES.of(term_ctx)[key]  # the term as its own scope defines it
                 if compiled is None or compiled[0] != iri or compiled[2] != wrap:
                     raise Unsupported
-            coercion = compiled[1]
+                coercion = compiled[1]
             for item in value if isinstance(value, list) else [value]:
+                obj: _Object
                 if isinstance(item, Mapping):
                     if wrap:
                         inner = self.fresh()
-                        obj = self.node(term_ctx, key, item, inner, in_graph=True)
-                        quads[(subject, predicate, inner, graph)] = None
+                        self.node(term_ctx, key, item, inner, in_graph=True)
+                        quads[(subject, iri, inner, graph)] = None
                         continue
                     obj = self.node(term_ctx, key, item, graph)
                 elif wrap or isinstance(item, list):
                     raise Unsupported  # a value in a graph, or nested arrays
-                elif coercion in (_ID, _VOCAB) and isinstance(item, str):
-                    obj = (
-                        self.node_id(term_ctx, item)
-                        if coercion == _ID
-                        else self.vocab_iri(term_ctx, item)
-                    )
+                elif coercion == _ID and isinstance(item, str):
+                    obj = self.node_id(term_ctx, item)
+                elif coercion == _VOCAB and isinstance(item, str):
+                    obj = self.vocab_iri(term_ctx, item)
                 else:
                     obj = self.literal(item, "" if coercion in (_ID, _VOCAB) else coercion)
-                quads[(subject, predicate, obj, graph)] = None
+                quads[(subject, iri, obj, graph)] = None
             properties = True
         if not properties and (in_graph or active_property is None):
             raise Unsupported  # dropped by pyld, refused by safe mode: the reference decides
@@ -330,12 +348,9 @@ class _Walk:
         return subject
 
 
-_RDF_TYPE = Term("iri", RDF_TYPE)
-
-
 def compacted_to_quads(
     document: Mapping[str, Any], initial: Any, contexts: Contexts, max_per_property: int
-) -> list[Quad]:
+) -> list[RawQuad]:
     """The quads of ``document`` as pyld's reference path makes them, or Unsupported.
 
     ``initial`` is pyld's initial active context; ``contexts`` processes contexts exactly as
@@ -347,12 +362,29 @@ def compacted_to_quads(
         walk.node(initial, None, document, None)
     except RecursionError:
         raise Unsupported from None
-    counts: dict[tuple[Term, Term, Term | None], int] = {}
-    quads = []
-    for subject, predicate, obj, graph in walk.quads:
+    counts: dict[tuple[_Node, str, _Node | None], int] = {}
+    for subject, predicate, _, graph in walk.quads:
         key = (subject, predicate, graph)
-        counts[key] = counts.get(key, 0) + 1
-        if counts[key] > max_per_property:
+        count = counts[key] = counts.get(key, 0) + 1
+        if count > max_per_property:
             raise Unsupported
-        quads.append(Quad(subject, predicate, obj, graph))
-    return quads
+    return list(walk.quads)
+
+
+def as_quads(raw: list[RawQuad]) -> list[Quad]:
+    """The walk's quads as :class:`Quad` values (equal terms shared)."""
+    terms: dict[RawObject, Term] = {}
+
+    def term(value: RawObject) -> Term:
+        found = terms.get(value)
+        if found is None:
+            if isinstance(value, tuple):
+                found = Term("literal", value[0], value[1])
+            elif value.startswith("_:"):
+                found = Term("blank", value[2:])
+            else:
+                found = Term("iri", value)
+            terms[value] = found
+        return found
+
+    return [Quad(term(s), term(p), term(o), None if g is None else term(g)) for s, p, o, g in raw]

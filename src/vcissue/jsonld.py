@@ -33,8 +33,17 @@ from .errors import CanonicalizationError, ContextError, WorkLimitError
 from .expansion import LONE_SURROGATE as _LONE_SURROGATE
 from .expansion import SCHEME as _SCHEME
 from .expansion import SPACE as _SPACE
-from .expansion import Unsupported, compacted_to_quads
-from .rdfc import DEFAULT_LIMITS, UNBOUNDED, Limits, Quad, Term, canonicalize
+from .expansion import Unsupported, as_quads, compacted_to_quads
+from .rdfc import (
+    DEFAULT_LIMITS,
+    UNBOUNDED,
+    Limits,
+    Quad,
+    RawQuad,
+    Term,
+    canonicalize,
+    canonicalize_raw,
+)
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -551,9 +560,16 @@ def to_quads(
     context_set = contexts or _BUNDLED
     if cached:
         check_json_bounds(document, limits)
-        quads = _compiled_quads(document, context_set, limits)
-        if quads is not None:
-            return quads
+        raw = _compiled_quads(document, context_set, limits)
+        if raw is not None:
+            return as_quads(raw)
+    return _reference_quads(document, context_set, cached=cached, limits=limits)
+
+
+def _reference_quads(
+    document: Mapping[str, Any], context_set: ContextSet, *, cached: bool, limits: Limits
+) -> list[Quad]:
+    """pyld's path: expansion, then pyld's to_rdf (over the expanded form when cached)."""
     expanded = expand(document, context_set, cached=cached, limits=limits)
     options = {**context_set._options(cached=cached), "produceGeneralizedRdf": False}
     if cached:
@@ -597,7 +613,7 @@ class _PyldContexts:
 
 def _compiled_quads(
     document: Mapping[str, Any], context_set: ContextSet, limits: Limits
-) -> list[Quad] | None:
+) -> list[RawQuad] | None:
     """The quads of the compiled walk (expansion.py), or None where it leaves them to pyld.
 
     Only documents whose ``@context`` names bundled contexts alone; the differential tests
@@ -635,7 +651,15 @@ def canonize(
     Byte-identical with the JavaScript reference stack (jsonld.js + rdf-canonize) on
     every document both accept; refused (typed error) where they would disagree.
     """
-    return canonicalize(to_quads(document, contexts, cached=cached, limits=limits), limits)
+    context_set = contexts or _BUNDLED
+    if cached:
+        check_json_bounds(document, limits)
+        raw = _compiled_quads(document, context_set, limits)
+        if raw is not None:
+            return canonicalize_raw(raw, limits)
+    return canonicalize(
+        _reference_quads(document, context_set, cached=cached, limits=limits), limits
+    )
 
 
 def check_json_bounds(

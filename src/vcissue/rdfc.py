@@ -114,14 +114,17 @@ _LITERAL_ESCAPES = {n: f"\\u{n:04X}" for n in [*range(0x20), 0x7F]} | {
 }
 _IRI_ESCAPES = {n: f"\\u{n:04X}" for n in [*range(0x21), *map(ord, '<>"{}|^`\\')]}
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+# str.translate looks up every character; most strings need no escape at all
+_LITERAL_NEEDS = re.compile('[\x00-\x1f\x7f"\\\\]')
+_IRI_NEEDS = re.compile('[\x00-\x20<>"{}|^`\\\\]')
 
 
 def escape_literal(value: str) -> str:
-    return value.translate(_LITERAL_ESCAPES)
+    return value.translate(_LITERAL_ESCAPES) if _LITERAL_NEEDS.search(value) else value
 
 
 def escape_iri(value: str) -> str:
-    return value.translate(_IRI_ESCAPES)
+    return value.translate(_IRI_ESCAPES) if _IRI_NEEDS.search(value) else value
 
 
 def _component(term: Term, label: str | None = None) -> str:
@@ -149,6 +152,75 @@ def serialize_quad(
     if quad.graph is not None:
         line += " " + _component(quad.graph, graph)
     return line + " .\n"
+
+
+# A row: a quad with its components serialised once - (subject, predicate, object, graph,
+# predicate IRI), each the N-Quads text of its term, or a blank node's label as a _Blank,
+# and None for the default graph - so that lines are joined from these strings instead of
+# being serialised again for every first-degree hash and for the output.
+class _Blank(str):
+    __slots__ = ()
+
+
+Row = tuple[str, str, str, "str | None", str]
+RawObject = str | tuple[str, str]
+RawQuad = tuple[str, str, RawObject, "str | None"]
+"""A quad as the compiled JSON-LD walk writes it: a str is an IRI, or a blank node when it
+starts with ``_:`` (no absolute IRI does); a tuple is a literal (value, datatype)."""
+
+
+def _part(term: Term) -> str:
+    return _Blank(term.value) if term.kind == "blank" else _component(term)
+
+
+def _quad_row(quad: Quad) -> Row:
+    graph = quad.graph
+    predicate = quad.predicate.value
+    return (
+        _part(quad.subject),
+        f"<{escape_iri(predicate)}>",
+        _part(quad.object),
+        None if graph is None else _part(graph),
+        predicate,
+    )
+
+
+def _raw_part(value: RawObject) -> str:
+    if isinstance(value, tuple):
+        text, datatype = value
+        if datatype == XSD_STRING:
+            return f'"{escape_literal(text)}"'
+        return f'"{escape_literal(text)}"^^<{escape_iri(datatype)}>'
+    if value.startswith("_:"):
+        return _Blank(value[2:])
+    return f"<{escape_iri(value)}>"
+
+
+def _line(row: Row, labels: dict[str, str]) -> str:
+    """One N-Quads line; a blank node's label is looked up in ``labels``."""
+    subject, predicate, obj, graph, _ = row
+    if type(subject) is _Blank:
+        subject = "_:" + labels[subject]
+    if type(obj) is _Blank:
+        obj = "_:" + labels[obj]
+    if graph is None:
+        return f"{subject} {predicate} {obj} .\n"
+    if type(graph) is _Blank:
+        graph = "_:" + labels[graph]
+    return f"{subject} {predicate} {obj} {graph} .\n"
+
+
+class _FirstDegree(dict[str, str]):
+    """Labels for Hash First Degree Quads: ``a`` for the node, ``z`` for any other."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: str) -> None:
+        super().__init__()
+        self.node = node
+
+    def __missing__(self, label: str) -> str:
+        return "a" if label == self.node else "z"
 
 
 class _Issuer:
@@ -200,17 +272,18 @@ def _sha256(text: str) -> str:
 
 
 class _Canonicaliser:
-    def __init__(self, quads: Sequence[Quad], limits: Limits) -> None:
-        self.quads = quads
+    def __init__(self, rows: Sequence[Row], limits: Limits, check_order: bool) -> None:
+        self.rows = rows
         self.limits = limits
         self.work_left = limits.max_work
         self.deep_left = 0
         self.deep_max = 0
         self.canonical = _Issuer("c14n")
-        # blank node -> the quads it occurs in (each once), in first-seen order
-        self.node_quads: dict[str, list[Quad]] = {}
+        # blank node -> the rows it occurs in (each once), in first-seen order
+        self.node_rows: dict[str, list[Row]] = {}
         self.first_degree: dict[str, str] = {}
-        self.check_order = False
+        # Where implementations order strings differently (see the module docstring)
+        self.check_order = check_order
         self.deepest = 0  # the deepest Hash N-Degree Quads recursion so far
 
     def spend(self, units: int) -> None:
@@ -231,30 +304,27 @@ class _Canonicaliser:
             )
 
     def run(self) -> str:
-        if len(self.quads) > self.limits.max_quads:
+        if len(self.rows) > self.limits.max_quads:
             raise WorkLimitError(
-                "max_quads", f"{len(self.quads)} quads exceed the limit of {self.limits.max_quads}"
+                "max_quads", f"{len(self.rows)} quads exceed the limit of {self.limits.max_quads}"
             )
-        for quad in self.quads:
-            for term in (quad.subject, quad.object, quad.graph):
-                if term is not None and term.kind == "blank":
-                    related = self.node_quads.setdefault(term.value, [])
-                    if not related or related[-1] is not quad:
-                        related.append(quad)
-        if len(self.node_quads) > self.limits.max_blank_nodes:
+        node_rows = self.node_rows
+        for row in self.rows:
+            for part in (row[0], row[2], row[3]):
+                if type(part) is _Blank:
+                    related = node_rows.get(part)
+                    if related is None:
+                        node_rows[part] = [row]
+                    elif related[-1] is not row:  # a quad is related once to a node
+                        related.append(row)
+        if len(node_rows) > self.limits.max_blank_nodes:
             raise WorkLimitError(
                 "max_blank_nodes",
-                f"{len(self.node_quads)} blank nodes exceed the limit of "
-                f"{self.limits.max_blank_nodes}",
+                f"{len(node_rows)} blank nodes exceed the limit of {self.limits.max_blank_nodes}",
             )
-        self.check_order = any(
-            _ASTRAL.search(term.value) or (term.kind == "literal" and _ASTRAL.search(term.datatype))
-            for quad in self.quads
-            for term in (quad.subject, quad.predicate, quad.object)
-        ) or any(quad.graph is not None and _ASTRAL.search(quad.graph.value) for quad in self.quads)
 
         by_hash: dict[str, list[str]] = {}
-        for node in self.node_quads:
+        for node in self.node_rows:
             by_hash.setdefault(self.hash_first_degree(node), []).append(node)
         non_unique: list[list[str]] = []
         for digest in sorted(by_hash):
@@ -278,37 +348,20 @@ class _Canonicaliser:
                     self.canonical.get(old)
 
         label = self.canonical.issued
-        lines = [
-            serialize_quad(
-                quad,
-                label[quad.subject.value] if quad.subject.kind == "blank" else None,
-                label[quad.object.value] if quad.object.kind == "blank" else None,
-                label[quad.graph.value]
-                if quad.graph is not None and quad.graph.kind == "blank"
-                else None,
-            )
-            for quad in self.quads
-        ]
+        lines = [_line(row, label) for row in self.rows]
         self.sort_lines(lines)
         return "".join(lines)
 
     def hash_first_degree(self, node: str) -> str:
-        def mark(term: Term | None) -> str | None:
-            if term is None or term.kind != "blank":
-                return None
-            return "a" if term.value == node else "z"
-
-        related = self.node_quads[node]
+        related = self.node_rows[node]
         self.spend(len(related))
-        lines = [
-            serialize_quad(quad, mark(quad.subject), mark(quad.object), mark(quad.graph))
-            for quad in related
-        ]
+        marks = _FirstDegree(node)
+        lines = [_line(row, marks) for row in related]
         self.sort_lines(lines)
         digest = self.first_degree[node] = _sha256("".join(lines))
         return digest
 
-    def hash_related(self, related: str, quad: Quad, issuer: _Issuer, position: str) -> str:
+    def hash_related(self, related: str, row: Row, issuer: _Issuer, position: str) -> str:
         self.spend(1)
         if related in self.canonical.issued:
             name = "_:" + self.canonical.issued[related]
@@ -316,7 +369,7 @@ class _Canonicaliser:
             name = "_:" + issuer.issued[related]
         else:
             name = self.first_degree[related]
-        predicate = "" if position == "g" else f"<{quad.predicate.value}>"
+        predicate = "" if position == "g" else f"<{row[4]}>"  # unescaped, as rdf-canonize
         return _sha256(position + predicate + name)
 
     def hash_n_degree(self, node: str, issuer: _Issuer, depth: int) -> tuple[str, _Issuer]:
@@ -336,11 +389,12 @@ class _Canonicaliser:
         self.deepest = max(self.deepest, depth)
         self.spend(1)
         related_by_hash: dict[str, list[str]] = {}
-        for quad in self.node_quads[node]:
-            for term, position in ((quad.subject, "s"), (quad.object, "o"), (quad.graph, "g")):
-                if term is not None and term.kind == "blank" and term.value != node:
-                    digest = self.hash_related(term.value, quad, issuer, position)
-                    related_by_hash.setdefault(digest, []).append(term.value)
+        for row in self.node_rows[node]:
+            for part, position in ((row[0], "s"), (row[2], "o"), (row[3], "g")):
+                if type(part) is _Blank and part != node:
+                    label = str(part)
+                    digest = self.hash_related(label, row, issuer, position)
+                    related_by_hash.setdefault(digest, []).append(label)
 
         data = hashlib.sha256()
         for digest in sorted(related_by_hash):
@@ -394,7 +448,59 @@ def canonicalize(
 
     ``usage``, if given, receives how much of each bound the run took.
     """
-    canonicaliser = _Canonicaliser(quads, limits)
+    texts: list[str] = []
+    for quad in quads:
+        texts += (quad.subject.value, quad.predicate.value, quad.object.value)
+        if quad.object.kind == "literal":
+            texts.append(quad.object.datatype)
+        if quad.graph is not None:
+            texts.append(quad.graph.value)
+    astral = _ASTRAL.search("".join(texts)) is not None
+    return _run(_Canonicaliser([_quad_row(quad) for quad in quads], limits, astral), usage)
+
+
+def canonicalize_raw(
+    quads: Sequence[RawQuad],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    usage: dict[str, int] | None = None,
+) -> str:
+    """``canonicalize`` of quads as the compiled JSON-LD walk writes them (``RawQuad``)."""
+    texts: list[str] = []
+    for subject, predicate, obj, graph in quads:
+        texts += (subject, predicate)
+        if isinstance(obj, tuple):
+            texts += obj
+        else:
+            texts.append(obj)
+        if graph is not None:
+            texts.append(graph)
+    astral = _ASTRAL.search("".join(texts)) is not None
+    # terms and predicates repeat: serialise each once
+    parts: dict[RawObject, str] = {}
+    predicates: dict[str, str] = {}
+    rows: list[Row] = []
+    for subject, predicate, obj, graph in quads:
+        s = parts.get(subject)
+        if s is None:
+            s = parts[subject] = _raw_part(subject)
+        o = parts.get(obj)
+        if o is None:
+            o = parts[obj] = _raw_part(obj)
+        g = None
+        if graph is not None:
+            g = parts.get(graph)
+            if g is None:
+                g = parts[graph] = _raw_part(graph)
+        p = predicates.get(predicate)
+        if p is None:
+            p = predicates[predicate] = f"<{escape_iri(predicate)}>"
+        rows.append((s, p, o, g, predicate))
+    return _run(_Canonicaliser(rows, limits, astral), usage)
+
+
+def _run(canonicaliser: _Canonicaliser, usage: dict[str, int] | None) -> str:
+    limits = canonicaliser.limits
     try:
         return canonicaliser.run()
     except UnicodeEncodeError:
@@ -406,8 +512,8 @@ def canonicalize(
     finally:
         if usage is not None:
             usage.update(
-                max_quads=len(quads),
-                max_blank_nodes=len(canonicaliser.node_quads),
+                max_quads=len(canonicaliser.rows),
+                max_blank_nodes=len(canonicaliser.node_rows),
                 max_work=limits.max_work - canonicaliser.work_left,
                 max_recursion=canonicaliser.deepest,
                 deep_iterations=canonicaliser.deep_max - canonicaliser.deep_left,

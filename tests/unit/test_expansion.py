@@ -25,14 +25,21 @@ from tests.factories import Body
 from tests.jsonld_documents import random_document
 from vcissue import jsonld
 from vcissue.errors import VcissueError, WorkLimitError
-from vcissue.rdfc import UNBOUNDED, Limits, Quad, canonicalize
+from vcissue.expansion import as_quads
+from vcissue.rdfc import UNBOUNDED, Limits, Quad, canonicalize, canonicalize_raw
 
 CORPUS = Path(__file__).resolve().parents[1] / "vectors" / "jsonld-shapes" / "corpus.json"
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def walk(document: dict[str, Any], limits: Limits = jsonld.DEFAULT_LIMITS) -> list[Quad] | None:
-    return jsonld._compiled_quads(document, jsonld.ContextSet.bundled(), limits)
+    raw = jsonld._compiled_quads(document, jsonld.ContextSet.bundled(), limits)
+    if raw is None:
+        return None
+    quads = as_quads(raw)
+    # canonize serialises the walk's own tuples; they must give what its Quads give
+    assert canonicalize_raw(raw, UNBOUNDED) == canonicalize(quads, UNBOUNDED)
+    return quads
 
 
 def dataset(quads: list[Quad]) -> tuple[int, str]:

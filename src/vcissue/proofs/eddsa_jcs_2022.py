@@ -24,3 +24,6 @@ class EddsaJcs2022:
             return bytes(rfc8785.dumps(document))
         except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as error:
             raise CanonicalizationError(f"cannot canonicalise as JCS: {error}") from None
+
+    def canonicalize_config(self, config: Mapping[str, Any], contexts: ContextSet) -> bytes:
+        return self.canonicalize(config, contexts)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
+
+from cachetools import LRUCache
 
 from ..jsonld import ContextSet, canonize
 
@@ -12,5 +15,23 @@ class EddsaRdfc2022:
     name = "eddsa-rdfc-2022"
     proof_carries_context = False
 
+    def __init__(self) -> None:
+        # Proof configurations repeat (one key, one purpose, and a batch signed in one
+        # second shares ``created``): their canonical form is kept, keyed by the exact
+        # JSON (1, 1.0 and true stay apart) and by the context set it was made with.
+        self._configs: LRUCache[str, tuple[ContextSet, bytes]] = LRUCache(maxsize=256)
+
     def canonicalize(self, document: Mapping[str, Any], contexts: ContextSet) -> bytes:
         return canonize(document, contexts).encode("utf-8")
+
+    def canonicalize_config(self, config: Mapping[str, Any], contexts: ContextSet) -> bytes:
+        try:
+            key = json.dumps(config, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            return self.canonicalize(config, contexts)
+        found = self._configs.get(key)
+        if found is not None and found[0] is contexts:
+            return found[1]
+        canonical = self.canonicalize(config, contexts)  # refusals are never kept
+        self._configs[key] = (contexts, canonical)
+        return canonical

@@ -23,6 +23,10 @@ class Cryptosuite(Protocol):
 
     def canonicalize(self, document: Mapping[str, Any], contexts: ContextSet) -> bytes: ...
 
+    def canonicalize_config(self, config: Mapping[str, Any], contexts: ContextSet) -> bytes:
+        """``canonicalize`` of a proof configuration (a suite may keep ones that repeat)."""
+        ...
+
 
 @dataclass(frozen=True)
 class HashData:
@@ -68,7 +72,7 @@ def hash_data(
     contexts: ContextSet,
 ) -> HashData:
     return HashData(
-        canonical_config=suite.canonicalize(
+        canonical_config=suite.canonicalize_config(
             proof_config(proof, unsecured, carries_context=suite.proof_carries_context), contexts
         ),
         canonical_document=suite.canonicalize(unsecured, contexts),
