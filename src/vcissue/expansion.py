@@ -63,13 +63,12 @@ class Contexts(Protocol):
     ) -> Any: ...
 
 
+_NOT_IN_IRI = re.compile(f"{SPACE.pattern[:-1]}{LONE_SURROGATE.pattern[1:]}")  # one scan
+
+
 def _absolute(iri: str) -> bool:
     # the test the reference path's safe-mode check applies to every IRI it keeps
-    return (
-        SCHEME.match(iri) is not None
-        and SPACE.search(iri) is None
-        and LONE_SURROGATE.search(iri) is None
-    )
+    return SCHEME.match(iri) is not None and _NOT_IN_IRI.search(iri) is None
 
 
 # A compiled term: its IRI (or "@id"/"@type"), what a string value becomes, whether its
@@ -324,21 +323,24 @@ class _Walk:
                 coercion = compiled[1]
             for item in value if isinstance(value, list) else [value]:
                 obj: _Object
-                if isinstance(item, Mapping):
+                if isinstance(item, str | int | float) or item is None:  # a scalar
+                    if wrap:
+                        raise Unsupported  # a value in a graph
+                    if coercion == _ID and isinstance(item, str):
+                        obj = self.node_id(term_ctx, item)
+                    elif coercion == _VOCAB and isinstance(item, str):
+                        obj = self.vocab_iri(term_ctx, item)
+                    else:
+                        obj = self.literal(item, "" if coercion in (_ID, _VOCAB) else coercion)
+                elif isinstance(item, Mapping):
                     if wrap:
                         inner = self.fresh()
                         self.node(term_ctx, key, item, inner, in_graph=True)
                         quads[(subject, iri, inner, graph)] = None
                         continue
                     obj = self.node(term_ctx, key, item, graph)
-                elif wrap or isinstance(item, list):
-                    raise Unsupported  # a value in a graph, or nested arrays
-                elif coercion == _ID and isinstance(item, str):
-                    obj = self.node_id(term_ctx, item)
-                elif coercion == _VOCAB and isinstance(item, str):
-                    obj = self.vocab_iri(term_ctx, item)
                 else:
-                    obj = self.literal(item, "" if coercion in (_ID, _VOCAB) else coercion)
+                    raise Unsupported  # nested arrays, or not JSON at all
                 quads[(subject, iri, obj, graph)] = None
             properties = True
         if not properties and (in_graph or active_property is None):

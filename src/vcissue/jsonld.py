@@ -683,6 +683,8 @@ def check_json_bounds(
             raise WorkLimitError(
                 "max_json_values", f"the document holds more than {max_values} JSON values"
             )
+        if isinstance(item, str | int | float) or item is None:
+            continue  # most values are scalars: no slower Mapping check for them
         if isinstance(item, Mapping):
             for key, inner in item.items():
                 if key == "@context":
