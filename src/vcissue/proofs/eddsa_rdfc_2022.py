@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ class EddsaRdfc2022:
         # second shares ``created``): their canonical form is kept, keyed by the exact
         # JSON (1, 1.0 and true stay apart) and by the context set it was made with.
         self._configs: LRUCache[str, tuple[ContextSet, bytes]] = LRUCache(maxsize=256)
+        self._lock = threading.Lock()  # LRUCache is not thread-safe; the service is threaded
 
     def canonicalize(self, document: Mapping[str, Any], contexts: ContextSet) -> bytes:
         return canonize(document, contexts).encode("utf-8")
@@ -29,9 +31,11 @@ class EddsaRdfc2022:
             key = json.dumps(config, sort_keys=True, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError):
             return self.canonicalize(config, contexts)
-        found = self._configs.get(key)
+        with self._lock:
+            found = self._configs.get(key)
         if found is not None and found[0] is contexts:
             return found[1]
         canonical = self.canonicalize(config, contexts)  # refusals are never kept
-        self._configs[key] = (contexts, canonical)
+        with self._lock:
+            self._configs[key] = (contexts, canonical)
         return canonical
