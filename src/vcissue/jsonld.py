@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -61,6 +62,31 @@ def _bundled_contexts() -> dict[str, Any]:
     return {url: json.loads((root / name).read_text("utf-8")) for url, name in index.items()}
 
 
+class _LockedLRUCache(LRUCache[str, Any]):
+    """cachetools' LRUCache is not thread-safe (a read reorders it, a write may evict) and
+    the service resolves contexts on several threads at once."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize)
+        self._lock = threading.RLock()
+
+    def __getitem__(self, key: str) -> Any:
+        with self._lock:
+            return super().__getitem__(key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        with self._lock:
+            super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        with self._lock:
+            super().__delitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            return super().get(key, default)
+
+
 @dataclass(frozen=True)
 class ContextSet:
     """An immutable map of context URL -> context document; nothing else loads.
@@ -75,7 +101,7 @@ class ContextSet:
     # type-scoped VC v2 and OB contexts on every call (three quarters of its time).
     # Per ContextSet, so two sets can never see each other's definitions.
     _processed: LRUCache[str, Any] = field(
-        default_factory=lambda: LRUCache(maxsize=256), compare=False, repr=False
+        default_factory=lambda: _LockedLRUCache(maxsize=256), compare=False, repr=False
     )
     _active: _ActiveContextMemo = field(
         default_factory=lambda: _ActiveContextMemo(), compare=False, repr=False
