@@ -10,7 +10,7 @@ difference fails, whichever side is wrong.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,11 @@ from tests.browser.scenarios import (
 )
 from tests.browser.test_verifier_page import verdict_cases
 from tests.cli import vcissue
+from tests.factories import AWARDED
 from vcissue import proofs
+from vcissue.keys import KeyRecord, SigningKey
 from vcissue.status import Bitstring, status_list_credential
+from vcissue.system import system_random
 from vcissue.webapp.bundle import write_bundle
 
 pytestmark = pytest.mark.usefixtures("browser_stack")
@@ -111,3 +114,59 @@ def test_page_and_python_agree_on_every_certificate(
     expected_valid = "STATUS_UNKNOWN" if snapshot in ("forty-days", "list-expired") else "VALID"
     assert verdicts["valid-rdfc"][0] == expected_valid
     assert verdicts["forged-rdfc"][0] == "FORGED"
+
+
+def test_page_and_python_agree_on_retired_and_compromised_keys(
+    world: World, artefacts: Path, tmp_path: Path
+) -> None:
+    """Key windows in the trust list's DID document: key-1 retired (``expires``), key-2
+    active, key-3 revoked as compromised. A proof by key-1 inside its window stays VALID,
+    one made after it is NOT TRUSTED, anything by key-3 is NOT TRUSTED; both sides agree."""
+    retired_at = world.now - timedelta(days=20)
+    did = world.body.did
+    keys = {n: SigningKey.generate(f"{did}#key-{n}", rng=system_random) for n in (1, 2, 3)}
+    world.body.key = keys[2]  # the status lists are signed by the active key
+    world.body.records = [
+        KeyRecord("key-1", keys[1].public.multibase, AWARDED - timedelta(days=400), retired_at),
+        KeyRecord("key-2", keys[2].public.multibase, retired_at),
+        KeyRecord(
+            "key-3", keys[3].public.multibase, AWARDED, revoked_at=world.now - timedelta(days=5)
+        ),
+    ]
+    document = world.body.did_document
+    assert any("expires" in m for m in document["verificationMethod"])
+    assert any("revoked" in m for m in document["verificationMethod"])
+
+    def signed_by(n: int, created: datetime) -> dict[str, Any]:
+        vc = world.certificate("valid")
+        del vc["proof"]
+        return proofs.sign(vc, keys[n], created=created)
+
+    certificates = {
+        "retired-key-inside-its-window": signed_by(1, retired_at - timedelta(days=30)),
+        "retired-key-after-retirement": signed_by(1, retired_at + timedelta(days=1)),
+        "active-key": signed_by(2, retired_at + timedelta(days=1)),
+        "compromised-key": signed_by(3, world.now - timedelta(days=30)),
+    }
+    page = tmp_path / "verifier.html"
+    write_bundle(page, world.body.trust, world.status_lists(),
+                 snapshot_time=world.now - timedelta(hours=1))  # fmt: skip
+    steps = [
+        {"name": name, "action": "paste", "text": json.dumps(vc)}
+        for name, vc in certificates.items()
+    ]
+    result = by_name(run_checked("parity-keys", page, steps, artefacts, tmp_path / "job",
+                                 offline=True))  # fmt: skip
+    verdicts = {}
+    for name, vc in certificates.items():
+        credential = tmp_path / f"{name}.json"
+        credential.write_text(json.dumps(vc), "utf-8")
+        verdicts[name] = (result[name]["verdict"], python_verdict(credential, page))
+    assert verdicts == {
+        "retired-key-inside-its-window": ("VALID", "VALID"),
+        "retired-key-after-retirement": ("NOT_TRUSTED", "NOT_TRUSTED"),
+        "active-key": ("VALID", "VALID"),
+        "compromised-key": ("NOT_TRUSTED", "NOT_TRUSTED"),
+    }
+    assert "after its retirement" in result["retired-key-after-retirement"]["items"][0]
+    assert "revoked as compromised" in result["compromised-key"]["items"][0]

@@ -1,6 +1,7 @@
 // Verification-method resolution without a network: did:key from the DID itself,
 // any other DID (did:web) only from the DID document embedded in the trust list.
 import {DidError, UnknownKeyError} from './errors.js';
+import {parseDateTime} from './proof.js';
 import {base58btcDecode} from './multibase.js';
 
 const ED25519_PUB_HEADER = [0xed, 0x01]; // multicodec ed25519-pub
@@ -31,7 +32,7 @@ function didKeyMethod(vmId, did) {
   if(vmId !== `${did}#${multibase}`) {
     throw new DidError(`${vmId} is not the key of ${did}`);
   }
-  return {id: vmId, controller: did, publicKey, assertion: true};
+  return {id: vmId, controller: did, publicKey, assertion: true, expires: null, revoked: null};
 }
 
 function methodFromDocument(vmId, did, document) {
@@ -54,7 +55,10 @@ function methodFromDocument(vmId, did, document) {
   const assertion = Array.isArray(document.assertionMethod) &&
     document.assertionMethod.some(reference => absolute(
       reference && typeof reference === 'object' ? reference.id : reference, did) === vmId);
-  return {id: vmId, controller: method.controller, publicKey, assertion};
+  // Key windows (Controlled Identifiers): `expires` = retired then, `revoked` = compromised.
+  const moment = name => name in method ? parseDateTime(method[name], DidError) : null;
+  return {id: vmId, controller: method.controller, publicKey, assertion,
+    expires: moment('expires'), revoked: moment('revoked')};
 }
 
 /**
@@ -62,7 +66,7 @@ function methodFromDocument(vmId, did, document) {
  *
  * @param {string} vmId - The proof's verificationMethod.
  * @param {Map<string, object>} didDocuments - DID -> DID document (from the trust list).
- * @returns {object} {id, controller, publicKey, assertion}.
+ * @returns {object} {id, controller, publicKey, assertion, expires, revoked} (ms or null).
  */
 export function resolveVerificationMethod(vmId, didDocuments) {
   if(typeof vmId !== 'string' || !vmId.includes('#')) {

@@ -23,6 +23,12 @@ export class ProofError extends VerifierError {}
  */
 export class UnknownKeyError extends ProofError {}
 
+/**
+ * A genuine key its issuer no longer stands behind: revoked as compromised, or retired
+ * before the proof was made. "Not trusted", not "forged".
+ */
+export class KeyWindowError extends ProofError {}
+
 /** A DID or verification method that exists but is malformed. */
 export class DidError extends VerifierError {}
 

@@ -4,8 +4,8 @@
 import canonicalize from 'canonicalize';
 import jsonld from 'jsonld';
 import {verifyAsync} from '@noble/ed25519';
-import {ContextError, DidError, ProofError, UnknownKeyError, errorMessage, findCause} from
-  './errors.js';
+import {ContextError, DidError, KeyWindowError, ProofError, UnknownKeyError, errorMessage,
+  findCause} from './errors.js';
 import {base58btcDecode} from './multibase.js';
 
 export const PROOF_TYPE = 'DataIntegrityProof';
@@ -124,6 +124,10 @@ async function sha256(text) {
   return new Uint8Array(digest);
 }
 
+function isoSeconds(ms) {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 function requireSuite(name) {
   if(!SUITES.includes(name)) {
     throw new ProofError(`unsupported cryptosuite ${JSON.stringify(name)}`);
@@ -191,6 +195,11 @@ export async function verifyProof(document, resolveKey, contexts) {
     }
     throw error;
   }
+  if(method.revoked !== null && method.revoked !== undefined) {
+    // A compromised key: checked before anything else, as vcissue's verifier does.
+    throw new KeyWindowError(`${vmId} was revoked as compromised (since ` +
+      `${isoSeconds(method.revoked)}): the issuer does not stand behind anything it signed`);
+  }
   if(!method.assertion) {
     throw new ProofError(`${vmId} is not authorised for ${ASSERTION}`);
   }
@@ -215,6 +224,12 @@ export async function verifyProof(document, resolveKey, contexts) {
   }
   if(!valid) {
     throw new ProofError('signature does not match the document (altered or wrong key)');
+  }
+  // A retired key's genuine signature made after its retirement: no longer the issuer's
+  // key to use (timestamps are whole seconds; the retirement's own second is still its).
+  if(method.expires !== null && method.expires !== undefined && created > method.expires) {
+    throw new KeyWindowError(`${vmId} was retired at ${isoSeconds(method.expires)}; this ` +
+      `proof was created at ${isoSeconds(created)}, after its retirement`);
   }
   return {verificationMethod: vmId, controller: method.controller, cryptosuite, created};
 }

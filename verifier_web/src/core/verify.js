@@ -2,8 +2,8 @@
 // Check ids follow vcissue/verify.py (context, structure, proof, issuer.binding,
 // issuer.trusted, validity.not_before, validity.expiry, status.<purpose>). No network here:
 // the live status fetcher comes in through `env`.
-import {ContextError, ProofError, StatusListError, UnknownKeyError, errorMessage} from
-  './errors.js';
+import {ContextError, KeyWindowError, ProofError, StatusListError, UnknownKeyError,
+  errorMessage} from './errors.js';
 import {checkContexts, checkTermsDefined, parseDateTime, verifyProof} from './proof.js';
 import {VC_V2, parseStatusEntries, readStatusListCredential, statusBit} from './status.js';
 import {certificateDetails} from './details.js';
@@ -350,6 +350,9 @@ export async function verifyCredential(vc, env) {
         // It names a trusted issuer but was signed with some other DID's key.
         checks.failed('proof', message('it names the trusted issuer {issuer}, but {reason}',
           {issuer, reason: error.message}), 'FORGED');
+      } else if(error instanceof KeyWindowError) {
+        // Perhaps a genuine signature, by a key its issuer no longer stands behind.
+        checks.failed('proof', message('{reason}', {reason: error.message}), 'NOT_TRUSTED');
       } else if(error instanceof UnknownKeyError) {
         checks.failed('proof', message('{reason}', {reason: error.message}), 'NOT_TRUSTED');
       } else if(error instanceof ContextError) {
