@@ -34,6 +34,8 @@ there is no deployment and the command stops with a ``SettingsError`` naming the
     url = "https://certs.example/V"       # printed in QR codes (default: service URL + /V)
     max_snapshot_age_days = 30            # older status snapshots say STATUS UNKNOWN
     packs_dir = "qr-packs"                # every scheme pack ever printed with
+    [register]
+    lookups_per_minute = 30               # public register lookups per client address
     [brand]                               # see vcissue.brand.Brand.from_table
     name = "EcoMentor Certification Body"
     logo = "brand/logo.png"
@@ -128,6 +130,7 @@ _SECTIONS: dict[str, set[str]] = {
     "testing": {"unsafe_conformance_routes"},
     "wallet": {"issuer_url", "offer_ttl", "tx_code_attempts", "holder_link_ttl"},
     "notify": set(notify_config.KEYS),
+    "register": {"lookups_per_minute"},
 }
 
 
@@ -151,6 +154,7 @@ class Settings:
     max_snapshot_age_days: int = 30
     packs_dir: Path | None = None
     brand_table: Mapping[str, Any] = field(default_factory=dict)
+    register_lookups_per_minute: int = 30  # per client address and service worker
     config_dir: Path | None = None
     unsafe_conformance_routes: bool = False
     """The W3C test suites' routes (sign anything, trust any did:key): tests only."""
@@ -437,6 +441,10 @@ def load_settings(
     if get("wallet", "tx_code_attempts") is not None:
         values["wallet_tx_code_attempts"] = _count(
             get("wallet", "tx_code_attempts"), config_path, "wallet.tx_code_attempts"
+        )
+    if get("register", "lookups_per_minute") is not None:
+        values["register_lookups_per_minute"] = _count(
+            get("register", "lookups_per_minute"), config_path, "register.lookups_per_minute"
         )
     values["config_dir"] = base
 

@@ -83,6 +83,9 @@ def test_defaults_are_the_safe_ones(tmp_path: Path) -> None:
     config.write_text('[status]\npublish_dir = ""\n')
     assert load_settings(config, env={}).publish_dir is None  # served from the store only
     assert settings.issuer_settings().list_validity == timedelta(days=30)  # = snapshot age
+    assert settings.register_lookups_per_minute == 30  # per client: enumeration resistance
+    config.write_text("[register]\nlookups_per_minute = 5\n")
+    assert load_settings(config, env={}).register_lookups_per_minute == 5
 
 
 def test_list_validity_from_the_file_and_the_environment(tmp_path: Path) -> None:
@@ -112,6 +115,8 @@ def test_list_validity_from_the_file_and_the_environment(tmp_path: Path) -> None
         ("[status]\nlist_validity = 'P1M'\n", "weeks, days, hours"),
         ("[status]\nlist_validity = 'PT5M'\n", "at least ten minutes"),
         ("[status]\nlist_validity = '1 day'\n", "list_validity"),
+        ("[register]\nlookups_per_minute = 0\n", "register.lookups_per_minute"),
+        ("[register]\nlookups = 5\n", "unknown keys"),
     ],
 )
 def test_bad_settings_are_typed_errors(tmp_path: Path, text: str, message: str) -> None:

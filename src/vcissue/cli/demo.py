@@ -32,10 +32,12 @@ from ..batch import parse_batch_csv
 from ..errors import PolicyError, SettingsError
 from ..governance.principals import add_principal
 from ..holder import create_presentation
+from ..i18n import translator
 from ..keys import SigningKey
 from ..keystore import KeyStore, read_key_file
 from ..model import Award
 from ..qr import encode_payload, make_qr, verifier_link
+from ..service.register_page import page
 from ..settings import CONFIG_FILE, load_settings
 from ..status_sources import DirectorySource
 from ..system import system_random
@@ -304,6 +306,7 @@ def _story(
         f"{check(renewed)} until {renewed['validUntil'][:10]}, referencing {marko['id']}"
     )
     ok &= check(renewed) == "VALID"
+    ok &= _register_lookup(root, issuer, marko, renewed)
 
     # The key-compromise drill: key-1 is stolen; a credential the thief signs verifies
     # until the body revokes the key and re-signs what the store recorded as signed by it.
@@ -422,6 +425,35 @@ def _story(
         f"Try: vcissue report counts --config {target / CONFIG_FILE}"
     )
     return ok, "\n".join(lines)
+
+
+def _register_lookup(
+    root: Path, issuer: Any, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> bool:
+    """Look Marko's old certificate up by its number in the public register, as the page
+    ``vcissue serve`` answers at ``/register?number=...`` (no web server needed here)."""
+    number = old["credentialSubject"]["licenseNumber"]
+    answer = issuer.public_status(number)
+    html = page(translator("en"), body_name=issuer.profile.name, number=number, answer=answer)
+    (root / "register.html").write_text(html, "utf-8")
+    current = issuer.public_status(answer.replaced_by_number or "")
+    confirmed = issuer.confirms(number, answer.holder_name)
+    forged = issuer.confirms(number, "Mallory Forger")
+    print(
+        f"   register (register.html, as `vcissue serve` shows /register?number={number}): "
+        f"{number}, {answer.holder_name}: superseded by {answer.replaced_by_number}, which is "
+        f"{'current' if current.current else 'NOT current'}; is {answer.holder_name} "
+        f"certified ({number} + name)? {'yes' if confirmed else 'NO'}; is Mallory Forger? "
+        f"{'YES' if forged else 'no'}"
+    )
+    new_number = new["credentialSubject"]["licenseNumber"]
+    return (
+        answer.replaced_by_number == new_number
+        and current.current
+        and answer.superseded
+        and confirmed
+        and not forged
+    )
 
 
 def register(commands: Any) -> None:

@@ -39,6 +39,7 @@ file in ``publish_dir`` is named ``{purpose}-{n}``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import unicodedata
@@ -64,7 +65,7 @@ from ..errors import (
 )
 from ..governance.policies import Policies
 from ..keys import SigningKey
-from ..model import Award, EvidenceRef, Qualification, check_text, parse_duration, text_problem
+from ..model import Accreditation, Award, EvidenceRef, Qualification, check_text, parse_duration, text_problem
 from ..notify import events
 from ..ports import Clock, ListPublisher, RandomSource, StatusListSource
 from ..status import (
@@ -97,6 +98,7 @@ Changes = dict[str, str]  # status list URL -> its newly signed credential (JSON
 REVOCATION = StatusPurpose.REVOCATION.value
 SUSPENSION = StatusPurpose.SUSPENSION.value
 _CHANGEABLE = ("active", "suspended")
+_SUCCESSION_HOPS = 50  # recertifications followed by a name check (a loop is a bug)
 _NUMBER_ATTEMPTS = 10_000  # taken numbers skipped before giving up (imports fill ranges)
 
 
@@ -169,6 +171,14 @@ class PublicStatus:
     replaced_by: str | None = None  # the credential that supersedes or restores this one
     number: str | None = None  # the certificate number
     replaced_by_number: str | None = None
+    awarding_body: str = ""
+    accreditation: Accreditation | None = None  # the qualification's, if accredited
+    superseded: bool = False  # a newer certificate replaced this one (no reason given)
+
+    def held_by(self, name: str) -> bool:
+        """ "Is this person certified?": the certificate is current and its holder is
+        ``name`` (compared as people type names: NFKC, case, spaces)."""
+        return self.current and _name_key(name) == _name_key(self.holder_name)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -183,12 +193,23 @@ class PublicStatus:
             "current": self.current,
             **({"replacedBy": self.replaced_by} if self.replaced_by else {}),
             **({"replacedByNumber": self.replaced_by_number} if self.replaced_by_number else {}),
+            "awardingBody": self.awarding_body,
+            **(
+                {"accreditation": dataclasses.asdict(self.accreditation)}
+                if self.accreditation
+                else {}
+            ),
+            "superseded": self.superseded,
             "statement": (
                 "holds a current, valid certification for the scope shown"
                 if self.current
                 else "does not hold a current, valid certification under this credential"
             ),
         }
+
+
+def _name_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def _digest(text: str) -> str:
@@ -322,7 +343,25 @@ class IssuerCore:
             replaced_by=successor.id if successor else None,
             number=record.number,
             replaced_by_number=successor.number if successor else None,
+            awarding_body=(qualification.awarding_body if qualification else None)
+            or self.profile.name,
+            accreditation=qualification.accreditation if qualification else None,
+            superseded=record.state == "superseded",
         )
+
+    def confirms(self, key: str, name: str) -> bool:
+        """ "Is this person certified?" for a certificate id or number and a name: yes when
+        the certificate, or the one that superseded or restored it, is current and held
+        by ``name``. Unknown numbers are a plain no."""
+        try:
+            answer = self.public_status(key)
+        except UnknownCredentialError:
+            return False
+        for _ in range(_SUCCESSION_HOPS):
+            if answer.held_by(name) or answer.replaced_by is None:
+                return answer.held_by(name)
+            answer = self.public_status(answer.replaced_by)
+        return False
 
     def counts(self) -> StateCounts:
         now = self.now()

@@ -17,6 +17,7 @@ from .loading import (
     qualification_to_dict,
 )
 from .scheme import (
+    Accreditation,
     AssessmentCriterion,
     AssessmentMethod,
     LearningOutcome,
@@ -29,6 +30,7 @@ from .text import REFUSED_CHARACTERS, check_text, text_problem
 
 __all__ = [
     "REFUSED_CHARACTERS",
+    "Accreditation",
     "AssessmentCriterion",
     "AssessmentMethod",
     "Award",

@@ -10,6 +10,7 @@ the bytes. Reading the one file asked for is the only I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -26,6 +27,7 @@ import jsonschema
 from ..errors import QualificationError
 from .paths import Path_, format_path, json_type, path_key, short
 from .scheme import (
+    Accreditation,
     AssessmentCriterion,
     AssessmentMethod,
     LearningOutcome,
@@ -137,6 +139,7 @@ def qualification_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") 
         "requires": tuple(plain.get("requires", ())),
         "recertification_window": plain.get("recertification", {}).get("window"),
         "recertification_grace": plain.get("recertification", {}).get("grace"),
+        "accreditation": _accreditation(plain.get("accreditation")),
     }
     try:
         return Qualification(**fields)
@@ -148,6 +151,12 @@ def _bare_message(exc: QualificationError) -> str:
     text = str(exc)
     prefix = f"field {exc.field}: " if exc.field else ""
     return text.removeprefix(prefix)
+
+
+def _accreditation(data: dict[str, Any] | None) -> Accreditation | None:
+    if data is None:
+        return None
+    return Accreditation(data["body"], data["number"], data.get("statement", ""))
 
 
 def _unit(data: dict[str, Any]) -> Unit:
@@ -218,6 +227,11 @@ def qualification_to_dict(q: Qualification) -> dict[str, Any]:
                 }
             }
             if q.recertification_window or q.recertification_grace
+            else {}
+        ),
+        **(
+            {"accreditation": dataclasses.asdict(q.accreditation)}
+            if q.accreditation is not None
             else {}
         ),
         "units": [

@@ -32,6 +32,7 @@ __all__ = [
     "ID_RE",
     "SUBJECT_KINDS",
     "URI_RE",
+    "Accreditation",
     "AssessmentCriterion",
     "AssessmentMethod",
     "LearningOutcome",
@@ -119,6 +120,16 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Accreditation:
+    """Who accredits the body for a scheme (ISO/IEC 17011), as the register and the
+    certificate show it: the accrediting body, the accreditation number, a statement."""
+
+    body: str
+    number: str
+    statement: str = ""
+
+
+@dataclass(frozen=True)
 class Qualification:
     """A certification scheme; constructing one checks the rules the schema cannot."""
 
@@ -139,6 +150,7 @@ class Qualification:
     requires: tuple[str, ...] = ()  # qualifications whose current certificate is needed first
     recertification_window: str | None = None  # recertification opens this long before expiry
     recertification_grace: str | None = None  # ... and closes this long after it (lapse)
+    accreditation: Accreditation | None = None  # None: not accredited for this scheme
 
     def __post_init__(self) -> None:
         problem = next(_semantic_problems(self), None)

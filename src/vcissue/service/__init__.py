@@ -14,7 +14,10 @@ Routes (VC-API shapes where one exists)::
     GET  /status-lists/{name}    public     the signed status list credential (ETag, 304)
     GET  /.well-known/did.json   public     the body's did:web document, current + past keys
     GET  /qualifications[/{id}]  public     scheme information (ISO/IEC 17024 7.2)
-    GET  /register/{id}          public     current and valid, for which scope?
+    GET  /register               public     the register page (HTML, or JSON by Accept):
+                                            ?number= current and valid, for which scope?
+                                            ?number=&name= yes or no only (rate-limited)
+    GET  /register/{id|number}   public     the same answer as JSON
     GET  /audit                  auditor    the audit log and its chain check
     GET  /health                 public
 

@@ -29,7 +29,8 @@ from . import __doc__ as SERVICE_DOC
 from . import problems
 from .middleware import BodyLimit
 from .problems import documented
-from .routes import audit, credentials, governance, public, vcapi, verifier, wallet
+from .ratelimit import RateLimit
+from .routes import audit, credentials, governance, public, register, vcapi, verifier, wallet
 
 if TYPE_CHECKING:  # a face names the store's type, never imports the store
     from ..store import Store
@@ -87,7 +88,7 @@ def create_app(
     )
     problems.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
-    for routes in (public, credentials, governance, audit, wallet):
+    for routes in (public, register, credentials, governance, audit, wallet):
         app.include_router(routes.router)
     app.state.issuer = issuer
     wallet_settings = settings.wallet_settings()
@@ -99,6 +100,7 @@ def create_app(
     )
     app.state.store = issuer.store
     app.state.keys = keys
+    app.state.register_limit = RateLimit(settings.register_lookups_per_minute)
     app.state.trust = TrustList.of(keys.trusted_issuer())
     # The verifier page a printed certificate's QR code opens (routes/verifier.py).
     app.state.settings = settings
@@ -131,6 +133,7 @@ def create_app(
             for unused in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(unused, None)
             schemas.update(problems.openapi_components())
+            schemas.update(register.openapi_components())
             # the qualifications this body awards are the only ones an award may name
             award = schemas["IssueRequest"]["properties"]["qualification"]
             award["enum"] = sorted(issuer.qualifications)

@@ -55,6 +55,7 @@ _TITLES = {
     409: "Conflict",
     413: "Content Too Large",
     422: "Invalid request",
+    429: "Too Many Requests",
     503: "Service Unavailable",
 }
 
@@ -91,8 +92,10 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
 class Refused(HTTPException):
     """A well-formed request the service declines, with its own problem ``kind``."""
 
-    def __init__(self, status: int, detail: str, *, kind: str) -> None:
-        super().__init__(status, detail)
+    def __init__(
+        self, status: int, detail: str, *, kind: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status, detail, headers=headers)
         self.kind = kind
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "AuditLog",
     "CredentialView",
     "Health",
+    "HolderCheck",
     "IssueRequest",
     "Issued",
     "PublicAnswer",
@@ -213,6 +214,12 @@ class QualificationRef(_Strict):
     title: str
 
 
+class AccreditationOut(_Strict):
+    body: str
+    number: str
+    statement: str
+
+
 class PublicAnswer(_Strict):
     credentialId: str
     number: str | None = None  # the certificate number (none: issued before numbers)
@@ -225,7 +232,18 @@ class PublicAnswer(_Strict):
     current: bool
     replacedBy: str | None = None  # the credential that supersedes or restores this one
     replacedByNumber: str | None = None
+    awardingBody: str
+    accreditation: AccreditationOut | None = None
+    superseded: bool  # a newer certificate replaced this one
     statement: str
+
+
+class HolderCheck(_Strict):
+    """ "Is this person certified?": yes or no, nothing else."""
+
+    number: str
+    name: str
+    certified: bool
 
 
 class AuditEntryOut(_Strict):

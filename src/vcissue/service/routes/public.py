@@ -1,4 +1,5 @@
-"""What anyone may read: status lists, the DID document, qualifications, the register."""
+"""What anyone may read: status lists, the DID document, qualifications (the register is
+``register.py``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from fastapi.responses import JSONResponse
 
 from ... import __version__
 from ...checkpoint import CHECKPOINT_NAME
-from ...errors import UnknownCredentialError
 from ...model import qualification_to_dict
 from ..problems import documented
-from ..schemas import Health, PublicAnswer, QualificationInfo, QualificationSummary
+from ..schemas import Health, QualificationInfo, QualificationSummary
 from . import STORE, Desk, StrictJsonRoute
 
 __all__ = ["router"]
@@ -137,18 +137,7 @@ def qualification(qualification_id: str, issuer: Desk) -> QualificationInfo:
             "certificate references the previous one.",
             "appeals": "Decisions may be appealed to the certification body in writing.",
             "publicStatus": "Anyone may ask whether a certificate is current and for which "
-            "scope at /register/{credential id}.",
+            "scope at /register (by certificate number; given a name too, the answer is yes "
+            "or no).",
         },
     )
-
-
-@router.get(
-    "/register/{credential_id}",
-    operation_id="getPublicStatus",
-    responses=documented(404, *STORE),
-)
-def register(credential_id: str, issuer: Desk) -> PublicAnswer:
-    try:
-        return PublicAnswer.model_validate(issuer.public_status(credential_id).to_json())
-    except UnknownCredentialError:
-        raise HTTPException(404, "no certificate with this id was issued by this body") from None
