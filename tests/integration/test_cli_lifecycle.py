@@ -287,7 +287,12 @@ def test_batch_report_and_audit_tamper(deployment: Path, staff: dict[str, str]) 
     code, out, _ = run(deployment, "report", "expiring", "--days", "120")
     assert code == 0 and "Marko Horvat" in out and "Ana Novak" not in out  # 2022 + 5 y
     code, out, _ = run(deployment, "report", "counts")
-    assert code == 0 and "ecomentor" in out and out.splitlines()[1].split()[1] == "2"
+    assert code == 0 and out.splitlines()[1].split() == ["ecomentor", "full", "yes", "active", "2"]
+    code, out, _ = run(deployment, "report", "issued", "--from", "2022-01-01", "--format", "csv")
+    assert code == 0 and out.splitlines()[0] == "qualification,month,accredited,issued"
+    assert "ecomentor,2022-01,yes,1" in out.splitlines()
+    code, out, _ = run(deployment, "report", "expiring", "--days", "120", "--format", "json")
+    assert code == 0 and [r["holder_name"] for r in json.loads(out)["rows"]] == ["Marko Horvat"]
 
     conn = sqlite3.connect(deployment / "vcissue.db")
     conn.execute("DROP TRIGGER audit_log_no_update")

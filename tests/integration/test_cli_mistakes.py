@@ -114,6 +114,18 @@ MISTAKES = {
         ISSUE, 3, "[settings]", settings_line("[store]\nurll = 'x'\n")
     ),
     "the store was deleted": Mistake(("report", "counts"), 3, "[store]", remove("vcissue.db")),
+    "a report period that ends before it starts": Mistake(
+        ("report", "counts", "--from", "2026-02-01", "--until", "2026-01-01"),
+        3,
+        "[malformed-input]",
+    ),
+    "a report date that is no date": Mistake(
+        ("report", "issued", "--from", "soon"), 3, "[malformed-input]"
+    ),
+    "an unknown report": Mistake(("report", "sales"), 2, "invalid choice"),
+    "a report format that does not exist": Mistake(
+        ("report", "counts", "--format", "xlsx"), 2, "invalid choice"
+    ),
     "unknown qualification": Mistake(
         (
             "issue",

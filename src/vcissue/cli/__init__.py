@@ -26,8 +26,9 @@ __all__ = ["main"]
 COMMAND_MODULES: tuple[str, ...] = (
     "deployment",  # init
     "keys",
-    "lifecycle",  # issue, batch, suspend, ..., status, report, audit
+    "lifecycle",  # issue, batch, suspend, ..., status, audit
     "worker",  # worker, notices
+    "reports",  # report counts | issued | expiring
     "governance",  # principal, decisions, complaint, appeal
     "verify",
     "wallet",  # verify-presentation, offer

@@ -1,5 +1,5 @@
 """Store-backed commands: issue, batch, suspend, reinstate, revoke, reduce-scope, recertify,
-lifecycle run, publish, status, report, audit verify.
+lifecycle run, publish, status, audit verify (reports: ``reports.py``).
 
 Each finds the deployment's settings by the rule (``--config``, ``$VCISSUE_CONFIG``,
 ``./vcissue.toml``; see ``vcissue.settings``) and opens its store; none creates a store
@@ -227,42 +227,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if answer.current else EXIT_INVALID
 
 
-STATES = ["active", "suspended", "revoked", "withdrawn", "superseded"]
-
-
-def cmd_report_counts(args: argparse.Namespace) -> int:
-    counts = issuer(args, signs=False).counts()
-    print(f"{'qualification':24} " + " ".join(f"{s:>10}" for s in STATES) + f" {'(expired)':>10}")
-    for qualification in sorted({q for q, _ in counts.by_state}):
-        cells = " ".join(f"{counts.by_state.get((qualification, s), 0):>10}" for s in STATES)
-        print(f"{qualification:24} {cells} {counts.expired.get(qualification, 0):>10}")
-    print("(expired: active but past validUntil; renew by recertification)")
-    return 0
-
-
-def cmd_report_expiring(args: argparse.Namespace) -> int:
-    records = issuer(args, signs=False).expiring(timedelta(days=args.days))
-    if args.csv:
-        print("credential_id,holder_name,qualification,expires")
-        for record in records:
-            print(
-                f"{record.id},{_csv(record.holder_name)},{record.qualification_id},"
-                f"{record.expires.date().isoformat()}"
-            )
-    else:
-        for record in records:
-            print(
-                f"{record.expires.date()}  {record.holder_name:30} {record.qualification_id:16} "
-                f"{record.id}"
-            )
-        print(f"{len(records)} active certificates expire within {args.days} days")
-    return 0
-
-
-def _csv(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
-
-
 def _checkpoint(where: str, insecure: bool) -> Checkpoint:
     """A checkpoint a third party kept: a file, or an https URL fetched under the SSRF
     policy (``--allow-insecure-loopback``: http on loopback, for development)."""
@@ -419,27 +383,6 @@ def register(commands: Any) -> None:
     )
     status.add_argument("id", help=ID_HELP)
     status.add_argument("--json", action="store_true")
-
-    report = commands.add_parser("report", help="reports from the store")
-    report_commands = report.add_subparsers(
-        dest="report_command", required=True, metavar="REPORT_COMMAND"
-    )
-    command(
-        report_commands,
-        "counts",
-        "certificates by qualification and state",
-        cmd_report_counts,
-        signs=False,
-    )
-    expiring = command(
-        report_commands,
-        "expiring",
-        "active certificates expiring soon (renewal reminders)",
-        cmd_report_expiring,
-        signs=False,
-    )
-    expiring.add_argument("--days", type=int, default=90)
-    expiring.add_argument("--csv", action="store_true")
 
     audit = commands.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(

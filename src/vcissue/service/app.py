@@ -30,7 +30,17 @@ from . import problems
 from .middleware import BodyLimit
 from .problems import documented
 from .ratelimit import RateLimit
-from .routes import audit, credentials, governance, public, register, vcapi, verifier, wallet
+from .routes import (
+    audit,
+    credentials,
+    governance,
+    public,
+    register,
+    reports,
+    vcapi,
+    verifier,
+    wallet,
+)
 
 if TYPE_CHECKING:  # a face names the store's type, never imports the store
     from ..store import Store
@@ -88,7 +98,7 @@ def create_app(
     )
     problems.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
-    for routes in (public, register, credentials, governance, audit, wallet):
+    for routes in (public, register, credentials, governance, audit, reports, wallet):
         app.include_router(routes.router)
     app.state.issuer = issuer
     wallet_settings = settings.wallet_settings()

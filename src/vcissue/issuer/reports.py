@@ -1,0 +1,176 @@
+"""Reports for the body and its auditors: counts by qualification, kind (full / unit),
+accreditation and state for a period; certificates issued per qualification per month;
+certificates expiring within N days. Each as rows, for JSON and CSV alike.
+
+A period is of award dates (``awarded``, the date on the certificate: imported
+certificates count when they were awarded, not when they were imported), ``since``
+inclusive and ``until`` exclusive. "expired" is the state of an active certificate past
+its ``validUntil`` (no record changes when a certificate expires). "accredited" comes
+from the qualification's ``accreditation`` (SayPro's accredited / non-accredited split).
+Names of holders appear only in the expiring report (the renewal reminders need them).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..errors import MalformedInput
+from ..model import Qualification
+from ..proofs import format_datetime
+from ..store.records import CredentialRecord
+from .core import IssuerCore
+
+__all__ = ["REPORTS", "Report", "counts", "expiring", "issued_by_month", "report", "to_csv"]
+
+REPORTS = ("counts", "issued", "expiring")
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report: its name, the columns and the rows (tuples in column order)."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    facts: Mapping[str, Any]  # what it covers: period, as-of time, ...
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "report": self.name,
+            **self.facts,
+            "rows": [dict(zip(self.columns, row, strict=True)) for row in self.rows],
+        }
+
+
+def to_csv(report: Report) -> str:
+    """The report as CSV (a header row, then one line per row)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(report.columns)
+    for row in report.rows:
+        writer.writerow(["" if value is None else _cell(value) for value in row])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value  # no formula in a spreadsheet that opens the file
+    return value
+
+
+def _state(record: CredentialRecord, now: datetime) -> str:
+    if record.state == "active" and record.expires <= now:
+        return "expired"
+    return record.state
+
+
+def _in(record: CredentialRecord, since: datetime | None, until: datetime | None) -> bool:
+    return (since is None or record.awarded >= since) and (until is None or record.awarded < until)
+
+
+def _period(since: datetime | None, until: datetime | None, now: datetime) -> dict[str, Any]:
+    return {
+        "asOf": format_datetime(now),
+        "awardedFrom": format_datetime(since) if since else None,
+        "awardedBefore": format_datetime(until) if until else None,
+    }
+
+
+def counts(
+    records: Iterable[CredentialRecord],
+    qualifications: Mapping[str, Qualification],
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Report:
+    """Certificates awarded in the period, by qualification, kind, accreditation, state."""
+    tally: Counter[tuple[str, str, bool, str]] = Counter()
+    for record in records:
+        if _in(record, since, until):
+            found = qualifications.get(record.qualification_id)
+            accredited = found is not None and found.accreditation is not None
+            kind = "unit" if record.units else "full"
+            tally[(record.qualification_id, kind, accredited, _state(record, now))] += 1
+    return Report(
+        "counts",
+        ("qualification", "kind", "accredited", "state", "count"),
+        tuple((*key, n) for key, n in sorted(tally.items())),
+        _period(since, until, now),
+    )
+
+
+def issued_by_month(
+    records: Iterable[CredentialRecord],
+    qualifications: Mapping[str, Qualification],
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Report:
+    """Certificates awarded per qualification per calendar month (UTC)."""
+    tally: Counter[tuple[str, str, bool]] = Counter()
+    for record in records:
+        if _in(record, since, until):
+            found = qualifications.get(record.qualification_id)
+            accredited = found is not None and found.accreditation is not None
+            month = f"{record.awarded.year:04d}-{record.awarded.month:02d}"
+            tally[(record.qualification_id, month, accredited)] += 1
+    return Report(
+        "issued",
+        ("qualification", "month", "accredited", "issued"),
+        tuple((*key, n) for key, n in sorted(tally.items())),
+        _period(since, until, now),
+    )
+
+
+def expiring(records: Sequence[CredentialRecord], *, now: datetime, within: timedelta) -> Report:
+    """Active certificates expiring between now and ``now + within``, soonest first."""
+    due = sorted(
+        (r for r in records if r.state == "active" and now <= r.expires < now + within),
+        key=lambda r: (r.expires, r.id),
+    )
+    return Report(
+        "expiring",
+        ("number", "credential_id", "holder_name", "qualification", "expires"),
+        tuple(
+            (r.number, r.id, r.holder_name, r.qualification_id, r.expires.date().isoformat())
+            for r in due
+        ),
+        {"asOf": format_datetime(now), "withinDays": within.days},
+    )
+
+
+def report(
+    issuer: IssuerCore,
+    name: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    within_days: int = 90,
+) -> Report:
+    """The report ``name`` (one of ``REPORTS``) over ``issuer``'s store, as of now."""
+    if name not in REPORTS:
+        raise MalformedInput(f"unknown report {name!r} (reports: {', '.join(REPORTS)})")
+    for moment in (since, until):
+        if moment is not None and moment.tzinfo is None:
+            raise MalformedInput("report periods are timezone-aware times")
+    if since is not None and until is not None and until <= since:
+        raise MalformedInput("the period's end must be after its start")
+    if not 1 <= within_days <= 3660:
+        raise MalformedInput("expiring within 1 to 3660 days")
+    now = issuer.now()
+    records = issuer.store.read(lambda tx: tx.list_credentials())
+    if name == "counts":
+        return counts(records, issuer.qualifications, now=now, since=since, until=until)
+    if name == "issued":
+        return issued_by_month(records, issuer.qualifications, now=now, since=since, until=until)
+    return expiring(records, now=now, within=timedelta(days=within_days))
