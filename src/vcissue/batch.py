@@ -16,6 +16,7 @@ result             no        default ``pass``
 scope              no        scope statement (default: derived from the units)
 limitations        no        limitations separated by ``;``
 reference          no        the body's own id for this award (e.g. applicant file)
+language           no        the holder's language for certificates (``en``, ``hr``)
 =================  ========  =====================================================
 
 Each row gets a batch key, so re-running the same CSV issues nothing twice:
@@ -48,6 +49,7 @@ OPTIONAL = (
     "scope",
     "limitations",
     "reference",
+    "language",
 )
 MAX_ROWS = 100_000
 MAX_FIELD = 4_096
@@ -163,6 +165,7 @@ def parse_batch_csv(
                 result=row.get("result"),
                 scope=row.get("scope"),
                 limitations=_split(row.get("limitations", "")),
+                holder_language=row.get("language"),
             )
         except VcissueError as error:
             yield RowError(line, str(error))

@@ -123,6 +123,21 @@ MISTAKES = {
         ("report", "issued", "--from", "soon"), 3, "[malformed-input]"
     ),
     "an unknown report": Mistake(("report", "sales"), 2, "invalid choice"),
+    "a bulk file with a bad header": Mistake(
+        ("bulk", "d.csv"),
+        3,
+        "[malformed-input]",
+        write("d.csv", b"credential,verb\nx,y\n"),
+        key="op",
+    ),
+    "a bulk file that is missing": Mistake(("bulk", "absent.csv"), 3, "[io]", key="op"),
+    "a bulk row for an unknown certificate": Mistake(
+        ("bulk", "d.csv"),
+        1,
+        "d.csv:2: skipped: [credential-unknown]",
+        write("d.csv", b"credential,action,reason\nEM-1999-000001,revoke,x\n"),
+        key="op",
+    ),
     "a report format that does not exist": Mistake(
         ("report", "counts", "--format", "xlsx"), 2, "invalid choice"
     ),

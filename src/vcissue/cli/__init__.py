@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lifecycle",  # issue, batch, suspend, ..., status, audit
     "worker",  # worker, notices
     "reports",  # report counts | issued | expiring
+    "bulk",  # bulk decisions from a CSV
     "governance",  # principal, decisions, complaint, appeal
     "verify",
     "wallet",  # verify-presentation, offer

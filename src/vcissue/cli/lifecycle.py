@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from ..batch import BatchRow, RowError, parse_batch_csv
+from ..batch import parse_batch_csv
 from ..checkpoint import Checkpoint
 from ..governance.principals import identity
 from ..issuer import DecisionOutcome, IssuedCredential
@@ -59,6 +59,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
         holder_name=args.holder_name,
         holder_id=args.holder_id,
         holder_email=args.holder_email,
+        holder_language=args.holder_language,
         awarded=parse_moment(args.awarded) if args.awarded else desk.now(),
         units=_split(args.units),
         scope=args.scope,
@@ -82,15 +83,16 @@ def cmd_issue(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Progress:
+class Progress:
     """A progress bar on a terminal, a line per 10% otherwise (logs stay readable)."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, label: str = "batch") -> None:
         self.total = max(total, 1)
+        self.label = label
         self.tty = sys.stderr.isatty()
         self.shown = -1
 
-    def __call__(self, done: int, row: BatchRow | RowError) -> None:
+    def __call__(self, done: int, row: object) -> None:
         del row
         if self.tty:
             filled = 30 * done // self.total
@@ -100,7 +102,7 @@ class _Progress:
                 print(file=sys.stderr)
         elif (tenth := 10 * done // self.total) != self.shown:
             self.shown = tenth
-            print(f"batch: {done}/{self.total} rows", file=sys.stderr, flush=True)
+            print(f"{self.label}: {done}/{self.total} rows", file=sys.stderr, flush=True)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -108,7 +110,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     by = acting(args, desk)
     text = read_text(args.file, "batch file")
     rows = list(parse_batch_csv(text, desk.qualifications, now=desk.now()))
-    report = desk.issue_batch(rows, by=by, progress=_Progress(len(rows)))
+    report = desk.issue_batch(rows, by=by, progress=Progress(len(rows)))
     for error in report.errors:
         print(f"{args.file}:{error.line}: skipped: {error.message}", file=sys.stderr)
     print(
@@ -283,6 +285,9 @@ def register(commands: Any) -> None:
     issue.add_argument("--holder-id", help="holder DID or URN (optional)")
     issue.add_argument(
         "--holder-email", help="where the holder's notices go (kept, not in the credential)"
+    )
+    issue.add_argument(
+        "--holder-language", help="the holder's language: certificates print in it (en, hr)"
     )
     issue.add_argument("--units", help="comma-separated unit ids for a unit credential")
     issue.add_argument("--awarded", help="award date (default: now)")

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from ..brand import Brand
-from ..i18n import LANGUAGES
+from ..errors import UnknownCredentialError
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
 from ..qrpack import SchemePack
 from ..render import FONT_DIR_ENV, write_certificate
 from ..settings import load_settings
 from ..webapp.bundle import deployment_packs, load_packs, pack_for
+from .common import issuer
 from .qr import load_credential
 
 
@@ -38,6 +40,19 @@ def printing_options(
     return url, pack, brand
 
 
+def holder_language(args: argparse.Namespace, vc: dict[str, Any]) -> str:
+    """--lang, else (with --config) the language on the holder's record, else English."""
+    if args.lang:
+        return str(args.lang)
+    if args.config and isinstance(vc.get("id"), str):
+        try:
+            record = issuer(args, signs=False).get(vc["id"])
+        except UnknownCredentialError:
+            return DEFAULT_LANGUAGE  # not issued by this deployment
+        return str(record.terms.get("language") or DEFAULT_LANGUAGE)
+    return DEFAULT_LANGUAGE
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     vc = load_credential(args.credential)
     url, pack, brand = printing_options(args, vc)
@@ -46,7 +61,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         args.output,
         font_dir=args.font_dir,
         brand=brand,
-        language=args.lang,
+        language=holder_language(args, vc),
         verifier_url=url,
         pack=pack,
     )
@@ -78,7 +93,10 @@ def register(commands: Any) -> None:
     render.add_argument("credential", help="signed credential JSON file")
     render.add_argument("-o", "--output", required=True, help="cert.pdf or cert.html")
     render.add_argument(
-        "--lang", choices=LANGUAGES, default="en", help="the holder's language (default en)"
+        "--lang",
+        choices=LANGUAGES,
+        help="the certificate's language (default: the holder's, from the store with "
+        "--config; else en)",
     )
     add_printing_options(render)
     render.add_argument(

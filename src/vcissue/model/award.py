@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import cast
 
 from ..errors import CredentialError
+from ..i18n import LANGUAGES
 from .duration import aware_utc
 from .scheme import SUBJECT_KINDS, URI_RE, Qualification, SubjectKind, Unit
 from .text import check_text
@@ -47,6 +48,7 @@ class Holder:
     id: str | None = None
     kind: SubjectKind = "person"
     email: str | None = None
+    language: str | None = None  # the holder's language for certificates (en, hr); None: en
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -55,6 +57,10 @@ class Holder:
         check_text(self.id, "holder id")
         if self.id is not None and (not isinstance(self.id, str) or not URI_RE.fullmatch(self.id)):
             raise CredentialError(f"holder id must be a DID or URI, got {self.id!r}")
+        if self.language is not None and self.language not in LANGUAGES:
+            raise CredentialError(
+                f"holder language must be one of {', '.join(LANGUAGES)}, got {self.language!r}"
+            )
         if self.kind not in SUBJECT_KINDS:
             raise CredentialError(
                 f"holder kind must be one of {', '.join(SUBJECT_KINDS)}, got {self.kind!r}"
@@ -171,6 +177,7 @@ class Award:
         expires: datetime | None = None,
         previous_credential: str | None = None,
         previous_relation: str = "recertification",
+        holder_language: str | None = None,
     ) -> Award:
         """The award a request asks for (CLI, service, batch row, lifecycle replacement).
 
@@ -183,7 +190,8 @@ class Award:
                 holder_name,
                 holder_id or None,
                 qualification.subject_kind,
-                (holder_email or "").strip() or None,
+                email=(holder_email or "").strip() or None,
+                language=(holder_language or "").strip().lower() or None,
             ),
             qualification=qualification,
             awarded=awarded,

@@ -43,6 +43,7 @@ class HolderIn(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=500)]
     id: Annotated[str | None, Field(max_length=2000)] = None
     email: Annotated[str | None, Field(max_length=320)] = None  # for notices; not signed
+    language: Annotated[str | None, Field(max_length=16)] = None  # certificates print in it
 
 
 class IssueRequest(_Strict):

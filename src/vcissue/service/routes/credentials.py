@@ -92,6 +92,7 @@ def issue(
         holder_name=body.holder.name,
         holder_id=body.holder.id,
         holder_email=body.holder.email,
+        holder_language=body.holder.language,
         awarded=aware(body.awarded) if body.awarded else issuer.now(),
         units=body.units,
         scope=body.scope,
