@@ -131,6 +131,9 @@ MISTAKES = {
         key="op",
     ),
     "a bulk file that is missing": Mistake(("bulk", "absent.csv"), 3, "[io]", key="op"),
+    "holder export of an unknown certificate": Mistake(
+        ("holder", "export", "EM-1999-000001"), 3, "[credential-unknown]"
+    ),
     "a bulk row for an unknown certificate": Mistake(
         ("bulk", "d.csv"),
         1,

@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "worker",  # worker, notices
     "reports",  # report counts | issued | expiring
     "bulk",  # bulk decisions from a CSV
+    "holders",  # holder export
     "governance",  # principal, decisions, complaint, appeal
     "verify",
     "wallet",  # verify-presentation, offer
