@@ -49,5 +49,9 @@ def test_holder_export_from_the_cli(deployment: Path, staff: dict[str, str]) -> 
     assert "1 credentials, 0 cases, 1 audit entries" in out
     document = json.loads((deployment / "ana.json").read_text())
     assert document["credentials"][0]["number"] == number
+    code, out, _ = run(deployment, "status", number, "--name", "  ana NOVAK")
+    assert (code, out) == (0, "yes\n")
+    code, out, _ = run(deployment, "status", number, "--name", "Ivo Ban")
+    assert (code, out) == (1, "no\n")
     code, _, err = run(deployment, "holder", "export", "EM-1999-000001")
     assert code == 3 and "[credential-unknown]" in err

@@ -212,7 +212,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    answer = issuer(args, signs=False).public_status(args.id)
+    desk = issuer(args, signs=False)
+    if args.name:  # "is this person certified?": yes or no, nothing else
+        confirmed = desk.confirms(args.id, args.name)
+        print("yes" if confirmed else "no")
+        return 0 if confirmed else EXIT_INVALID
+    answer = desk.public_status(args.id)
     data: dict[str, Any] = answer.to_json()
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
@@ -388,6 +393,7 @@ def register(commands: Any) -> None:
     )
     status.add_argument("id", help=ID_HELP)
     status.add_argument("--json", action="store_true")
+    status.add_argument("--name", help="answer only yes or no: does this person hold it?")
 
     audit = commands.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(
