@@ -75,6 +75,7 @@ PREVIOUS_EVIDENCE = {
     "scope-reduction": ("Certificate whose scope this one reduces", "ScopeReduction"),
     "scope-expansion": ("Certificate whose scope this one expands", "ScopeExpansion"),
     "restoration": ("Certificate this one restores after an upheld appeal", "Restoration"),
+    "name-change": ("Certificate this one reissues under the holder's new name", "NameChange"),
 }
 
 

@@ -131,6 +131,11 @@ MISTAKES = {
         key="op",
     ),
     "a bulk file that is missing": Mistake(("bulk", "absent.csv"), 3, "[io]", key="op"),
+    "a name change to no name": Mistake(
+        ("rename", "urn:uuid:00000000-0000-4000-8000-000000000000", "--name", " "),
+        3,
+        "[credential-invalid]",
+    ),
     "holder export of an unknown certificate": Mistake(
         ("holder", "export", "EM-1999-000001"), 3, "[credential-unknown]"
     ),

@@ -192,6 +192,12 @@ def cmd_recertify(args: argparse.Namespace) -> int:
     return _report(desk.recertify(args.id, by=acting(args, desk)), args)
 
 
+def cmd_rename(args: argparse.Namespace) -> int:
+    desk = issuer(args)
+    outcome = desk.rename(args.id, name=args.name, reason=args.reason, by=acting(args, desk))
+    return _report(outcome, args)
+
+
 def cmd_lifecycle_run(args: argparse.Namespace) -> int:
     report = issuer(args).run_lifecycle()
     for credential_id in report.withdrawn:
@@ -361,6 +367,15 @@ def register(commands: Any) -> None:
     recertify = command(commands, "recertify", "issue a renewed certificate", cmd_recertify)
     recertify.add_argument("id", help=ID_HELP)
     recertify.add_argument("-o", "--output")
+
+    rename = command(
+        commands, "rename", "reissue under the holder's new name (the old is superseded)",
+        cmd_rename,
+    )  # fmt: skip
+    rename.add_argument("id", help=ID_HELP)
+    rename.add_argument("--name", required=True, help="the holder's new name")
+    rename.add_argument("--reason", default="name change")
+    rename.add_argument("-o", "--output")
 
     lifecycle = commands.add_parser("lifecycle", help="scheduled lifecycle work")
     lifecycle_commands = lifecycle.add_subparsers(

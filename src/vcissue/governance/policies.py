@@ -33,6 +33,7 @@ DECISIONS = (
     "reduce-scope",
     "expand-scope",
     "recertify",
+    "rename",  # reissue under the holder's new name (the old one is superseded)
 )
 
 
@@ -60,6 +61,7 @@ DEFAULT_POLICIES: Mapping[str, Policy] = {
     "reduce-scope": Policy("approver"),
     "expand-scope": Policy("approver"),
     "recertify": Policy("issuer"),
+    "rename": Policy("issuer"),
 }
 
 

@@ -946,6 +946,33 @@ class IssuerCore:
         self._audit(work, actor, "recertify", record.id, replacement=new_id, case=case)
         return self._issue_tx(work, award, new_id, actor, None, previous=record)
 
+    def _rename(
+        self, work: _Work, record: CredentialRecord, *, name: str, actor: str, case: str | None
+    ) -> IssuedCredential:
+        """The same certificate under the holder's new name: same terms, award date and
+        expiry, a new number; the old one is superseded (no status bit: it was true). The
+        audit entry names ids only, never the names."""
+        if record.state != "active":
+            raise PolicyError(f"only an active credential is reissued for a name ({record.state})")
+        qualification = self.qualification(record.qualification_id)
+        new_id = self._new_credential_id()
+        award = self._award_from(
+            record,
+            qualification,
+            units=record.units or None,
+            awarded=record.awarded,
+            relation="name-change",
+            expires=record.expires,
+            holder_name=name,
+        )
+        if award.holder.name == record.holder_name:
+            raise PolicyError("the new name is the name the certificate already carries")
+        work.tx.update_credential(
+            record.id, state="superseded", state_reason=f"reissued for a name change as {new_id}"
+        )
+        self._audit(work, actor, "rename", record.id, replacement=new_id, case=case)
+        return self._issue_tx(work, award, new_id, actor, None, previous=record)
+
     def _restore(
         self, work: _Work, record: CredentialRecord, *, reason: str, actor: str, case: str | None
     ) -> IssuedCredential:
@@ -995,11 +1022,12 @@ class IssuerCore:
         awarded: datetime,
         relation: str = "recertification",
         expires: datetime | None = None,
+        holder_name: str | None = None,
     ) -> Award:
         terms = record.terms
         return Award.from_request(
             qualification,
-            holder_name=record.holder_name,
+            holder_name=record.holder_name if holder_name is None else holder_name,
             holder_id=record.holder_id,
             holder_email=record.holder_email,
             holder_language=terms.get("language"),

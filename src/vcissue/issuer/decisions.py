@@ -26,7 +26,14 @@ from typing import Any
 
 from .. import proofs
 from ..batch import BatchRow, RowError
-from ..errors import DuplicateError, NotPermitted, PolicyError, UnknownCredentialError, VcissueError
+from ..errors import (
+    CredentialError,
+    DuplicateError,
+    NotPermitted,
+    PolicyError,
+    UnknownCredentialError,
+    VcissueError,
+)
 from ..governance.policies import Policy
 from ..governance.principals import SYSTEM, Principal, identity
 from ..model import Award
@@ -210,6 +217,16 @@ class Decisions(IssuerCore):
         self, credential_id: str, *, by: Principal, reason: str = "recertification"
     ) -> DecisionOutcome:
         return self._on(credential_id, "recertify", by, reason)
+
+    def rename(
+        self, credential_id: str, *, name: str, by: Principal, reason: str = "name change"
+    ) -> DecisionOutcome:
+        """Reissue the certificate under the holder's new name (same terms and dates); the
+        old one is superseded, not revoked: it was true when issued."""
+        if not isinstance(name, str) or not name.strip():
+            raise CredentialError("holder name must not be empty")
+        _texts(holder_name=name)
+        return self._on(credential_id, "rename", by, reason, name=" ".join(name.split()))
 
     def _on(
         self,
@@ -501,6 +518,7 @@ class Decisions(IssuerCore):
             "reduce-scope": state in ("active", "suspended"),
             "expand-scope": state == "active",
             "recertify": state == "active",
+            "rename": state == "active",
         }[kind]
         if not ok:
             raise PolicyError(f"credential is {state}: {kind} does not apply")
@@ -561,6 +579,8 @@ class Decisions(IssuerCore):
             )
         if kind == "recertify":
             return self._recertify(work, record, actor=actor, case=ref)
+        if kind == "rename":
+            return self._rename(work, record, name=str(data["name"]), actor=actor, case=ref)
         raise PolicyError(f"no effect for decision kind {kind!r}")
 
     def _award_of(self, data: Mapping[str, Any]) -> Award:

@@ -36,7 +36,13 @@ def check_email(value: object, what: str = "holder e-mail") -> str:
 
 
 # How a credential relates to the one it names as previous (its OB evidence genre).
-PREVIOUS_RELATIONS = ("recertification", "scope-reduction", "scope-expansion", "restoration")
+PREVIOUS_RELATIONS = (
+    "recertification",
+    "scope-reduction",
+    "scope-expansion",
+    "restoration",
+    "name-change",
+)
 
 
 @dataclass(frozen=True)
