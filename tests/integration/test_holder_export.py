@@ -6,9 +6,11 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from tests.factories import ecomentor
 from tests.integration.test_cli_lifecycle import deployment, run, staff  # noqa: F401
 from tests.integration.test_issuer import START, Desk
 from vcissue.issuer.holders import holder_export
+from vcissue.model import Award
 from vcissue.store import Store
 
 
@@ -16,7 +18,10 @@ def test_the_export_holds_every_credential_case_and_audit_entry_of_the_person(
     store: Store, tmp_path: Path
 ) -> None:
     desk = Desk(store, tmp_path)
-    first = desk.issuer.issue(desk.award("Ana Novak"), by=desk.alice).record
+    ana = Award.from_request(
+        ecomentor(), holder_name="Ana Novak", awarded=START, holder_email="ana@example.org"
+    )
+    first = desk.issuer.issue(ana, by=desk.alice).record
     renewed = desk.issuer.recertify(first.number or "", by=desk.alice).result.record
     other_spelling = desk.issuer.issue(desk.award("  ana   NOVAK"), by=desk.alice).record
     stranger = desk.issuer.issue(desk.award("Ivo Ban"), by=desk.alice).record
@@ -29,6 +34,7 @@ def test_the_export_holds_every_credential_case_and_audit_entry_of_the_person(
     ids = [c["credentialId"] for c in exported["credentials"]]
     assert ids == [first.id, renewed.id, other_spelling.id] and stranger.id not in ids
     assert exported["credentials"][0]["state"] == "superseded"
+    assert exported["credentials"][0]["holderEmail"] == "ana@example.org"  # notices go there
     assert exported["credentials"][1]["verifiableCredential"]["id"] == renewed.id
     assert [c["caseId"] for c in exported["cases"]] == [complaint.id]
     actions = [(e["action"], e["credentialId"]) for e in exported["audit"]]

@@ -71,6 +71,7 @@ def _credential(record: CredentialRecord) -> dict[str, Any]:
         "number": record.number,
         "holderName": record.holder_name,
         "holderId": record.holder_id,
+        "holderEmail": record.holder_email,
         "qualification": record.qualification_id,
         "units": list(record.units),
         "state": record.state,
