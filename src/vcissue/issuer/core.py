@@ -65,7 +65,15 @@ from ..errors import (
 )
 from ..governance.policies import Policies
 from ..keys import SigningKey
-from ..model import Accreditation, Award, EvidenceRef, Qualification, check_text, parse_duration, text_problem
+from ..model import (
+    Accreditation,
+    Award,
+    EvidenceRef,
+    Qualification,
+    check_text,
+    parse_duration,
+    text_problem,
+)
 from ..notify import events
 from ..ports import Clock, ListPublisher, RandomSource, StatusListSource
 from ..status import (
@@ -206,10 +214,6 @@ class PublicStatus:
                 else "does not hold a current, valid certification under this credential"
             ),
         }
-
-
-def _name_key(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def _digest(text: str) -> str:
