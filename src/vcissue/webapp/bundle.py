@@ -40,6 +40,7 @@ from typing import Any
 
 from .. import __version__, proofs
 from ..brand import Brand
+from ..checkpoint import CHECKPOINT_NAME
 from ..errors import MalformedInput, QrPayloadError, StatusListError, VcissueError
 from ..jsonld import ContextSet
 from ..keystore import KeyStore
@@ -131,7 +132,8 @@ def load_trust_list(paths: Sequence[Path]) -> TrustList:
 
 
 def status_list_files(files: Iterable[Path], directories: Iterable[Path]) -> list[Path]:
-    """The given files, then every non-hidden regular file under each directory (sorted)."""
+    """The given files, then every non-hidden regular file under each directory (sorted),
+    except the audit checkpoint the publisher writes beside the lists (not a list)."""
     found = list(files)
     for directory in directories:
         if not directory.is_dir():
@@ -139,7 +141,11 @@ def status_list_files(files: Iterable[Path], directories: Iterable[Path]) -> lis
         for root, subdirectories, names in os.walk(directory):
             # Hidden entries are skipped: the publisher's half-written ".name.pid.tmp" files.
             subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-            found += [Path(root) / n for n in sorted(names) if not n.startswith(".")]
+            found += [
+                Path(root) / n
+                for n in sorted(names)
+                if not n.startswith(".") and n != CHECKPOINT_NAME
+            ]
     return found
 
 
