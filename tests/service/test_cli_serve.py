@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 from collections.abc import Iterator
@@ -169,3 +170,94 @@ def test_serve_refuses_to_start_on_a_wrong_passphrase_or_settings(
         passphrase=passphrase or None,
     )
     assert out.returncode == EXIT_ERROR and f"vcissue: error {error}" in out.stderr, out.stderr
+
+
+def _serve(where: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "vcissue.cli", "serve"),
+            *("--config", str(where / "vcissue.toml"), "--port", str(port)),
+            *("--workers", "1", "--log-level", "warning"),
+        ],
+        cwd=where,
+        env={**os.environ, "VCISSUE_KEY_PASSPHRASE": PASSPHRASE},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_healthy(server: subprocess.Popen[str], base: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, server.communicate()[0]
+        try:
+            if http("GET", base + "/health").status == 200:
+                return
+        except (OSError, urllib.error.URLError):
+            pass
+        assert time.monotonic() < deadline, "vcissue serve did not answer in 60 s"
+        time.sleep(0.2)
+
+
+def test_two_instances_on_one_store_issue_concurrently(
+    deployment: tuple[Path, int],
+    backend: Backend,  # noqa: F811
+) -> None:
+    """Two `vcissue serve` processes on one store (a load balancer's view): every request
+    issues exactly one credential, no status index is given twice, the audit chain stays
+    one unbroken chain."""
+    where, port = deployment
+    ports = [port, free_port()]
+    servers = [_serve(where, p) for p in ports]
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    per_thread, threads_per_instance = 10, 2
+    try:
+        for server, base in zip(servers, bases, strict=True):
+            _wait_healthy(server, base)
+        key = apikey(where, "issuer", "registrar").stdout.strip()
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+        ids: list[str] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+
+        def client(base: str, n: int) -> None:
+            for i in range(per_thread):
+                award = {"qualification": "ecomentor", "holder": {"name": f"H {base[-5:]} {n} {i}"}}
+                try:
+                    reply = http(
+                        "POST", base + "/credentials/issue",
+                        data=json.dumps(award).encode(), headers=headers,
+                    )  # fmt: skip
+                except Exception as error:  # reported below, with the others
+                    with lock:
+                        errors.append(repr(error))
+                    continue
+                with lock:
+                    if reply.status == 201:
+                        ids.append(reply.json()["verifiableCredential"]["id"])
+                    else:
+                        errors.append(f"{reply.status} {reply.body!r}")
+
+        threads = [
+            threading.Thread(target=client, args=(base, n))
+            for base in bases
+            for n in range(threads_per_instance)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    expected = len(bases) * threads_per_instance * per_thread
+    assert errors == [] and len(ids) == expected and len(set(ids)) == expected
+    stored = backend.raw("SELECT id, revocation_list, revocation_index FROM credentials")
+    assert sorted(row[0] for row in stored) == sorted(ids)
+    allocations = backend.raw("SELECT list_id, idx FROM allocations")
+    assert len(allocations) == len(set(allocations)) == 2 * expected  # none lost, none twice
+    audit = backend.raw("SELECT seq, action FROM audit_log ORDER BY seq")
+    assert [row[0] for row in audit] == list(range(1, len(audit) + 1))
+    assert sum(1 for row in audit if row[1] == "issue") == expected

@@ -154,6 +154,20 @@ class IssuedCredential:
         return signed
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An award signed ahead of the transaction that stores it: the status indices were
+    reserved for ``credential_id`` in a short transaction of their own (never reused, even
+    if this award is never stored), so no list lock is held while it is built and signed."""
+
+    award: Award
+    credential_id: str
+    revocation: tuple[str, int]
+    suspension: tuple[str, int]
+    number: str
+    signed: dict[str, Any]
+
+
 @dataclass
 class BatchReport:
     issued: list[tuple[int, str]] = field(default_factory=list)  # (line, credential id)
@@ -480,29 +494,40 @@ class IssuerCore:
     def _new_credential_id(self) -> str:
         return new_credential_id(self._rng.randbytes(16))
 
-    def _issue_tx(
+    def _prepare(self, award: Award) -> Prepared:
+        """Reserve the status indices of a new credential (one short transaction: the only
+        time the open lists are locked), then build and sign it outside any transaction."""
+        credential_id = self._new_credential_id()
+
+        def reserve(work: _Work) -> Prepared:
+            ready = award
+            if ready.previous_credential is None:  # a new award, not a replacement
+                ready = self._with_prerequisites(work, ready)
+            return Prepared(
+                ready,
+                credential_id,
+                self._allocate(work, REVOCATION, credential_id),
+                self._allocate(work, SUSPENSION, credential_id),
+                self._number(work, ready),
+                {},
+            )
+
+        reserved: Prepared = self._change(reserve)
+        signed = self._sign_award(
+            reserved.award, credential_id, reserved.revocation, reserved.suspension,
+            reserved.number, self.now(),
+        )  # fmt: skip
+        return dataclasses.replace(reserved, signed=signed)
+
+    def _sign_award(
         self,
-        work: _Work,
         award: Award,
         credential_id: str,
-        actor: str,
-        batch_key: str | None,
-        *,
-        previous: CredentialRecord | None = None,
-        decided: Mapping[str, Any] | None = None,
-    ) -> IssuedCredential:
-        """Allocate, build, sign, store and audit one credential. ``decided`` records who
-        decided it (the decision case, its approvers, the assessors) in the record."""
-        tx, now = work.tx, work.now
-        if batch_key is not None:
-            existing = tx.get_by_batch_key(batch_key)
-            if existing is not None:
-                return IssuedCredential(existing, created=False)
-        if award.previous_credential is None:  # a new award, not a replacement
-            award = self._with_prerequisites(work, award)
-        revocation = self._allocate(work, REVOCATION, credential_id)
-        suspension = self._allocate(work, SUSPENSION, credential_id)
-        number = self._number(work, award)
+        revocation: tuple[str, int],
+        suspension: tuple[str, int],
+        number: str,
+        now: datetime,
+    ) -> dict[str, Any]:
         unsigned = build(
             award,
             self.profile,
@@ -513,7 +538,39 @@ class IssuerCore:
             ],
             number=number,
         )
-        signed = proofs.sign(unsigned, self.key, created=now, suite=self.settings.suite)
+        return proofs.sign(unsigned, self.key, created=now, suite=self.settings.suite)
+
+    def _issue_tx(
+        self,
+        work: _Work,
+        award: Award,
+        credential_id: str,
+        actor: str,
+        batch_key: str | None,
+        *,
+        previous: CredentialRecord | None = None,
+        decided: Mapping[str, Any] | None = None,
+        prepared: Prepared | None = None,
+    ) -> IssuedCredential:
+        """Allocate, build, sign, store and audit one credential (or store and audit one
+        ``prepared`` ahead). ``decided`` records who decided it (the decision case, its
+        approvers, the assessors) in the record."""
+        tx, now = work.tx, work.now
+        if batch_key is not None:
+            existing = tx.get_by_batch_key(batch_key)
+            if existing is not None:
+                return IssuedCredential(existing, created=False)
+        if prepared is not None:
+            award, credential_id = prepared.award, prepared.credential_id
+            revocation, suspension = prepared.revocation, prepared.suspension
+            number, signed = prepared.number, prepared.signed
+        else:
+            if award.previous_credential is None:  # a new award, not a replacement
+                award = self._with_prerequisites(work, award)
+            revocation = self._allocate(work, REVOCATION, credential_id)
+            suspension = self._allocate(work, SUSPENSION, credential_id)
+            number = self._number(work, award)
+            signed = self._sign_award(award, credential_id, revocation, suspension, number, now)
         signed_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
         record = CredentialRecord(
             id=credential_id,

@@ -37,8 +37,8 @@ from ..errors import (
 from ..governance.policies import Policy
 from ..governance.principals import SYSTEM, Principal, identity
 from ..model import Award
-from ..store.records import CaseRecord, Tx
-from .core import BatchReport, IssuedCredential, IssuerCore, _texts, _Work, storable
+from ..store.records import CaseRecord, CredentialRecord, Tx
+from .core import BatchReport, IssuedCredential, IssuerCore, Prepared, _texts, _Work, storable
 
 __all__ = ["DecisionOutcome", "Decisions", "LifecycleReport"]
 
@@ -124,17 +124,22 @@ class Decisions(IssuerCore):
                 f"awards of {qualification.id} need {policy.approvers} approvers: request "
                 "the award (request_award / vcissue issue --request) and have it approved"
             )
+        params = self._award_params(award, assessors)
+        self._require_role(by, policy, "award")
+        prepared = None
+        if batch_key is None or self._issued_for(batch_key) is None:
+            # Signed before the transaction that stores it: concurrent issuers (threads,
+            # processes, instances on one PostgreSQL) lock the open lists only to reserve.
+            prepared = self._prepare(award)
         outcome = self._decide(
-            "award",
-            None,
-            by,
-            "award",
-            self._award_params(award, assessors),
-            qualification.id,
-            batch_key=batch_key,
-        )
+            "award", None, by, "award", params, qualification.id,
+            batch_key=batch_key, prepared=prepared,
+        )  # fmt: skip
         issued: IssuedCredential = outcome.result
         return issued
+
+    def _issued_for(self, batch_key: str) -> CredentialRecord | None:
+        return self.store.read(lambda tx: tx.get_by_batch_key(batch_key))
 
     def request_award(
         self, award: Award, *, by: Principal, assessors: Sequence[str] = (), reason: str = "award"
@@ -344,6 +349,7 @@ class Decisions(IssuerCore):
         *,
         batch_key: str | None = None,
         queue: bool = False,
+        prepared: Prepared | None = None,
     ) -> DecisionOutcome:
         """Request a decision as ``by``. With one approver needed and ``by`` entitled, it
         is made at once; otherwise it is a pending case with ``by``'s approval. ``queue``:
@@ -386,7 +392,7 @@ class Decisions(IssuerCore):
                 # is kept; the effect's audit entry names who decided (decidedBy).
                 self._refuse_assessor(by, kind, data)
                 case = CaseRecord("", "decision", kind, subject, "pending", work.now, data)
-                result = self._effect(work, case, by, [by.id])
+                result = self._effect(work, case, by, [by.id], prepared=prepared)
                 return DecisionOutcome(
                     "", kind, subject, "done", (by.id,), 1, by.id, reason, result
                 )
@@ -525,9 +531,18 @@ class Decisions(IssuerCore):
         if "until" in params and proofs.parse_datetime(params["until"]) <= work.now:
             raise PolicyError("the deadline must be in the future")
 
-    def _effect(self, work: _Work, case: CaseRecord, by: Principal, deciders: Sequence[str]) -> Any:
+    def _effect(
+        self,
+        work: _Work,
+        case: CaseRecord,
+        by: Principal,
+        deciders: Sequence[str],
+        *,
+        prepared: Prepared | None = None,
+    ) -> Any:
         """Make the decision's effect, as ``by`` (the last approver); ``deciders`` are
-        everyone who approved it (recorded in the audit entry and the credential)."""
+        everyone who approved it (recorded in the audit entry and the credential). An award
+        ``prepared`` ahead is stored as it was signed."""
         data, actor, ref = case.data, by.id, case.id or None
         if case.type == "award":
             decided: dict[str, Any] = {"decidedBy": list(deciders)}
@@ -542,6 +557,7 @@ class Decisions(IssuerCore):
                 actor,
                 data.get("batchKey"),
                 decided=decided,
+                prepared=prepared,
             )
         assert case.subject is not None
         record = self._locked(work.tx, case.subject)
