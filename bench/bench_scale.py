@@ -1,7 +1,7 @@
-"""Benchmark: issuance across service instances on one PostgreSQL.
+"""Benchmark: issuance across service instances on one PostgreSQL, and a large store.
 
     .venv/bin/python bench/bench_scale.py [--instances 1,2,4] [--seconds 20] [--clients 8]
-                                          [--postgres URL]
+                                          [--sizes 10000,1000000] [--postgres URL]
 
 For each N in --instances: a fresh PostgreSQL schema and deployment, N `vcissue serve
 --workers 1` processes (as N instances behind a load balancer), and C keep-alive clients
@@ -9,12 +9,21 @@ per instance posting /credentials/issue for S seconds. Reports issued/s, p50/p99
 the ratio to one instance measured in the same run, and the share of samples in which a
 PostgreSQL backend of the deployment waited on a lock (pg_stat_activity, sampled every
 50 ms): when the CPU and not a lock is the limit, that share stays near zero. The load
-generator shares the machine's cores with the servers. Never asserted in tests.
+generator shares the machine's cores with the servers.
+
+Then, for each size in --sizes: a synthetic store of that many credentials on PostgreSQL
+(one real issuance as the template; the other rows, their status allocations and a
+matching audit chain written in bulk: states 90 % active, 5 % suspended, 3 % revoked, 2 %
+withdrawn; expiry spread over ten years), and the time of the body's reads at that size:
+`report counts` (Issuer.counts), `report expiring` within 90 days (Issuer.expiring), `audit
+verify` (Issuer.audit_check, a full replay of the chain) and 1,000 register lookups
+(Issuer.public_status, p50/p99). Never asserted in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import subprocess
@@ -25,6 +34,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -142,6 +152,7 @@ def main() -> None:
     parser.add_argument("--instances", default="1,2,4")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=8, help="per instance")
+    parser.add_argument("--sizes", default="10000,1000000", help="'' to skip the large store")
     parser.add_argument("--postgres", default=os.environ.get("VCISSUE_TEST_POSTGRES_URL"))
     args = parser.parse_args()
     if not args.postgres:
@@ -153,7 +164,7 @@ def main() -> None:
     )
     base = None
     with tempfile.TemporaryDirectory() as tmp:
-        for count in (int(n) for n in args.instances.split(",")):
+        for count in (int(n) for n in args.instances.split(",") if n):
             result = run(count, args, Path(tmp))
             base = base or result["rps"]
             print(
@@ -162,6 +173,178 @@ def main() -> None:
                 f"p99 {result['p99_ms']:7.1f} ms  errors {result['errors']}  "
                 f"lock waits in {result['lock_wait_share']:.0%} of samples"
             )
+        if args.sizes:
+            large_store(args, Path(tmp))
+
+
+# --- a large store ------------------------------------------------------------------------
+
+LIST_SIZE = 131_072
+
+
+def _grow(conn: Any, template_id: str, size: int, start: int) -> None:
+    """Rows ``start..size-1`` copied from the template credential, each with its own id,
+    holder, number, state, dates and two never-shared status indices."""
+    columns = [
+        row[0]
+        for row in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = 'credentials' ORDER BY ordinal_position"
+        )
+    ]
+    lists = {
+        purpose: conn.execute(
+            "SELECT id FROM status_lists WHERE purpose = %s ORDER BY id LIMIT 1", (purpose,)
+        ).fetchone()[0]
+        for purpose in ("revocation", "suspension")
+    }
+    needed = size // LIST_SIZE + 2
+    for first in lists.values():
+        for n in range(needed):
+            conn.execute(
+                "INSERT INTO status_lists (id, purpose, size, bits, version, is_full, "
+                "published_json, published_at, created_at) SELECT %s, purpose, size, bits, "
+                "version, true, published_json, published_at, created_at FROM status_lists "
+                "WHERE id = %s ON CONFLICT DO NOTHING",
+                (f"{first}-bench-{n}", first),
+            )
+    n = "g.n"
+    overrides = {
+        "id": f"'urn:uuid:' || md5('bench' || {n})::uuid",
+        "holder_name": f"'Holder ' || {n}",
+        "number": f"'BENCH-' || {n}",
+        "batch_key": "NULL",
+        "previous_id": "NULL",
+        "state": (
+            f"CASE WHEN mod({n}, 100) < 90 THEN 'active' WHEN mod({n}, 100) < 95 THEN 'suspended' "
+            f"WHEN mod({n}, 100) < 98 THEN 'revoked' ELSE 'withdrawn' END"
+        ),
+        "suspended_until": f"CASE WHEN mod({n}, 100) BETWEEN 90 AND 94 THEN now() + "
+        "interval '30 days' ELSE NULL END",
+        "awarded": f"now() - ((mod({n}, 3650)) || ' days')::interval",
+        "expires": f"now() + ((mod({n} * 7919, 3650) - 1825) || ' days')::interval",
+        "revocation_list": f"'{lists['revocation']}-bench-' || ({n} / {LIST_SIZE})",
+        "revocation_index": f"mod({n}, {LIST_SIZE})",
+        "suspension_list": f"'{lists['suspension']}-bench-' || ({n} / {LIST_SIZE})",
+        "suspension_index": f"mod({n}, {LIST_SIZE})",
+    }
+    for purpose in ("revocation", "suspension"):
+        conn.execute(
+            "INSERT INTO allocations (list_id, idx, credential_id) "
+            f"SELECT '{lists[purpose]}-bench-' || (n / {LIST_SIZE}), mod(n, {LIST_SIZE}), "
+            "'urn:uuid:' || md5('bench' || n)::uuid "
+            "FROM generate_series(%s::bigint, %s::bigint) AS n",
+            (start, size - 1),
+        )
+    select = ", ".join(overrides.get(c, f"t.{c}") for c in columns)
+    conn.execute(
+        f"INSERT INTO credentials ({', '.join(columns)}) SELECT {select} "
+        "FROM generate_series(%s::bigint, %s::bigint) AS g(n), credentials t WHERE t.id = %s",
+        (start, size - 1, template_id),
+    )
+
+
+def _bench_id(n: int) -> str:
+    """The id the SQL above gives row n: md5('bench' || n) as a UUID."""
+    return f"urn:uuid:{uuid.UUID(hashlib.md5(f'bench{n}'.encode()).hexdigest())}"
+
+
+def _extend_audit(conn: Any, start: int, size: int) -> None:
+    """One issue entry per bench credential, chained from the current head."""
+    from datetime import UTC, datetime
+
+    from vcissue.store.audit import canonical_details, entry_hash
+
+    seq, prev = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    at = datetime.now(UTC).replace(microsecond=0)
+    with conn.cursor().copy(
+        "COPY audit_log (seq, at, actor, action, credential_id, details, prev_hash, hash) "
+        "FROM STDIN"
+    ) as copy:
+        for n in range(start, size):
+            seq += 1
+            credential_id = _bench_id(n)
+            details = {"qualification": "ecomentor", "number": f"BENCH-{n}"}
+            digest = entry_hash(
+                seq=seq, at=at, actor="bench", action="issue", credential_id=credential_id,
+                details=details, prev_hash=prev,
+            )  # fmt: skip
+            copy.write_row(
+                (seq, at, "bench", "issue", credential_id, canonical_details(details), prev,
+                 digest)
+            )  # fmt: skip
+            prev = digest
+    conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1", (seq, prev))
+
+
+def large_store(args: argparse.Namespace, tmp: Path) -> None:
+    import random
+    import statistics
+    from datetime import UTC, datetime, timedelta
+
+    import psycopg
+
+    from vcissue.governance.principals import principal
+    from vcissue.model import Award
+    from vcissue.system import system_clock
+    from vcissue.wiring import build_issuer
+
+    schema = f"vcissue_million_{uuid.uuid4().hex[:8]}"
+    separator = "&" if "?" in args.postgres else "?"
+    directory = tmp / schema
+    directory.mkdir()
+    config, _ = _deployment(directory, f"{args.postgres}{separator}schema={schema}", 8000)
+    issuer = build_issuer(
+        load_settings(config, env={}), PASSPHRASE.encode(), clock=system_clock, rng=system_random
+    )
+    award = Award.from_request(
+        issuer.qualification("ecomentor"),
+        holder_name="Template",
+        awarded=datetime.now(UTC) - timedelta(days=1),
+    )
+    template = issuer.issue(award, by=principal(issuer.store, "bench")).record.id
+    print(f"\na large store (PostgreSQL, schema {schema}):")
+    grown = 1
+    try:
+        for size in (int(n) for n in args.sizes.split(",")):
+            started = time.perf_counter()
+            with psycopg.connect(args.postgres, autocommit=False) as conn:
+                conn.execute(f'SET search_path TO "{schema}"')
+                conn.execute("SET session_replication_role = replica")  # bulk: no triggers
+                _grow(conn, template, size, grown)
+                _extend_audit(conn, grown, size)
+                conn.commit()
+                conn.execute("ANALYZE")
+            grown = size
+            built = time.perf_counter() - started
+            sample = random.Random(1).sample(range(1, size), min(1000, size - 1))
+            ids = [_bench_id(n) for n in sample]
+            timings = {}
+            for name, fn in (
+                ("report counts", issuer.counts),
+                ("report expiring (90 days)", lambda: issuer.expiring(timedelta(days=90))),
+                ("audit verify (full replay)", issuer.audit_check),
+            ):
+                t0 = time.perf_counter()
+                fn()
+                timings[name] = time.perf_counter() - t0
+            lookups = []
+            for credential_id in ids:
+                t0 = time.perf_counter()
+                issuer.public_status(credential_id)
+                lookups.append(time.perf_counter() - t0)
+            lookups.sort()
+            print(f"  {size:>9,} credentials (built in {built:.0f} s):")
+            for name, seconds in timings.items():
+                print(f"    {name:28} {seconds:8.3f} s")
+            print(
+                f"    {'register lookup':28} p50 {statistics.median(lookups) * 1000:6.2f} ms  "
+                f"p99 {lookups[int(len(lookups) * 0.99) - 1] * 1000:6.2f} ms"
+            )
+    finally:
+        issuer.store.close()
+        with psycopg.connect(args.postgres, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 if __name__ == "__main__":
