@@ -7,6 +7,7 @@ directory that a web server serves at the status base URL.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -14,11 +15,19 @@ __all__ = ["DirectoryPublisher", "NoPublisher", "atomic_write"]
 
 
 def atomic_write(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a temporary file and a rename."""
+    """Write ``text`` to ``target`` through a temporary file and a rename. The temporary
+    name is unique per call: threads of one process (the service's) publish concurrently."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, target)
+    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; published files are public
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 class DirectoryPublisher:
