@@ -258,7 +258,7 @@ def test_the_latest_snapshot_of_a_list_wins(world: World) -> None:
     assert latest_snapshots([newer, newer], world.body.trust, snapshot_time=NOW) == [newer]
 
 
-def test_status_dir_lists_files_in_order_and_skips_hidden_and_the_checkpoint(tmp_path: Path) -> None:
+def test_status_dir_lists_files_in_order_skipping_hidden_and_checkpoint(tmp_path: Path) -> None:
     (tmp_path / "b").write_text("{}", "utf-8")
     (tmp_path / "a").write_text("{}", "utf-8")
     (tmp_path / ".a.1.tmp").write_text("{}", "utf-8")
