@@ -13,27 +13,22 @@ without them unless ``VCISSUE_REQUIRE_INTEROP=1``.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from fastapi import FastAPI
 
 from tests.factories import ROOT
 from tests.integration.conftest import Backend
 from tests.service.conftest import Service, running_service
+from tests.service.tls import self_signed
 
 CONFORMANCE = ROOT / "conformance"
 EXPECTED = CONFORMANCE / "expected"
@@ -67,46 +62,13 @@ class Served:
     certificate: Path
 
 
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 that node is told to trust (NODE_EXTRA_CA_CERTS).
-
-    https, as every implementation in the W3C reports is reached: the suites' requests
-    then all go through vc-test-suite-implementations' client (the DM suite's own http:
-    path does not unwrap VC-API's ``{verifiableCredential}``)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("conformance")
     backend = Backend("sqlite", f"sqlite:///{tmp / 'store.db'}", path=tmp / "store.db")
+    # https, as every implementation in the W3C reports is reached: the suites' requests then
+    # all go through vc-test-suite-implementations' client (the DM suite's own http: path
+    # does not unwrap VC-API's {verifiableCredential}); node trusts it by NODE_EXTRA_CA_CERTS.
     tls = self_signed(tmp)
     apps: list[FastAPI] = []
     with running_service(
