@@ -126,6 +126,7 @@ class Decisions(IssuerCore):
             )
         params = self._award_params(award, assessors)
         self._require_role(by, policy, "award")
+        _texts(reference=batch_key)  # a refused key is typed before any store reads it
         prepared = None
         if batch_key is None or self._issued_for(batch_key) is None:
             # Signed before the transaction that stores it: concurrent issuers (threads,
