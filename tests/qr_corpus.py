@@ -165,7 +165,13 @@ def build_corpus() -> tuple[PackSet, list[Case]]:
             True,
         ),
         ("hostile: truncated zlib", v1(zlib.compress(data, 9)[:-1]), True),
-        ("hostile: bad Adler-32", v1(zlib.compress(data, 9)[:-1] + b"\x00"), True),
+        (
+            # Flip every bit of the last checksum byte: overwriting it with a constant left it
+            # unchanged whenever it already held that constant (1 run in 256).
+            "hostile: bad Adler-32",
+            v1(zlib.compress(data, 9)[:-1] + bytes([zlib.compress(data, 9)[-1] ^ 0xFF])),
+            True,
+        ),
         (
             "hostile: zlib with a preset dictionary",
             v1(zlib_with_dictionary(b'{"a":1}', b'{"a":')),
