@@ -79,7 +79,10 @@ def test_holder_links_expire_and_revoke(desk: Desk) -> None:
     first = links.create(issued["id"], actor="op")
     token = first.url.rsplit("/", 1)[1]
     assert links.resolve(token).id == issued["id"]
-    assert _error(lambda: links.resolve(token[:-2] + "xx")) == ("unknown-link", 404)
+    assert _error(lambda: links.resolve(token[:-2] + ("yy" if token.endswith("xx") else "xx"))) == (
+        "unknown-link",
+        404,
+    )
     desk.clock.at += timedelta(days=91)
     assert _error(lambda: links.resolve(token)) == ("unknown-link", 404)
     second = links.create(issued["id"], actor="op").url.rsplit("/", 1)[1]
