@@ -5,6 +5,7 @@ after it, and past that the certification has lapsed."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -84,3 +85,32 @@ def test_recertification_window_grace_and_lapse(store: Store, tmp_path: Path) ->
     desk.clock.at = expires + timedelta(days=100)
     with pytest.raises(PolicyError, match="lapsed"):
         desk.issuer.recertify(lapsed["id"], by=desk.alice)
+
+
+def test_scope_changes_name_themselves_in_the_replacement(store: Store, tmp_path: Path) -> None:
+    """The replacement of a scope reduction or expansion says which it is in its evidence
+    (never 'recertification', which is what both used to say)."""
+    desk = Desk(store, tmp_path)
+    units = [unit.id for unit in ecomentor().units]
+    first = desk.issuer.issue(
+        Award(Holder("Ana Novak"), ecomentor(), awarded=START, units=tuple(units[:1])),
+        by=desk.alice,
+    ).credential
+    wider = desk.issuer.expand_scope(first["id"], units=units[:2], reason="U2", by=desk.op)
+    narrower = desk.issuer.reduce_scope(
+        wider.result.record.id, units=units[:1], reason="U2 annulled", by=desk.op
+    )
+    for outcome, previous, genre, name in (
+        (wider, first["id"], "ScopeExpansion", "Certificate whose scope this one expands"),
+        (
+            narrower,
+            wider.result.record.id,
+            "ScopeReduction",
+            "Certificate whose scope this one reduces",
+        ),
+    ):
+        vc = outcome.result.credential
+        (entry,) = [e for e in vc["evidence"] if e["id"] == previous]
+        assert (entry["genre"], entry["name"]) == (genre, name)
+        assert "recertification" not in json.dumps(vc["evidence"]).lower()
+    assert desk.verify(narrower.result.credential).verdict is Verdict.VALID
