@@ -177,6 +177,41 @@ def test_holders_and_the_office_get_e_mail_with_the_event_id(desk: Desk) -> None
     assert revoked["Message-ID"].endswith("@ecomentor.example>")
 
 
+@pytest.mark.parametrize("setting", ["en", "hr"])
+def test_a_holder_is_written_to_in_their_own_language(desk: Desk, setting: str) -> None:
+    """The holder's record names their language; without one, and for the office, the
+    ``[notify] language`` setting decides."""
+    with smtp_server() as box:
+        settings = NotifySettings(
+            language=setting,
+            smtp=Smtp("127.0.0.1", box.port, timeout=10),
+            emails=(MailRoute("office@ecomentor.example", frozenset({"issued"})),),
+        )
+        sender = deliverer(desk, settings)
+        qualification = desk.award().qualification
+        for name, language in [("Ivana Horvat", "hr"), ("Jane Smith", "en"), ("Bo Li", None)]:
+            address = f"{name.split()[0].lower()}@example.org"
+            holder = Holder(name, email=address, language=language)
+            desk.issuer.issue(Award(holder, qualification, awarded=START), by=desk.alice)
+        report = sender.run_once()
+        assert (report.sent, report.dead) == (6, 0), report.errors
+    subjects: dict[str, list[str]] = {}
+    for to, message in box.messages:
+        subjects.setdefault(to[0], []).append(str(message["Subject"]))
+    croatian = "Izdan je vaš certifikat EcoMentor"
+    english = "Your EcoMentor certificate has been issued"
+    by_setting = croatian if setting == "hr" else english
+    assert subjects == {
+        "ivana@example.org": [croatian],
+        "jane@example.org": [english],
+        "bo@example.org": [by_setting],
+        "office@ecomentor.example": [by_setting] * 3,
+    }
+    texts = {to[0]: message.get_content() for to, message in box.messages}
+    assert texts["ivana@example.org"].startswith("Poštovani/Poštovana Ivana Horvat,")
+    assert texts["jane@example.org"].startswith("Dear Jane Smith,")
+
+
 def test_an_address_the_server_refuses_is_a_dead_letter(desk: Desk) -> None:
     with smtp_server() as box:
         box.refuse.add("ana@example.org")

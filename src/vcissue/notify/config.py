@@ -4,7 +4,8 @@
 
     [notify]
     sender = "EcoMentor Certification <certificates@certs.example>"
-    language = "en"                       # en | hr: the language of e-mails
+    language = "en"                       # en | hr: e-mails to configured addresses, and to
+                                          # holders whose record names no language
     holder_link = "https://certs.example/register/{id}"   # default: service URL + /register/{id}
     holder_events = ["issued", "suspended", ...]          # default: every kind; [] = none
     max_attempts = 8                      # then the delivery is a dead letter

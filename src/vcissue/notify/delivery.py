@@ -188,15 +188,17 @@ class Deliverer:
         self.store.run(lambda tx: tx.update_delivery(outcome, attempts_was=claimed.attempts))
 
     def _send(self, event_id: str, recipient: str) -> None:
-        def read(tx: Tx) -> tuple[EventRecord | None, str | None]:
+        def read(tx: Tx) -> tuple[EventRecord | None, str | None, str | None]:
             event = tx.get_event(event_id)
-            address = None
+            address = language = None
             if recipient == HOLDER and event is not None and event.credential_id:
                 record = tx.get_credential(event.credential_id)
-                address = record.holder_email if record is not None else None
-            return event, address
+                if record is not None:
+                    address = record.holder_email
+                    language = record.terms.get("language")
+            return event, address, language
 
-        event, holder_address = self.store.read(read)
+        event, holder_address, holder_language = self.store.read(read)
         if event is None:
             raise DeliveryError(f"event {event_id} is not in the outbox", permanent=True)
         channel, _, target = recipient.partition(":")
@@ -213,7 +215,7 @@ class Deliverer:
         address = holder_address if recipient == HOLDER else target
         if not address:
             raise DeliveryError("the holder has no e-mail address (erased?)", permanent=True)
-        message = self.message(event, holder=recipient == HOLDER)
+        message = self.message(event, holder=recipient == HOLDER, language=holder_language)
         self._mail(
             smtp,
             sender=self.settings.sender,
@@ -224,7 +226,11 @@ class Deliverer:
             msg_id=channels.message_id(event.id, _tag(recipient), self.settings.sender),
         )
 
-    def message(self, event: EventRecord, *, holder: bool = False) -> templates.Message:
+    def message(
+        self, event: EventRecord, *, holder: bool = False, language: str | None = None
+    ) -> templates.Message:
+        """The message of ``event``; ``language`` is the holder's (from their record), else
+        the ``[notify] language`` setting, which every other recipient gets."""
         credential: Mapping[str, Any] = event.data.get("credential", {})
         current = str(event.data.get("replacement") or credential.get("id", ""))
         link: str | None = self.settings.link(current)
@@ -234,7 +240,7 @@ class Deliverer:
             event.kind,
             event.data,
             body_name=self.body_name,
-            language=self.settings.language,
+            language=language or self.settings.language,
             link=link,
             qualification_title=self.titles.get(str(credential.get("qualification", "")), ""),
         )
