@@ -4,8 +4,10 @@ verified by ``POST /presentations/verify`` with status read from the service's l
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import quote
 
+from tests.integration.test_render import _need, _run
 from tests.service.conftest import Service
 from vcissue.holder import create_presentation
 from vcissue.keys import SigningKey
@@ -84,7 +86,7 @@ def test_oid4vci_routes_answer_in_the_protocol_shape(service: Service) -> None:
     assert gone.status == 404 and gone.json()["error"] == "invalid_request"
 
 
-def test_the_holder_page_behind_its_capability_link(service: Service) -> None:
+def test_the_holder_page_behind_its_capability_link(service: Service, tmp_path: Path) -> None:
     reply = service.call("POST", "/credentials/issue", AWARD_BASE, key="issuer")
     vc = reply.json()["verifiableCredential"]
     path = f"/credentials/{vc['id']}/holder-links"
@@ -100,6 +102,9 @@ def test_the_holder_page_behind_its_capability_link(service: Service) -> None:
     assert service.call("GET", page_path + "/credential.json").json() == vc
     pdf = service.call("GET", page_path + "/certificate.pdf")
     assert pdf.status == 200 and pdf.body.startswith(b"%PDF")
+    (tmp_path / "certificate.pdf").write_bytes(pdf.body)
+    printed = " ".join(_run(_need("pdftotext"), str(tmp_path / "certificate.pdf"), "-").split())
+    assert "accreditation no. HAA-Cert-0001 (example)" in printed  # the qualification's
     offer = service.call("POST", page_path + "/offers/oid4vci").body.decode()
     assert "openid-credential-offer://?credential_offer_uri=" in offer
     assert "Transaction code" in offer and "data:image/png;base64," in offer

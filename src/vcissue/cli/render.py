@@ -10,6 +10,7 @@ from typing import Any
 from ..brand import Brand
 from ..errors import UnknownCredentialError
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
+from ..model.scheme import Accreditation
 from ..qrpack import SchemePack
 from ..render import FONT_DIR_ENV, write_certificate
 from ..settings import load_settings
@@ -40,30 +41,38 @@ def printing_options(
     return url, pack, brand
 
 
-def holder_language(args: argparse.Namespace, vc: dict[str, Any]) -> str:
-    """--lang, else (with --config) the language on the holder's record, else English."""
-    if args.lang:
-        return str(args.lang)
-    if args.config and isinstance(vc.get("id"), str):
-        try:
-            record = issuer(args, signs=False).get(vc["id"])
-        except UnknownCredentialError:
-            return DEFAULT_LANGUAGE  # not issued by this deployment
-        return str(record.terms.get("language") or DEFAULT_LANGUAGE)
-    return DEFAULT_LANGUAGE
+def from_the_store(
+    args: argparse.Namespace, vc: dict[str, Any]
+) -> tuple[str, Accreditation | None]:
+    """With --config, from this deployment's record of ``vc``: the holder's language
+    (unless --lang) and the accreditation of the qualification; else English, none."""
+    language = str(args.lang) if args.lang else DEFAULT_LANGUAGE
+    if not args.config or not isinstance(vc.get("id"), str):
+        return language, None
+    desk = issuer(args, signs=False)
+    try:
+        record = desk.get(vc["id"])
+    except UnknownCredentialError:
+        return language, None  # not issued by this deployment
+    qualification = desk.qualifications.get(record.qualification_id)
+    if not args.lang:
+        language = str(record.terms.get("language") or DEFAULT_LANGUAGE)
+    return language, qualification.accreditation if qualification else None
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     vc = load_credential(args.credential)
     url, pack, brand = printing_options(args, vc)
+    language, accreditation = from_the_store(args, vc)
     view = write_certificate(
         vc,
         args.output,
         font_dir=args.font_dir,
         brand=brand,
-        language=holder_language(args, vc),
+        language=language,
         verifier_url=url,
         pack=pack,
+        accreditation=accreditation,
     )
     print(f"wrote {args.output}: {view.kind.lower()} {view.credential_id} for {view.holder_name}")
     return 0

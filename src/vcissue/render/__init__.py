@@ -15,6 +15,7 @@ from typing import Any
 
 from ..brand import Brand
 from ..errors import VcissueError
+from ..model.scheme import Accreditation
 from ..qrpack import SchemePack
 from .html import render_html
 from .pdf import FONT_DIR_ENV, find_font_dir, render_pdf
@@ -47,14 +48,16 @@ def write_certificate(
     language: str = "en",
     verifier_url: str | None = None,
     pack: SchemePack | None = None,
+    accreditation: Accreditation | None = None,
 ) -> CertificateView:
-    """Write ``vc`` as a certificate to ``path`` (``.pdf`` or ``.html``); returns the view."""
+    """Write ``vc`` as a certificate to ``path`` (``.pdf`` or ``.html``); returns the view.
+    ``accreditation`` is the qualification's, printed with the signatory."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in FORMATS:
         raise VcissueError(f"certificate must be written as .pdf or .html, not {target.name!r}")
     view = certificate_view(vc, pack=pack, verifier_url=verifier_url)
-    document = certificate(view, brand=brand, language=language)
+    document = certificate(view, brand=brand, language=language, accreditation=accreditation)
     data = (
         render_pdf(view, document, font_dir=font_dir)
         if suffix == ".pdf"

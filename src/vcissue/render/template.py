@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..brand import Brand, Image
 from ..i18n import Translator, translator
+from ..model.scheme import Accreditation
 from ..qr import make_qr
 from .view import CertificateView
 
@@ -97,9 +98,17 @@ class Certificate:
 
 
 def certificate(
-    view: CertificateView, *, brand: Brand | None = None, language: str = "en"
+    view: CertificateView,
+    *,
+    brand: Brand | None = None,
+    language: str = "en",
+    accreditation: Accreditation | None = None,
 ) -> Certificate:
-    """The blocks of ``view``'s certificate in ``language`` and ``brand``."""
+    """The blocks of ``view``'s certificate in ``language`` and ``brand``.
+
+    ``accreditation`` is the qualification's (its accrediting body, number, statement):
+    printed beside the signatory in place of the brand's number and statement, since it
+    is the scheme, not the body as a whole, that an accreditation covers."""
     brand = brand or Brand()
     _ = translator(language)
     body = brand.name or view.issuer_name or view.issuer_id
@@ -131,17 +140,29 @@ def certificate(
     if view.expires:
         dates.append((_("Valid until"), _.date(view.expires)))
     blocks.append(Dates(tuple(dates)))
-    if brand.signatory_name or brand.signature or brand.accreditation_number:
+    if accreditation is not None:
+        accredited = _(
+            "{body}, accreditation no. {number}",
+            body=accreditation.body,
+            number=accreditation.number,
+        )
+        statement = accreditation.statement
+    else:
+        accredited = (
+            _("Accreditation no. {number}", number=brand.accreditation_number)
+            if brand.accreditation_number
+            else ""
+        )
+        statement = brand.statement(_.language)
+    if brand.signatory_name or brand.signature or accredited:
         blocks.append(
             Signatures(
                 brand.signature,
                 brand.signatory_name,
                 brand.title(_.language),
                 brand.accreditation_mark,
-                _("Accreditation no. {number}", number=brand.accreditation_number)
-                if brand.accreditation_number
-                else "",
-                brand.statement(_.language),
+                accredited,
+                statement,
             )
         )
     blocks.append(_verification(view, _))

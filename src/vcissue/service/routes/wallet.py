@@ -341,7 +341,14 @@ def holder_certificate(token: str, links: Links, http: Request) -> Response:
     view = certificate_view(
         json.loads(record.signed_json), verifier_url=settings.printed_verifier_url()
     )
-    pdf = render_pdf(view, certificate(view, brand=http.app.state.brand))
+    qualification = http.app.state.issuer.qualifications.get(record.qualification_id)
+    document = certificate(
+        view,
+        brand=http.app.state.brand,
+        language=str(record.terms.get("language") or "en"),
+        accreditation=qualification.accreditation if qualification else None,
+    )
+    pdf = render_pdf(view, document)
     return Response(
         pdf,
         media_type="application/pdf",
