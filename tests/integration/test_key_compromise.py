@@ -24,6 +24,9 @@ from vcissue.files import DirectoryPublisher
 from vcissue.issuer import Issuer, IssuerSettings
 from vcissue.keystore import KeyStore, read_key_file
 from vcissue.model import Award, Holder
+from vcissue.notify.delivery import HOLDER_PAGE_KINDS
+from vcissue.notify.events import event_id
+from vcissue.notify.templates import render
 from vcissue.store import Store
 from vcissue.verify import TrustList, Verdict, verify_credential
 
@@ -120,6 +123,13 @@ def test_the_compromise_drill(store: Store, tmp_path: Path) -> None:
     assert actions.count("re-sign") == 2 and actions[-1] == "key-compromise"
     resigned = [e for e in site.issuer.audit_entries() if e.action == "re-sign"]
     assert {e.details["key"] for e in resigned} == {f"{DID}#key-1"}
+    # 4. each holder is told, by an outbox event written with its re-sign audit entry
+    notices = [e for e in site.store.read(lambda tx: tx.events()) if e.kind == "re-signed"]
+    assert sorted(e.credential_id for e in notices) == sorted(c["id"] for c in copies)
+    assert {e.id for e in notices} == {event_id(f"audit:{e.hash}") for e in resigned}
+    message = render("re-signed", notices[0].data, body_name="EMCB", language="hr", link=None)
+    assert "ponovno je potpisan" in message.subject and "preuzmite novu kopiju" in message.text
+    assert "re-signed" in HOLDER_PAGE_KINDS  # the holder's e-mail links to the new copy
 
 
 def test_a_retired_key_used_after_rotation_is_refused(store: Store, tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ HOLDER = "email:holder"
 # events after which the holder has a credential to take: their e-mail carries a holder
 # page link (a new capability link each, to the credential the event made or kept)
 HOLDER_PAGE_KINDS = frozenset(
-    {"issued", "reinstated", "recertified", "restored", "scope-changed", "expiring"}
+    {"issued", "reinstated", "recertified", "restored", "scope-changed", "re-signed", "expiring"}
 )
 MAX_ERROR = 300
 

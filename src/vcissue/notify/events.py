@@ -39,6 +39,7 @@ _FROM_AUDIT = {
     "reduce-scope": "scope-changed",
     "expand-scope": "scope-changed",
     "recertify": "recertified",
+    "re-sign": "re-signed",  # after a key compromise: the holder takes the replacement
 }
 REMINDER_KINDS = ("expiring", "recertification-window-open")
 KINDS = (*dict.fromkeys(_FROM_AUDIT.values()), *REMINDER_KINDS)

@@ -58,6 +58,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Your {qualification} certificate is renewed",
         "You have been recertified for {qualification}. Your new certificate: {replacement}.",
     ),
+    "re-signed": (
+        "Your {qualification} certificate has been signed again",
+        "Your certificate for {qualification} has been signed again with a new key of the "
+        "certification body (same content). Copies kept before no longer verify: take the "
+        "new copy.",
+    ),
     "expiring": (
         "Your {qualification} certificate expires in {days} days",
         "Your certificate for {qualification} expires on {expires}. Apply for recertification "
