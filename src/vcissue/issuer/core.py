@@ -87,7 +87,14 @@ from ..status import (
     status_entry,
     status_list_credential,
 )
-from ..store.records import AuditEntry, CredentialRecord, StatusListRecord, Store, Tx
+from ..store.records import (
+    AuditEntry,
+    CredentialRecord,
+    CredentialSummary,
+    StatusListRecord,
+    Store,
+    Tx,
+)
 from ..verify import TrustList
 from .replay import compare, replay
 
@@ -383,23 +390,20 @@ class IssuerCore:
 
     def counts(self) -> StateCounts:
         now = self.now()
+        tally = self.store.read(lambda tx: tx.count_credentials(now=now))
+        by_state: Counter[tuple[str, str]] = Counter()
+        expired: Counter[str] = Counter()
+        for (qualification_id, _, state), count in tally.items():
+            if state == "expired":  # active, past its validUntil
+                expired[qualification_id] += count
+                state = "active"
+            by_state[(qualification_id, state)] += count
+        return StateCounts(dict(by_state), dict(expired))
 
-        def read(tx: Tx) -> StateCounts:
-            expired = Counter(
-                record.qualification_id
-                for record in tx.list_credentials(state="active", expiring_before=now)
-            )
-            return StateCounts(tx.count_by_qualification_and_state(), dict(expired))
-
-        return self.store.read(read)
-
-    def expiring(self, within: timedelta) -> list[CredentialRecord]:
+    def expiring(self, within: timedelta) -> list[CredentialSummary]:
         """Active credentials expiring between now and ``now + within``, soonest first."""
         now = self.now()
-        records = self.store.read(
-            lambda tx: tx.list_credentials(state="active", expiring_before=now + within)
-        )
-        return sorted((r for r in records if r.expires >= now), key=lambda r: r.expires)
+        return self.store.read(lambda tx: tx.expiring_between(now, now + within))
 
     def audit_check(
         self,

@@ -53,6 +53,9 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
     made the event's ``deliveries``: one row per (event, recipient) with its state
     (pending, sent, dead), attempts and the time of the next attempt.
     ``credentials.holder_email`` is where a holder's notices go (not in the credential).
+``credentials_report`` (migration 7)
+    an index covering what the counts and issued reports read, so they are aggregates
+    over the index alone (no credential row, no signed form, is read).
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -315,6 +318,15 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX deliveries_due ON deliveries (next_at) WHERE state = 'pending'",
         ),
     ),
+    Migration(
+        7,
+        "reports from an index",
+        (
+            # counts and issued reports: one index-only scan, no row (nor signed form) read
+            """CREATE INDEX credentials_report
+               ON credentials (qualification_id, state, units, awarded, expires)""",
+        ),
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -553,6 +565,15 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
                 PRIMARY KEY (event_id, recipient)
             )""",
             "CREATE INDEX deliveries_due ON deliveries (next_at) WHERE state = 'pending'",
+        ),
+    ),
+    Migration(
+        7,
+        "reports from an index",
+        (
+            # counts and issued reports: one index-only scan, no row (nor signed form) read
+            """CREATE INDEX credentials_report
+               ON credentials (qualification_id, state, units, awarded, expires)""",
         ),
     ),
 )

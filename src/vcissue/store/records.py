@@ -39,6 +39,7 @@ __all__ = [
     "LIST_PURPOSES",
     "AuditEntry",
     "CredentialRecord",
+    "CredentialSummary",
     "DeliveryRecord",
     "EventRecord",
     "PrincipalRecord",
@@ -77,6 +78,20 @@ class CredentialRecord:
     terms: Mapping[str, Any] = field(default_factory=dict)  # scope, limitations, result
     number: str | None = None  # the certificate number (unique; None: issued before numbers)
     holder_email: str | None = None  # where the holder's notices go; not in the credential
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    """A credential without its signed form or terms: what a read over many needs."""
+
+    id: str
+    number: str | None
+    holder_name: str
+    qualification_id: str
+    units: tuple[str, ...]
+    awarded: datetime
+    expires: datetime
+    state: str
 
 
 @dataclass(frozen=True)
@@ -232,6 +247,13 @@ class Tx(Protocol):
     ) -> list[CredentialRecord]: ...
     def successors(self, credential_id: str) -> list[CredentialRecord]: ...
     def count_by_qualification_and_state(self) -> dict[tuple[str, str], int]: ...
+    def count_credentials(
+        self, *, now: datetime, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[tuple[str, bool, str], int]: ...
+    def count_awarded_by_month(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[tuple[str, str], int]: ...
+    def expiring_between(self, start: datetime, end: datetime) -> list[CredentialSummary]: ...
 
     # status lists and index allocation
     def open_list(self, purpose: str, *, for_update: bool = True) -> StatusListRecord | None: ...

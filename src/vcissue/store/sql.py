@@ -27,6 +27,7 @@ from .records import (
     AuditEntry,
     CaseRecord,
     CredentialRecord,
+    CredentialSummary,
     DeliveryRecord,
     EventRecord,
     PrincipalRecord,
@@ -405,6 +406,68 @@ class SqlTx:
             "GROUP BY qualification_id, state"
         )
         return {(row[0], row[1]): int(row[2]) for row in rows}
+
+    def _awarded_in(self, since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:
+        where, params = [], []
+        if since is not None:
+            where.append("awarded >= ?")
+            params.append(self._enc_dt(_utc(since)))
+        if until is not None:
+            where.append("awarded < ?")
+            params.append(self._enc_dt(_utc(until)))
+        return (f" WHERE {' AND '.join(where)}" if where else ""), params
+
+    def count_credentials(
+        self, *, now: datetime, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[tuple[str, bool, str], int]:
+        """Credentials awarded in ``[since, until)`` by (qualification, a unit award?,
+        state), where an active credential whose ``expires <= now`` counts as "expired".
+        One aggregate over the ``credentials_report`` index: no row leaves the database."""
+        clause, params = self._awarded_in(since, until)
+        rows = self._all(
+            "SELECT qualification_id, units <> '[]', CASE WHEN state = 'active' AND "  # noqa: S608
+            "expires <= ? THEN 'expired' ELSE state END, COUNT(*) FROM credentials"
+            f"{clause} GROUP BY 1, 2, 3",
+            [self._enc_dt(_utc(now)), *params],
+        )
+        return {(row[0], bool(row[1]), row[2]): int(row[3]) for row in rows}
+
+    _MONTH = "substr(awarded, 1, 7)"  # SQL of the UTC month ('YYYY-MM') of ``awarded``
+
+    def count_awarded_by_month(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[tuple[str, str], int]:
+        """Credentials awarded in ``[since, until)`` by (qualification, UTC month)."""
+        clause, params = self._awarded_in(since, until)
+        rows = self._all(
+            f"SELECT qualification_id, {self._MONTH}, COUNT(*) FROM credentials{clause} "  # noqa: S608
+            "GROUP BY 1, 2",
+            params,
+        )
+        return {(row[0], row[1]): int(row[2]) for row in rows}
+
+    def expiring_between(self, start: datetime, end: datetime) -> list[CredentialSummary]:
+        """Active credentials with ``start <= expires < end``, soonest first (then by id);
+        without their signed forms (the ``credentials_expires`` index finds them)."""
+        rows = self._all(
+            "SELECT id, number, holder_name, qualification_id, units, awarded, expires, state "
+            "FROM credentials WHERE state = 'active' AND expires >= ? AND expires < ? "
+            "ORDER BY expires, id",
+            (self._enc_dt(_utc(start)), self._enc_dt(_utc(end))),
+        )
+        return [
+            CredentialSummary(
+                id=row[0],
+                number=row[1],
+                holder_name=row[2],
+                qualification_id=row[3],
+                units=tuple(json.loads(row[4])),
+                awarded=self._dec_dt(row[5]),
+                expires=self._dec_dt(row[6]),
+                state=row[7],
+            )
+            for row in rows
+        ]
 
     # -- status lists ----------------------------------------------------------------------
 
