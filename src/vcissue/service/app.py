@@ -32,8 +32,10 @@ from .problems import documented
 from .ratelimit import RateLimit
 from .routes import (
     audit,
+    bulk,
     credentials,
     governance,
+    holders,
     public,
     register,
     reports,
@@ -98,7 +100,9 @@ def create_app(
     )
     problems.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
-    for routes in (public, register, credentials, governance, audit, reports, wallet):
+    for routes in (
+        public, register, credentials, governance, audit, reports, wallet, bulk, holders
+    ):  # fmt: skip
         app.include_router(routes.router)
     app.state.issuer = issuer
     wallet_settings = settings.wallet_settings()

@@ -93,10 +93,17 @@ class Refused(HTTPException):
     """A well-formed request the service declines, with its own problem ``kind``."""
 
     def __init__(
-        self, status: int, detail: str, *, kind: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        detail: str,
+        *,
+        kind: str,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, str]] | None = None,  # each part at fault: location, message
     ) -> None:
         super().__init__(status, detail, headers=headers)
         self.kind = kind
+        self.errors = errors
 
 
 def problem(
@@ -154,12 +161,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        errors = getattr(error, "errors", None)
         return problem(
             error.status_code,
             _TITLES.get(error.status_code, "HTTP error"),
             str(error.detail),
             kind=getattr(error, "kind", f"http-{error.status_code}"),
             headers=dict(error.headers or {}),
+            **({"errors": errors} if errors else {}),
         )
 
     @app.exception_handler(Exception)

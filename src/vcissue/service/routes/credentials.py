@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import Discriminator, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from ...errors import StatusListError
 from ...governance.principals import Principal
@@ -181,6 +181,36 @@ def status_changed(issuer: Any, subject: str, outcome: DecisionOutcome) -> Statu
         required=outcome.required,
         newCredentialId=result.record.id if isinstance(result, IssuedCredential) else None,
     )
+
+
+class RenameRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=500)]  # the holder's new name
+    reason: Annotated[str, Field(min_length=1, max_length=2000)] = "name change"
+
+
+@router.post(
+    "/credentials/{credential_id}/rename",
+    operation_id="renameHolder",
+    responses={
+        202: {"description": "a decision pending: more approvers needed"},
+        **documented(*AUTH, 404, 409, *BODY, *STORE),
+    },
+)
+def rename(
+    credential_id: str,
+    request: RenameRequest,
+    response: Response,
+    issuer: Desk,
+    who: Annotated[Principal, Depends(role("issuer", "operator", "approver"))],
+) -> StatusChanged:
+    """Reissue the certificate under the holder's new name (``vcissue rename``): the old
+    one is superseded, not revoked; the ``rename`` policy decides who and how many."""
+    outcome = issuer.rename(credential_id, name=request.name, reason=request.reason, by=who)
+    if outcome.state == "pending":
+        response.status_code = 202
+    return status_changed(issuer, issuer.get(credential_id).id, outcome)
 
 
 @router.get(

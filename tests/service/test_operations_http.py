@@ -1,0 +1,130 @@
+"""The CLI's housekeeping over real HTTP on 127.0.0.1 (SQLite and PostgreSQL): bulk
+decisions from a CSV body (the same policies as single decisions, resumable, line-numbered
+problems), the holder export, and a name change that supersedes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.service.conftest import Reply, Service
+
+CSV = {"Content-Type": "text/csv"}
+
+
+def issue(service: Service, name: str, **holder: Any) -> dict[str, Any]:
+    award = {"qualification": "ecomentor", "holder": {"name": name, **holder}}
+    reply = service.call("POST", "/credentials/issue", award, key="issuer")
+    assert reply.status == 201, reply.body
+    vc: dict[str, Any] = reply.json()["verifiableCredential"]
+    return vc
+
+
+def number(vc: dict[str, Any]) -> str:
+    return str(vc["credentialSubject"]["licenseNumber"])
+
+
+def state(service: Service, vc: dict[str, Any]) -> str:
+    return str(service.call("GET", f"/credentials/{vc['id']}", key="auditor").json()["state"])
+
+
+def bulk(service: Service, text: str, key: str) -> Reply:
+    return service.call("POST", "/decisions/bulk", raw=text.encode(), headers=CSV, key=key)
+
+
+def test_bulk_decisions_under_the_same_policies_and_resumable(service: Service) -> None:
+    ana, ivo, eva = (issue(service, name) for name in ("Ana Novak", "Ivo Ban", "Eva Kos"))
+    text = (
+        "credential,action,reason,until\n"
+        f"{number(ana)},suspend,audit,2099-01-01T00:00:00Z\n"
+        f"{ivo['id']},suspend,audit,2099-01-01T00:00:00Z\n"
+        f"{number(eva)},revoke,fraud,\n"
+    )
+    first = bulk(service, text, "operator")
+    assert first.status == 200, first.body
+    report = first.json()
+    assert [(d["line"], d["credentialId"]) for d in report["done"]] == [
+        (2, ana["id"]), (3, ivo["id"])
+    ]  # fmt: skip
+    # revocation is the approvers' (two of them): the operator's row is refused, others stand
+    [refused] = report["errors"]
+    assert refused["line"] == 4 and "[not-permitted]" in refused["message"]
+    assert (state(service, ana), state(service, ivo), state(service, eva)) == (
+        "suspended", "suspended", "active"
+    )  # fmt: skip
+    again = bulk(service, text, "approver-1").json()  # the first approver: pending
+    assert [d["line"] for d in again["already"]] == [2, 3]
+    [pending] = again["pending"]
+    assert pending["line"] == 4 and state(service, eva) == "active"
+    assert bulk(service, text, "approver-1").json()["pending"] == [pending]  # not twice
+    second = bulk(service, text, "approver-2").json()
+    assert [d["credentialId"] for d in second["done"]] == [eva["id"]]
+    assert state(service, eva) == "revoked"
+    assert bulk(service, text, "auditor").status == 403
+    assert bulk(service, text, "issuer").status == 403
+
+
+def test_a_bad_bulk_file_is_refused_whole_with_every_line_named(service: Service) -> None:
+    ana = issue(service, "Ana Novak")
+    text = (
+        "credential,action,reason,until\n"
+        f"{number(ana)},suspend,audit,2099-01-01T00:00:00Z\n"
+        f"{number(ana)},explode,why,\n"
+        "EM-1999-000001,reinstate,ok,\n"
+        f"{number(ana)},suspend,,2099-01-01T00:00:00Z\n"
+    )
+    reply = bulk(service, text, "operator")
+    assert reply.status == 422 and reply.headers["content-type"] == "application/problem+json"
+    problem = reply.json()
+    assert problem["type"].endswith("/invalid-rows")
+    assert [e["location"] for e in problem["errors"]] == ["line 3", "line 4", "line 5"]
+    assert "credential-unknown" in problem["errors"][1]["message"]
+    assert state(service, ana) == "active"  # nothing was decided
+    for raw, match in [
+        (b"credential,action\n", "reason"),
+        (b"", "required"),
+        ("credential,action,reason\nx,revoke,\xe9\n".encode("cp1250"), "UTF-8"),
+        (b"who,action,reason\n", "who"),
+    ]:
+        bad = service.call("POST", "/decisions/bulk", raw=raw, headers=CSV, key="operator")
+        assert bad.status == 422, (raw, bad.body)
+        assert match in bad.json()["detail"], bad.json()
+
+
+def test_the_operator_exports_everything_held_about_a_holder(service: Service) -> None:
+    ana = issue(service, "Ana Novak", email="ana@example.org", language="hr")
+    issue(service, "ana  NOVAK")  # the same person as people type the name
+    issue(service, "Ivo Ban")
+    reply = service.call("GET", f"/holders/{number(ana)}/export", key="operator")
+    assert reply.status == 200, reply.body
+    document = reply.json()
+    assert document["format"] == "vcissue-holder-export/1"
+    assert document["holder"]["name"] == "Ana Novak"
+    assert len(document["credentials"]) == 2
+    assert "ana@example.org" in reply.body.decode()
+    assert document["audit"] and all("Ivo" not in str(e) for e in document["audit"])
+    assert service.call("GET", f"/holders/{number(ana)}/export", key="auditor").status == 403
+    assert service.call("GET", f"/holders/{number(ana)}/export").status == 401
+    unknown = service.call("GET", "/holders/EM-1999-000001/export", key="operator")
+    assert unknown.status == 404 and unknown.json()["type"].endswith("/credential-unknown")
+
+
+def test_a_name_change_supersedes_the_old_certificate(service: Service) -> None:
+    ana = issue(service, "Ana Novak")
+    path = f"/credentials/{number(ana)}/rename"
+    assert service.call("POST", path, {"name": "Ana Horvat"}, key="auditor").status == 403
+    assert service.call("POST", path, {"name": "Ana Horvat"}, key="operator").status == 403
+    assert service.call("POST", path, {"name": " "}, key="issuer").status == 422
+    reply = service.call("POST", path, {"name": "Ana Horvat"}, key="issuer")
+    assert reply.status == 200, reply.body
+    changed = reply.json()
+    assert changed["credentialId"] == ana["id"] and changed["decisionState"] == "done"
+    assert changed["state"] == "superseded"
+    new = service.call("GET", f"/credentials/{changed['newCredentialId']}", key="auditor").json()
+    assert "Ana Horvat" in str(new["verifiableCredential"]["credentialSubject"])
+    old = service.call(
+        "GET", f"/register/{number(ana)}", headers={"Accept": "application/json"}
+    ).json()
+    new_number = new["verifiableCredential"]["credentialSubject"]["licenseNumber"]
+    assert old["current"] is False and old["replacedByNumber"] == new_number
+    unknown = service.call("POST", "/credentials/EM-1999-1/rename", {"name": "X"}, key="issuer")
+    assert unknown.status == 404
