@@ -56,6 +56,9 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
 ``credentials_report`` (migration 7)
     an index covering what the counts and issued reports read, so they are aggregates
     over the index alone (no credential row, no signed form, is read).
+``credentials_expiring`` (migration 8)
+    a partial index of the active credentials by expiry, covering what the expiring
+    report reads (an index-only range scan).
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -327,6 +330,16 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
                ON credentials (qualification_id, state, units, awarded, expires)""",
         ),
     ),
+    Migration(
+        8,
+        "the expiring report from an index",
+        (
+            # report expiring: an index-only range scan over the active certificates
+            """CREATE INDEX credentials_expiring
+               ON credentials (expires, id, number, holder_name, qualification_id, units, awarded)
+               WHERE state = 'active'""",
+        ),
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -574,6 +587,16 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             # counts and issued reports: one index-only scan, no row (nor signed form) read
             """CREATE INDEX credentials_report
                ON credentials (qualification_id, state, units, awarded, expires)""",
+        ),
+    ),
+    Migration(
+        8,
+        "the expiring report from an index",
+        (
+            # report expiring: an index-only range scan over the active certificates
+            """CREATE INDEX credentials_expiring
+               ON credentials (expires, id, number, holder_name, qualification_id, units, awarded)
+               WHERE state = 'active'""",
         ),
     ),
 )

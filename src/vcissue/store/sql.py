@@ -448,9 +448,9 @@ class SqlTx:
 
     def expiring_between(self, start: datetime, end: datetime) -> list[CredentialSummary]:
         """Active credentials with ``start <= expires < end``, soonest first (then by id);
-        without their signed forms (the ``credentials_expires`` index finds them)."""
-        rows = self._all(
-            "SELECT id, number, holder_name, qualification_id, units, awarded, expires, state "
+        without their signed forms."""
+        rows = self._all(  # every column in credentials_expiring: an index-only scan
+            "SELECT id, number, holder_name, qualification_id, units, awarded, expires "
             "FROM credentials WHERE state = 'active' AND expires >= ? AND expires < ? "
             "ORDER BY expires, id",
             (self._enc_dt(_utc(start)), self._enc_dt(_utc(end))),
@@ -461,10 +461,10 @@ class SqlTx:
                 number=row[1],
                 holder_name=row[2],
                 qualification_id=row[3],
-                units=tuple(json.loads(row[4])),
+                units=() if row[4] == "[]" else tuple(json.loads(row[4])),
                 awarded=self._dec_dt(row[5]),
                 expires=self._dec_dt(row[6]),
-                state=row[7],
+                state="active",
             )
             for row in rows
         ]
