@@ -6,21 +6,32 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.cli import vcissue
+from tests.cli import staff_key, vcissue
 from tests.factories import AWARDED, Body
+from tests.integration.test_cli import init
 from tests.qrscan import scan
+from vcissue.issuer import Issuer
 from vcissue.qr import decode_payload
+from vcissue.settings import load_settings
+from vcissue.system import system_clock, system_random
 from vcissue.verify import verify_credential
+from vcissue.wallet import Openid4vci
+from vcissue.wallet.holder_page import HolderLinks
+from vcissue.wallet.oid4vci import PRE_AUTHORIZED_GRANT
+from vcissue.webapp.bundle import deployment_packs
+from vcissue.wiring import build_issuer
 
 HOLDER = "Zoë Ørsted-Łukasiewicz"
 LIMITATIONS = ("Only in waste-management companies", "Supervised for the first year")
@@ -246,3 +257,115 @@ def test_a_version_40_symbol_keeps_modules_of_at_least_0_4_mm(tmp_path: Path) ->
     assert int(barcode.extra["Version"]) >= 38
     assert decode_payload(barcode.text) == vc
     assert 0.4 <= _module_mm(page) < 0.45
+
+
+def _deployment_credential(tmp_path: Path) -> tuple[dict[str, str], dict[str, Any]]:
+    init(tmp_path)
+    env = {"VCISSUE_API_KEY": staff_key(tmp_path, "registrar", "issuer")}
+    issued = vcissue(
+        "issue", "--qualification", "ecomentor", "--holder-name", HOLDER, "-o", "vc.json",
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert issued.returncode == 0, issued.stderr
+    return env, json.loads((tmp_path / "vc.json").read_text("utf-8"))
+
+
+def _desk(tmp_path: Path) -> Issuer:
+    return build_issuer(
+        load_settings(tmp_path / "vcissue.toml"), None, clock=system_clock, rng=system_random
+    )
+
+
+def test_offer_qr_prints_a_holder_page_link_that_opens_the_credential(tmp_path: Path) -> None:
+    env, vc = _deployment_credential(tmp_path)
+    out = vcissue(
+        "render", "vc.json", "-o", "cert.pdf", "--config", "vcissue.toml", "--offer-qr",
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    [page] = _rasterise(tmp_path / "cert.pdf")
+    found = scan(page)
+    [link] = [text for text in found if "/holder/" in text]
+    [printed] = [text for text in found if text != link]
+    packs = deployment_packs(load_settings(tmp_path / "vcissue.toml"))[0]
+    assert decode_payload(printed, packs) == vc  # the verification QR is still there, intact
+    assert link in out.stdout  # the operator sees what was printed
+    # the printed link is a live capability link to this very credential's holder page
+    token = link.split("/holder/", 1)[1]
+    desk = _desk(tmp_path)
+    settings = load_settings(tmp_path / "vcissue.toml")
+    assert (
+        HolderLinks(desk, settings.wallet_settings(), rng=system_random).resolve(token).id
+        == (vc["id"])
+    )
+    words = " ".join(_run(_need("pdftotext"), "-layout", str(tmp_path / "cert.pdf"), "-").split())
+    assert "Add this certificate to your digital wallet" in words
+    assert "Link valid until" in words
+    assert "Pages:           1" in _run(_need("pdfinfo"), str(tmp_path / "cert.pdf"))
+
+
+def test_offer_qr_oid4vci_prints_a_live_offer_and_its_code_goes_to_the_operator(
+    tmp_path: Path,
+) -> None:
+    env, _vc = _deployment_credential(tmp_path)
+    out = vcissue(
+        "render", "vc.json", "-o", "cert.pdf", "--config", "vcissue.toml", "--lang", "hr",
+        "--offer-qr", "oid4vci", cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    [code] = re.findall(r"transaction code[^:]*: (\d{6})$", out.stdout, re.MULTILINE)
+    [page] = _rasterise(tmp_path / "cert.pdf")
+    [link] = [text for text in scan(page) if text.startswith("openid-credential-offer://")]
+    reference = parse_qs(urlsplit(link).query)["credential_offer_uri"][0].rsplit("/", 1)[1]
+    settings = load_settings(tmp_path / "vcissue.toml")
+    wallet = Openid4vci(_desk(tmp_path), settings.wallet_settings(), rng=system_random)
+    offer = wallet.credential_offer(reference)  # live: the offer the printed QR names
+    assert offer["grants"][PRE_AUTHORIZED_GRANT]["tx_code"]["length"] == len(code)
+    words = " ".join(_run(_need("pdftotext"), "-layout", str(tmp_path / "cert.pdf"), "-").split())
+    assert code not in words  # the transaction code never goes on paper with the offer
+    assert "Ponuda vrijedi jednom" in words  # in the certificate's language
+
+
+def test_offer_qr_on_the_html_certificate_still_prints_on_one_page(tmp_path: Path) -> None:
+    env, vc = _deployment_credential(tmp_path)
+    out = vcissue(
+        "render", "vc.json", "-o", "cert.html", "--config", "vcissue.toml", "--offer-qr",
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    parser = _Text()
+    parser.feed((tmp_path / "cert.html").read_text("utf-8"))
+    assert parser.svgs == 2
+    if not CHROMIUM.is_file():
+        if ON_CI:
+            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing")
+    printed = tmp_path / "printed.pdf"
+    subprocess.run(
+        [
+            str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+            f"--print-to-pdf={printed}", (tmp_path / "cert.html").as_uri(),
+        ],
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "Pages:           1" in _run(_need("pdfinfo"), str(printed))
+    [image] = _rasterise(printed)
+    found = scan(image)
+    assert len(found) == 2 and any("/holder/" in text for text in found)
+    [printed_vc] = [text for text in found if "/holder/" not in text]
+    packs = deployment_packs(load_settings(tmp_path / "vcissue.toml"))[0]
+    assert decode_payload(printed_vc, packs) == vc
+
+
+def test_offer_qr_needs_a_deployment_and_a_principal_who_may_offer(tmp_path: Path) -> None:
+    _, _vc = _deployment_credential(tmp_path)
+    out = vcissue("render", "vc.json", "-o", "c.pdf", "--offer-qr", cwd=tmp_path)
+    assert out.returncode == 3 and "--offer-qr needs --config" in out.stderr
+    auditor = {"VCISSUE_API_KEY": staff_key(tmp_path, "reader", "auditor")}
+    out = vcissue(
+        "render", "vc.json", "-o", "c.pdf", "--config", "vcissue.toml", "--offer-qr",
+        cwd=tmp_path, env=auditor,
+    )  # fmt: skip
+    assert out.returncode == 3 and "[not-permitted]" in out.stderr
+    assert not (tmp_path / "c.pdf").exists()

@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from ..brand import Brand
-from ..errors import UnknownCredentialError
+from ..errors import MalformedInput, UnknownCredentialError
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
 from ..model.scheme import Accreditation
 from ..qrpack import SchemePack
-from ..render import FONT_DIR_ENV, write_certificate
+from ..render import FONT_DIR_ENV, OfferLink, write_certificate
 from ..settings import load_settings
 from ..webapp.bundle import deployment_packs, load_packs, pack_for
-from .common import issuer
+from .common import api_key_option, issuer
 from .qr import load_credential
+from .wallet import holder_link, openid4vci_offer
 
 
 def printing_options(
@@ -60,10 +61,30 @@ def from_the_store(
     return language, qualification.accreditation if qualification else None
 
 
+def wallet_offer(args: argparse.Namespace, vc: dict[str, Any]) -> OfferLink | None:
+    """With ``--offer-qr``: a new holder page link (or OpenID4VCI offer) for the stored
+    credential, made by the acting principal, as the deployment's ``vcissue offer`` would."""
+    if args.offer_qr is None:
+        return None
+    if not args.config:
+        raise MalformedInput("--offer-qr needs --config: the offer is made by the deployment")
+    credential_id = vc.get("id")
+    if not isinstance(credential_id, str):
+        raise MalformedInput("--offer-qr: the credential has no id to offer")
+    if args.offer_qr == "oid4vci":
+        offer = openid4vci_offer(args, credential_id)
+        print(f"transaction code (send to the holder by another channel): {offer.tx_code}")
+        return OfferLink(offer.deep_link, offer.expires_at, "oid4vci")
+    link = holder_link(args, credential_id)
+    print(f"holder page (also on the certificate): {link.url}")
+    return OfferLink(link.url, link.expires_at, "holder-page")
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     vc = load_credential(args.credential)
     url, pack, brand = printing_options(args, vc)
     language, accreditation = from_the_store(args, vc)
+    offer = wallet_offer(args, vc)
     view = write_certificate(
         vc,
         args.output,
@@ -73,6 +94,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         verifier_url=url,
         pack=pack,
         accreditation=accreditation,
+        offer=offer,
     )
     print(f"wrote {args.output}: {view.kind.lower()} {view.credential_id} for {view.holder_name}")
     return 0
@@ -113,4 +135,16 @@ def register(commands: Any) -> None:
         help=f"directory with the DejaVu TTF fonts for PDF (default: ${FONT_DIR_ENV}, "
         "else the system's, e.g. Debian's fonts-dejavu-core)",
     )
+    render.add_argument(
+        "--offer-qr",
+        nargs="?",
+        const="holder-page",
+        choices=("holder-page", "oid4vci"),
+        help="also print a QR code that takes the certificate into the holder's wallet "
+        "(needs --config and an issuer or operator API key): holder-page (default) links the "
+        "holder's page, which makes a fresh offer on every visit and lasts "
+        "[wallet] holder_link_ttl; oid4vci prints a single-use OpenID4VCI offer that expires "
+        "in minutes, and its transaction code on the terminal",
+    )
+    api_key_option(render)
     render.set_defaults(handler=cmd_render)

@@ -10,15 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MalformedInput, NotPermitted
+from ..governance.principals import Principal
+from ..issuer import Issuer
+from ..settings import Settings
 from ..system import system_random
 from ..verify.presentation import verify_presentation
 from ..wallet import Openid4vci
+from ..wallet.holder_page import HolderLink, HolderLinks
+from ..wallet.oid4vci import Offer
 from ..wallet.vcapi import Exchanges
 from .common import acting, api_key_option, config_option, issuer, parse_moment, settings
 from .status_options import add_status_options, max_status_age, status_source
 from .verify import MARKS, exit_code, load_trust, verdict_line
 
-__all__ = ["register"]
+__all__ = ["holder_link", "openid4vci_offer", "register"]
 
 
 def cmd_verify_presentation(args: argparse.Namespace) -> int:
@@ -44,16 +49,37 @@ def cmd_verify_presentation(args: argparse.Namespace) -> int:
 OFFER_KEYS = ("credential_offer_uri", "offer_deep_link", "tx_code", "expires_at")
 
 
-def cmd_offer(args: argparse.Namespace) -> int:
-    output = Path(args.output) if args.output else None
-    if output is not None and output.suffix.lower() not in (".png", ".svg"):
-        raise MalformedInput(f"output must end in .svg or .png, not {output.name!r}")
+def _offering(args: argparse.Namespace) -> tuple[Settings, Issuer, Principal]:
+    """The deployment, read-only, and the principal acting, who must be allowed to offer."""
     found = settings(args)
     desk = issuer(args, signs=False)
     who = acting(args, desk)
     if not (who.has("issuer") or who.has("operator")):
         raise NotPermitted(f"{who.id!r} may not offer credentials; it needs issuer or operator")
+    return found, desk, who
+
+
+def openid4vci_offer(args: argparse.Namespace, credential_id: str) -> Offer:
+    """A new OpenID4VCI offer of a stored credential (``vcissue offer``, and
+    ``vcissue render --offer-qr oid4vci``)."""
+    found, desk, who = _offering(args)
+    wallet = Openid4vci(desk, found.wallet_settings(), rng=system_random, brand=found.brand())
+    return wallet.offer(credential_id, actor=who.id)
+
+
+def holder_link(args: argparse.Namespace, credential_id: str) -> HolderLink:
+    """A new capability link to the credential's holder page (``[wallet] holder_link_ttl``)."""
+    found, desk, who = _offering(args)
+    links = HolderLinks(desk, found.wallet_settings(), rng=system_random)
+    return links.create(credential_id, actor=who.id)
+
+
+def cmd_offer(args: argparse.Namespace) -> int:
+    output = Path(args.output) if args.output else None
+    if output is not None and output.suffix.lower() not in (".png", ".svg"):
+        raise MalformedInput(f"output must end in .svg or .png, not {output.name!r}")
     if args.protocol == "vcapi":
+        found, desk, who = _offering(args)
         exchange = Exchanges(desk, found.wallet_settings(), rng=system_random)
         made = exchange.create(args.credential_id, actor=who.id).to_json()
         if output is not None:
@@ -64,8 +90,7 @@ def cmd_offer(args: argparse.Namespace) -> int:
             print(f"Learner Credential Wallet link (also as a QR code): {made['deep_link']}")
             print(f"exchange {made['exchange_url']}, single use, expires {made['expires_at']}")
         return 0
-    wallet = Openid4vci(desk, found.wallet_settings(), rng=system_random, brand=found.brand())
-    answer = wallet.offer(args.credential_id, actor=who.id).to_json()
+    answer = openid4vci_offer(args, args.credential_id).to_json()
     link = answer["offer_deep_link"]
     if output is not None:
         _write_qr(link, output)

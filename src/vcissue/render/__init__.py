@@ -19,13 +19,14 @@ from ..model.scheme import Accreditation
 from ..qrpack import SchemePack
 from .html import render_html
 from .pdf import FONT_DIR_ENV, find_font_dir, render_pdf
-from .template import Certificate, certificate
+from .template import Certificate, OfferLink, certificate
 from .view import CertificateView, Unit, certificate_view, long_date
 
 __all__ = [
     "FONT_DIR_ENV",
     "Certificate",
     "CertificateView",
+    "OfferLink",
     "Unit",
     "certificate",
     "certificate_view",
@@ -49,15 +50,19 @@ def write_certificate(
     verifier_url: str | None = None,
     pack: SchemePack | None = None,
     accreditation: Accreditation | None = None,
+    offer: OfferLink | None = None,
 ) -> CertificateView:
     """Write ``vc`` as a certificate to ``path`` (``.pdf`` or ``.html``); returns the view.
-    ``accreditation`` is the qualification's, printed with the signatory."""
+    ``accreditation`` is the qualification's, printed with the signatory; the holder's
+    wallet ``offer``, when given, is printed as a second QR code."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in FORMATS:
         raise VcissueError(f"certificate must be written as .pdf or .html, not {target.name!r}")
     view = certificate_view(vc, pack=pack, verifier_url=verifier_url)
-    document = certificate(view, brand=brand, language=language, accreditation=accreditation)
+    document = certificate(
+        view, brand=brand, language=language, accreditation=accreditation, offer=offer
+    )
     data = (
         render_pdf(view, document, font_dir=font_dir)
         if suffix == ".pdf"

@@ -20,6 +20,7 @@ from .template import (
     Signatures,
     Units,
     Verification,
+    WalletOffer,
 )
 
 CSS = """
@@ -75,6 +76,10 @@ dl.facts dd { margin: 0; }
 .verify .tech h2 { font-size: 7pt; margin: 0 0 1mm; }
 .verify .tech dl { display: grid; grid-template-columns: 24mm 1fr; margin: 0; }
 .verify .tech dt { font-weight: bold; }
+.offer { display: flex; gap: 3mm; align-items: center; margin-left: -2mm; font-size: 8.5pt; }
+.offer .qr svg { display: block; }
+.offer .how { font-weight: bold; color: var(--ink); margin: 0 0 1mm; }
+.offer p { margin: 0; }
 .verify .tech dd { margin: 0; overflow-wrap: anywhere;
   font-family: "DejaVu Sans Mono", Consolas, monospace; }
 """
@@ -86,7 +91,7 @@ def _img(image: object, alt: str) -> str:
     return f'<img src="{image.data_uri()}" alt="{e(alt)}">'  # type: ignore[attr-defined]
 
 
-def _qr_svg(block: Verification) -> str:
+def _qr_svg(block: Verification | WalletOffer, label: str = "QR code") -> str:
     size = len(block.rows) * block.module_mm
     runs = []
     for y, row in enumerate(block.rows):
@@ -100,7 +105,7 @@ def _qr_svg(block: Verification) -> str:
     count = len(block.rows)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size:.2f}mm" height="{size:.2f}mm" '
-        f'viewBox="0 0 {count} {count}" role="img" aria-label="QR code">'
+        f'viewBox="0 0 {count} {count}" role="img" aria-label="{e(label)}">'
         f'<rect width="{count}" height="{count}" fill="#fff"/>'
         f'<path fill="#000" d="{"".join(runs)}"/></svg>'
     )
@@ -140,6 +145,12 @@ def _block(block: object) -> str:
             '</div></div><div class="accreditation">'
             f"{_img(block.mark, 'accreditation mark')}<div><b>{e(block.accreditation)}</b>"
             f"{e(block.statement)}</div></div></div>"
+        )
+    if isinstance(block, WalletOffer):
+        return (
+            f'<section class="offer"><div class="qr">{_qr_svg(block, "wallet offer QR code")}'
+            f'</div><div><p class="how">{e(block.instruction)}</p><p>{e(block.expiry)}</p>'
+            "</div></section>"
         )
     return ""
 

@@ -30,6 +30,7 @@ from .template import (
     Signatures,
     Units,
     Verification,
+    WalletOffer,
     qr_module_mm,
 )
 from .view import CertificateView
@@ -217,6 +218,9 @@ def _draw(pdf: _Sheet, block: object, spread: float) -> None:
     elif isinstance(block, Signatures):
         _signatures(pdf, block)
         pdf.ln(spread)
+    elif isinstance(block, WalletOffer):
+        _wallet_offer(pdf, block)
+        pdf.ln(spread)
 
 
 def _rule(pdf: _Sheet, width: float) -> None:
@@ -260,17 +264,10 @@ def _signatures(pdf: _Sheet, block: Signatures) -> None:
     pdf.set_xy(MARGIN, max(pdf.get_y(), line_y + 11))
 
 
-def _verification(pdf: _Sheet, block: Verification) -> None:
-    module = block.module_mm
-    side = module * len(block.rows)
-    top = PAGE_H - MARGIN - side + QUIET_ZONE * module - 2
-    pdf.qr_top = top
-    if pdf.get_y() > top - 2:  # a long unit list: the QR gets a page of its own
-        pdf.add_page()
-    pdf.set_auto_page_break(False)  # this block is placed, not flowed: it ends in the margin
-    left = MARGIN - QUIET_ZONE * module + 2  # the quiet zone may overlap the margin
+def _symbol(pdf: _Sheet, rows: tuple[tuple[bool, ...], ...], module: float, left: float,
+            top: float) -> None:  # fmt: skip
     pdf.set_fill_color(0, 0, 0)
-    for y, row in enumerate(block.rows):
+    for y, row in enumerate(rows):
         run_start = None
         for x, dark in enumerate([*row, False]):
             if dark and run_start is None:
@@ -281,6 +278,38 @@ def _verification(pdf: _Sheet, block: Verification) -> None:
                     style="F",
                 )  # fmt: skip
                 run_start = None
+
+
+def _wallet_offer(pdf: _Sheet, block: WalletOffer) -> None:
+    module = block.module_mm
+    side = module * len(block.rows)
+    if pdf.get_y() + side > PAGE_H - MARGIN:
+        pdf.add_page()
+    top = pdf.get_y()
+    left = MARGIN - QUIET_ZONE * module + 2
+    _symbol(pdf, block.rows, module, left, top)
+    text_x = left + side + 3
+    width = PAGE_W - MARGIN - text_x
+    pdf.set_xy(text_x, top + QUIET_ZONE * module)
+    pdf.set_font("sans", "B", 9)
+    pdf.set_text_color(*pdf.ink)
+    pdf.multi_cell(width, 4.4, block.instruction, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font("sans", "", 8.5)
+    pdf.set_text_color(0, 0, 0)
+    pdf.multi_cell(width, 4.4, block.expiry, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_xy(MARGIN, max(pdf.get_y(), top + side))
+
+
+def _verification(pdf: _Sheet, block: Verification) -> None:
+    module = block.module_mm
+    side = module * len(block.rows)
+    top = PAGE_H - MARGIN - side + QUIET_ZONE * module - 2
+    pdf.qr_top = top
+    if pdf.get_y() > top - 2:  # a long unit list: the QR gets a page of its own
+        pdf.add_page()
+    pdf.set_auto_page_break(False)  # this block is placed, not flowed: it ends in the margin
+    left = MARGIN - QUIET_ZONE * module + 2  # the quiet zone may overlap the margin
+    _symbol(pdf, block.rows, module, left, top)
     text_x = left + side + 3
     width = PAGE_W - MARGIN - text_x
     pdf.set_xy(text_x, top + QUIET_ZONE * module)

@@ -12,6 +12,10 @@ details" block beside the QR code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+import segno
 
 from ..brand import Brand, Image
 from ..i18n import Translator, translator
@@ -82,7 +86,31 @@ class Verification:
     technical: tuple[tuple[str, str], ...]
 
 
-Block = Header | Line | Units | Facts | Dates | Signatures | Verification
+@dataclass(frozen=True)
+class WalletOffer:
+    """The way into the holder's wallet as a second QR code, printed only on request (the
+    copy sent to the holder, not the one a body frames)."""
+
+    rows: tuple[tuple[bool, ...], ...]
+    module_mm: float
+    instruction: str
+    expiry: str  # "Link valid until ..." / "Offer valid until ..., once."
+
+
+@dataclass(frozen=True)
+class OfferLink:
+    """What the certificate needs of a wallet offer: the link and when it expires.
+    ``holder-page``: the holder's capability link (long-lived, revocable; the page makes a
+    fresh offer on every visit), the one that suits paper. ``oid4vci``: an
+    ``openid-credential-offer://`` link itself (single use, minutes), for a certificate
+    handed over at once."""
+
+    link: str
+    expires_at: datetime
+    kind: Literal["holder-page", "oid4vci"] = "holder-page"
+
+
+Block = Header | Line | Units | Facts | Dates | Signatures | WalletOffer | Verification
 
 
 @dataclass(frozen=True)
@@ -103,12 +131,14 @@ def certificate(
     brand: Brand | None = None,
     language: str = "en",
     accreditation: Accreditation | None = None,
+    offer: OfferLink | None = None,
 ) -> Certificate:
     """The blocks of ``view``'s certificate in ``language`` and ``brand``.
 
     ``accreditation`` is the qualification's (its accrediting body, number, statement):
     printed beside the signatory in place of the brand's number and statement, since it
-    is the scheme, not the body as a whole, that an accreditation covers."""
+    is the scheme, not the body as a whole, that an accreditation covers. The holder's
+    wallet ``offer``, when given, is printed as a second QR code."""
     brand = brand or Brand()
     _ = translator(language)
     body = brand.name or view.issuer_name or view.issuer_id
@@ -165,11 +195,38 @@ def certificate(
                 statement,
             )
         )
+    if offer is not None:
+        blocks.append(_wallet_offer(offer, _))
     blocks.append(_verification(view, _))
     return Certificate(
         _.language, _("{kind} of {holder}", kind=kind, holder=view.holder_name), brand,
         tuple(blocks),
     )  # fmt: skip
+
+
+def _wallet_offer(offer: OfferLink, _: Translator) -> WalletOffer:
+    # Error level M like the offer QR of `vcissue offer`; the link is short (by reference).
+    symbol = segno.make(offer.link, error="m", boost_error=False)
+    rows = tuple(tuple(bool(m) for m in row) for row in symbol.matrix_iter(border=QUIET_ZONE))
+    expires = offer.expires_at.astimezone(UTC)
+    if offer.kind == "holder-page":
+        instruction = _(
+            "Add this certificate to your digital wallet: scan this code to open your "
+            "certificate's page, then choose your wallet."
+        )
+        expiry = _("Link valid until {date}.", date=_.date(expires.date()))
+    else:
+        instruction = _(
+            "Add this certificate to your digital wallet: scan this code with your wallet app "
+            "and enter the transaction code you receive separately."
+        )
+        expiry = _(
+            "Offer valid once, until {date} {time} UTC.",
+            date=_.date(expires.date()),
+            time=expires.strftime("%H:%M"),
+        )
+    # The smallest module printed: a wallet app scans at hand's length, and space is short.
+    return WalletOffer(rows, QR_MODULE_MM, instruction, expiry)
 
 
 def _verification(view: CertificateView, _: Translator) -> Verification:
