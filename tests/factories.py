@@ -26,6 +26,11 @@ def ecomentor() -> Qualification:
     return load_qualification(EXAMPLES / "ecomentor" / "qualification.json")
 
 
+def kcs(level: int) -> Qualification:
+    """Keeping Children Safe (seed 002): it certifies organisations."""
+    return load_qualification(EXAMPLES / "kcs" / f"level{level}.json")
+
+
 class Body:
     """A certification body with a did:web identity and one Ed25519 key."""
 
@@ -50,7 +55,11 @@ class Body:
     def unsigned(self, holder: str = "Ana Novak", **award: Any) -> dict[str, Any]:
         award.setdefault("awarded", AWARDED)
         return build(
-            Award(Holder(holder), award.pop("qualification", ecomentor()), **award),
+            Award(
+                Holder(holder, kind=award.pop("kind", "person")),
+                award.pop("qualification", ecomentor()),
+                **award,
+            ),
             self.profile,
             credential_id=new_credential_id(bytes(range(16))),
         )

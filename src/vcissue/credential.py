@@ -4,7 +4,8 @@ Nothing else in vcissue builds credential JSON. Where ISO/IEC 17024 9.4.8
 (seed 001, 4.31) items land in the credential:
 
 =====================================  ==============================================
-name of the certified person           credentialSubject.identifier (identityType name)
+name of the certified person           credentialSubject.identifier (identityType name);
+                                       an organisation is also typed Profile, with name
 unique identification                  id (urn:uuid); the body's certificate number in
                                        credentialSubject.licenseNumber (OB 3.0's "license
                                        number that was issued with this credential")
@@ -67,6 +68,21 @@ class IssuerProfile:
         if self.url:
             profile["url"] = self.url
         return profile
+
+
+# The subject's types by the kind of holder. An organisation is also an OB 3.0 Profile
+# (the class OB describes organisations with, as it does the issuer), named by schema:name;
+# the OB 3.0.3 context defines no nested subject profile term, so none is invented.
+SUBJECT_TYPES = {
+    "person": ("AchievementSubject",),
+    "organisation": ("AchievementSubject", "Profile"),
+}
+
+
+def subject_kind(subject: Mapping[str, Any]) -> str:
+    """``organisation`` when a credential subject is typed as an OB Profile, else ``person``."""
+    types = subject.get("type")
+    return "organisation" if isinstance(types, list) and "Profile" in types else "person"
 
 
 # The evidence entry naming the previous credential, by how the new one relates to it.
@@ -133,7 +149,7 @@ def build(
         achievement["creditsAvailable"] = credits
 
     subject: dict[str, Any] = {
-        "type": ["AchievementSubject"],
+        "type": list(SUBJECT_TYPES[award.holder.kind]),
         "identifier": [
             {
                 "type": "IdentityObject",
@@ -145,6 +161,8 @@ def build(
         "achievement": achievement,
         "result": [{"type": ["Result"], "status": "Completed", "value": award.result}],
     }
+    if award.holder.kind == "organisation":
+        subject["name"] = award.holder.name  # schema:name, as the issuer Profile's
     if number is not None:
         subject["licenseNumber"] = number
     if award.holder.id:

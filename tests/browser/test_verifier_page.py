@@ -18,6 +18,7 @@ import pytest
 from tests.browser.page_driver import by_name, run_checked, write_qr_png, write_qr_y4m
 from tests.browser.scenarios import (
     EXPIRED_AWARD,
+    INDEX,
     World,
     base45_encode,
     independent_offline_payload,
@@ -25,12 +26,13 @@ from tests.browser.scenarios import (
     offline_payload_bytes,
     status_entries,
 )
-from tests.factories import AWARDED, Body, ecomentor
+from tests.factories import AWARDED, Body, ecomentor, kcs
 from vcissue import proofs
 from vcissue.credential import IssuerProfile, build, new_credential_id
 from vcissue.keys import SigningKey
 from vcissue.model import Award, Holder
 from vcissue.qr import decode_payload, encode_payload, register_url
+from vcissue.render import certificate_view
 from vcissue.system import system_random
 
 pytestmark = pytest.mark.usefixtures("browser_stack")
@@ -483,3 +485,33 @@ def test_every_verdict_in_croatian(
     assert "nije na popisu pouzdanih" in by_name(result)["untrusted-rdfc"]["items"][0]
     assert valid["details"]["Nositelj"] == "Ana Novak"
     assert valid["details"]["Dodijeljeno"].startswith("2. ožujka 2026.")
+
+
+def test_an_organisation_is_shown_as_a_certified_organisation(
+    world: World, page: Path, artefacts: Path, tmp_path: Path
+) -> None:
+    """Page and Python agree: a subject typed as an OB Profile is an organisation."""
+    organisation = world._signed(
+        Award(Holder("Children First", kind="organisation"), kcs(1), awarded=AWARDED),
+        status_entries(INDEX["valid"]),
+    )
+    assert certificate_view(organisation).holder_kind == "organisation"  # the Python side
+    person = world.certificate("valid")
+    steps = [
+        {"name": "organisation", "action": "paste", "text": offline_payload(organisation)},
+        {"name": "person", "action": "paste", "text": offline_payload(person)},
+    ]
+    for locale, label, holder in (
+        ("en", "Certified organisation", "Holder"),
+        ("hr", "Certificirana organizacija", "Nositelj"),
+    ):
+        result = run_checked(
+            f"organisation-{locale}", page, steps, artefacts, tmp_path / locale,
+            offline=True, locale=locale,
+        )  # fmt: skip
+        shown = by_name(result)["organisation"]
+        assert shown["verdict"] == "VALID", shown["items"]
+        assert shown["details"][label] == "Children First"
+        assert holder not in shown["details"]
+        assert by_name(result)["person"]["details"][holder] == "Ana Novak"
+        assert label not in by_name(result)["person"]["details"]

@@ -19,7 +19,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.cli import staff_key, vcissue
-from tests.factories import AWARDED, Body
+from tests.factories import AWARDED, Body, kcs
 from tests.integration.test_cli import init
 from tests.qrscan import scan
 from vcissue.issuer import Issuer
@@ -369,3 +369,23 @@ def test_offer_qr_needs_a_deployment_and_a_principal_who_may_offer(tmp_path: Pat
     )  # fmt: skip
     assert out.returncode == 3 and "[not-permitted]" in out.stderr
     assert not (tmp_path / "c.pdf").exists()
+@pytest.mark.parametrize("language", ["en", "hr"])
+def test_an_organisation_certificate_says_so_on_paper_and_screen(
+    tmp_path: Path, language: str
+) -> None:
+    body = Body()
+    vc = body.issue("Children First", qualification=kcs(1), kind="organisation")
+    (tmp_path / "org.json").write_text(json.dumps(vc), "utf-8")
+    said = {
+        "en": "This is to certify that the organisation",
+        "hr": "Ovime se potvrđuje da organizacija",
+    }[language]
+    for output in ("org.pdf", "org.html"):
+        out = vcissue("render", "org.json", "-o", output, "--lang", language, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+    words = " ".join(_run(_need("pdftotext"), str(tmp_path / "org.pdf"), "-").split())
+    parser = _Text()
+    parser.feed((tmp_path / "org.html").read_text("utf-8"))
+    shown = " ".join(" ".join(parser.chunks).split())
+    for text in (words, shown):
+        assert f"{said} Children First" in text, text[:300]

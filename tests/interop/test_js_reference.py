@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import AWARDED, Body
+from tests.factories import AWARDED, Body, kcs
 from vcissue.keys import SigningKey
 from vcissue.system import system_random
 from vcissue.verify import TrustedIssuer, TrustList, verify_credential
@@ -93,3 +93,16 @@ def test_we_verify_js_signed_credentials(tmp_path: Path) -> None:
 
     ours = proofs.sign(unsigned, key, created=AWARDED, suite="eddsa-rdfc-2022")
     assert ours["proof"]["proofValue"] == signed["proof"]["proofValue"]
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_js_verifies_an_organisation_certificate(tmp_path: Path, suite: str) -> None:
+    """An organisation subject typed as an OB Profile: the JS stack's safe mode keeps
+    every term (nothing dropped), and a renamed organisation fails."""
+    body = Body()
+    vc = body.issue("Children First", suite=suite, qualification=kcs(1), kind="organisation")
+    assert vc["credentialSubject"]["type"] == ["AchievementSubject", "Profile"]
+    result = js_verify(vc, body, tmp_path)
+    assert (result["verified"], result["error"]) == (True, None)
+    vc["credentialSubject"]["name"] = "Mallory Ltd"
+    assert js_verify(vc, body, tmp_path)["verified"] is False

@@ -33,6 +33,7 @@ from vcissue.system import system_random
 
 PASSPHRASE = b"service-test"
 QUALIFICATION = ROOT / "examples" / "ecomentor" / "qualification.json"
+KCS = tuple(ROOT / "examples" / "kcs" / f"level{level}.json" for level in (1, 2))
 # Principal names: the audit log's actors. The role is the part before any "-".
 PRINCIPALS = ("issuer", "operator", "approver-1", "approver-2", "auditor")
 
@@ -126,9 +127,7 @@ def running_service(
         store_url=backend.url,
         keys_dir=tmp_path / "keys",
         status_base_url=f"{base}/status-lists",
-        qualification_files=(QUALIFICATION,),
-        revocation_approvers=2,
-        **overrides,
+        **{"qualification_files": (QUALIFICATION,), "revocation_approvers": 2, **overrides},
     )
     opened = backend.open()
     app = create_app(settings, store=opened, passphrase=PASSPHRASE, worker=worker)

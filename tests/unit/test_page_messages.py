@@ -28,11 +28,22 @@ def _literal(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", body)
 
 
+# The labels of the certificate's details (``detailRows``: ``['Label', value]`` rows and
+# the holder's labels in ``HOLDER_TERMS``), translated through t(term).
+_ROW_LABEL = re.compile(rf"^\s*\[({_LITERAL}),", re.MULTILINE)
+_HOLDER_TERMS = re.compile(r"const HOLDER_TERMS = \{([^}]*)\}")
+
+
 def page_msgids() -> set[str]:
     found: set[str] = set()
     for source in PAGE_SOURCES:
-        for call in _CALL.finditer(source.read_text("utf-8")):
+        text = source.read_text("utf-8")
+        for call in _CALL.finditer(text):
             found.add("".join(_literal(part) for part in re.findall(_LITERAL, call.group(1))))
+        rows = text.partition("function detailRows(")[2].partition("return rows")[0]
+        found |= {_literal(label) for label in _ROW_LABEL.findall(rows)}
+        for terms in _HOLDER_TERMS.findall(text):
+            found |= {_literal(label) for label in re.findall(_LITERAL, terms)}
     # The outcome of each check is shown through t(check.outcome).
     return (found | {"passed", "failed", "skipped"}) - _UNTRANSLATED
 
@@ -42,6 +53,7 @@ def test_the_extractor_sees_the_check_messages() -> None:
     assert "the issuer controls the signing key" in msgids
     assert "revoked by the certification body: {source}" in msgids
     assert "{count} days" in msgids and "Connect to refresh" in msgids
+    assert {"Holder", "Certified organisation", "Scope and conditions"} <= msgids
 
 
 def test_every_page_message_has_a_croatian_translation() -> None:

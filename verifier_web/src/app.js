@@ -221,10 +221,13 @@ function setVerdict({kind, tone, label, summary, items = [], extra = null}) {
   box.replaceChildren(...parts.filter(Boolean));
 }
 
+// The label of the holder's row: the page says when the holder is an organisation.
+const HOLDER_TERMS = {person: 'Holder', organisation: 'Certified organisation'};
+
 function detailRows(details, trust) {
   const issuerTrusted = details.issuerId && trust.has(details.issuerId);
   const rows = [
-    ['Holder', details.holder],
+    [HOLDER_TERMS[details.holderKind] || 'Holder', details.holder],
     ['Qualification', details.qualification],
     ['Type', details.kind && t(details.kind)],
     ['Scheme', details.scheme],

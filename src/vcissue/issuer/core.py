@@ -203,6 +203,7 @@ class PublicStatus:
     awarding_body: str = ""
     accreditation: Accreditation | None = None  # the qualification's, if accredited
     superseded: bool = False  # a newer certificate replaced this one (no reason given)
+    holder_kind: str = "person"  # or "organisation": what the qualification certifies
 
     def held_by(self, name: str) -> bool:
         """ "Is this person certified?": the certificate is current and its holder is
@@ -214,6 +215,7 @@ class PublicStatus:
             "credentialId": self.credential_id,
             **({"number": self.number} if self.number else {}),
             "holderName": self.holder_name,
+            "holderKind": self.holder_kind,
             "qualification": {"id": self.qualification_id, "title": self.qualification_title},
             "units": list(self.units),
             "scope": self.scope,
@@ -372,6 +374,7 @@ class IssuerCore:
             or self.profile.name,
             accreditation=qualification.accreditation if qualification else None,
             superseded=record.state == "superseded",
+            holder_kind=qualification.subject_kind if qualification else "person",
         )
 
     def confirms(self, key: str, name: str) -> bool:

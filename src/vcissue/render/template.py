@@ -147,7 +147,12 @@ def certificate(
     blocks: list[Block] = [
         Header(body, brand.logo, brand.accreditation_mark),
         Line(kind, "kind"),
-        Line(_("This is to certify that"), "lead"),
+        Line(
+            _("This is to certify that the organisation")
+            if view.holder_kind == "organisation"
+            else _("This is to certify that"),
+            "lead",
+        ),
         Line(view.holder_name, "holder"),
         Line(
             _("meets all the requirements of the qualification")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..credential import subject_kind
 from ..errors import MalformedInput, ProofError
 from ..proofs import parse_datetime
 from ..qr import encode_payload, verifier_link
@@ -61,6 +62,7 @@ class CertificateView:
     scheme_version: str = ""
     verifier_url: str = ""  # as people type it, e.g. https://certification.example/V
     number: str = ""  # the certificate number (credentialSubject.licenseNumber)
+    holder_kind: str = "person"  # or "organisation": a subject typed as an OB Profile
 
     @property
     def is_full(self) -> bool:
@@ -124,6 +126,7 @@ def certificate_view(
         scheme_version=version,
         verifier_url=verifier_url or "",
         number=_text(subject.get("licenseNumber")),
+        holder_kind=subject_kind(subject),
     )
 
 

@@ -111,7 +111,10 @@ def _entry(_: Translator, answer: PublicStatus) -> str:
         verdict, css = _("Not current: this certificate is not a valid certification."), "no"
     rows = [
         (_("Certificate no."), escape(answer.number or answer.credential_id)),
-        (_("Holder"), escape(answer.holder_name)),
+        (
+            _("Certified organisation") if answer.holder_kind == "organisation" else _("Holder"),
+            escape(answer.holder_name),
+        ),
         (_("Qualification"), escape(answer.qualification_title or answer.qualification_id)),
         (_("Scope"), escape(answer.scope)),
         (_("Awarding body"), escape(answer.awarding_body)),

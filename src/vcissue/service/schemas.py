@@ -225,6 +225,7 @@ class PublicAnswer(_Strict):
     credentialId: str
     number: str | None = None  # the certificate number (none: issued before numbers)
     holderName: str
+    holderKind: Literal["person", "organisation"] = "person"  # who the holder is
     qualification: QualificationRef
     units: list[str]
     scope: str

@@ -21,6 +21,11 @@ function holderName(subject) {
   return text(subject.name);
 }
 
+// An organisation's subject is also typed Profile (vcissue.credential.subject_kind).
+function holderKind(subject) {
+  return list(subject.type).includes('Profile') ? 'organisation' : 'person';
+}
+
 /** The fields the page shows, each a string or null. */
 export function certificateDetails(vc) {
   const subjects = list(vc.credentialSubject);
@@ -37,6 +42,7 @@ export function certificateDetails(vc) {
     text(achievement.version) && `version ${achievement.version}`].filter(Boolean).join(', ');
   return {
     holder: holderName(subject),
+    holderKind: holderKind(subject),
     qualification: text(achievement.name) || text(vc.name),
     kind: kinds[achievement.achievementType] || text(achievement.achievementType),
     scheme: scheme || null,
