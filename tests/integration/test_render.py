@@ -369,6 +369,8 @@ def test_offer_qr_needs_a_deployment_and_a_principal_who_may_offer(tmp_path: Pat
     )  # fmt: skip
     assert out.returncode == 3 and "[not-permitted]" in out.stderr
     assert not (tmp_path / "c.pdf").exists()
+
+
 @pytest.mark.parametrize("language", ["en", "hr"])
 def test_an_organisation_certificate_says_so_on_paper_and_screen(
     tmp_path: Path, language: str
