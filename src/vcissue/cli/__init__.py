@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "reports",  # report counts | issued | expiring
     "bulk",  # bulk decisions from a CSV
     "holders",  # holder export
+    "numbers",  # numbers backfill
     "governance",  # principal, decisions, complaint, appeal
     "verify",
     "wallet",  # verify-presentation, offer

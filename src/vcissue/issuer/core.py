@@ -629,8 +629,11 @@ class IssuerCore:
     def _number(self, work: _Work, award: Award) -> str:
         """The next certificate number of the award's pattern, skipping any number already
         taken (imported, or made by another pattern): unique per body."""
-        pattern = award.qualification.numbers
-        qualification, year = award.qualification.id, award.awarded.year
+        return self._number_of(work, award.qualification, award.awarded.year)
+
+    def _number_of(self, work: _Work, found: Qualification, year: int) -> str:
+        pattern = found.numbers
+        qualification = found.id
         scope = pattern.scope(qualification=qualification, year=year)
         for _ in range(_NUMBER_ATTEMPTS):
             seq = work.tx.next_in_sequence(scope)

@@ -359,6 +359,25 @@ class SqlTx:
         if not changed:
             raise NotFoundError(f"no credential {credential_id!r}")
 
+    def unnumbered(self, *, limit: int = 500) -> list[str]:
+        """Ids of credentials stored without a certificate number (before numbers
+        existed), oldest first."""
+        rows = self._all(
+            "SELECT id FROM credentials WHERE number IS NULL ORDER BY created_at, id LIMIT ?",
+            (limit,),
+        )
+        return [str(row[0]) for row in rows]
+
+    def set_number(self, credential_id: str, number: str) -> bool:
+        """Give a credential without a number ``number``; False if it has one already."""
+        _text("number", number)
+        return bool(
+            self._change(
+                "UPDATE credentials SET number = ? WHERE id = ? AND number IS NULL",
+                (number, credential_id),
+            )
+        )
+
     def list_credentials(
         self,
         *,
