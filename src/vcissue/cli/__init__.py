@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bulk",  # bulk decisions from a CSV
     "holders",  # holder export
     "numbers",  # numbers backfill
+    "imports",  # import, issue-imported
     "governance",  # principal, decisions, complaint, appeal
     "verify",
     "wallet",  # verify-presentation, offer

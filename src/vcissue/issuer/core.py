@@ -91,6 +91,7 @@ from ..store.records import (
     AuditEntry,
     CredentialRecord,
     CredentialSummary,
+    ImportedRecord,
     StatusListRecord,
     Store,
     Tx,
@@ -354,7 +355,13 @@ class IssuerCore:
         return record.id if record is not None else key
 
     def public_status(self, credential_id: str) -> PublicStatus:
-        record = self.get(credential_id)
+        try:
+            record = self.get(credential_id)
+        except UnknownCredentialError:
+            imported = self._imported(credential_id)
+            if imported is None:
+                raise
+            return self._imported_status(imported)
         qualification = self.qualifications.get(record.qualification_id)
         successor = next(iter(self.store.read(lambda tx: tx.successors(record.id))), None)
         return PublicStatus(
@@ -374,6 +381,33 @@ class IssuerCore:
             or self.profile.name,
             accreditation=qualification.accreditation if qualification else None,
             superseded=record.state == "superseded",
+            holder_kind=qualification.subject_kind if qualification else "person",
+        )
+
+    def _imported(self, number: str) -> ImportedRecord | None:
+        if not storable(number) or number.startswith("urn:"):
+            return None
+        found: ImportedRecord | None = self.store.read(lambda tx: tx.get_import(number))
+        return found
+
+    def _imported_status(self, imported: ImportedRecord) -> PublicStatus:
+        """The register's answer for a certificate issued before vcissue (no credential
+        yet: its number stands for its id); only ``current`` ones before expiry are."""
+        qualification = self.qualifications.get(imported.qualification_id)
+        return PublicStatus(
+            credential_id=imported.number,
+            holder_name=imported.holder_name,
+            qualification_id=imported.qualification_id,
+            qualification_title=qualification.title if qualification else "",
+            units=(),
+            scope="",
+            awarded=imported.awarded,
+            expires=imported.expires,
+            current=imported.state == "current" and self.now() < imported.expires,
+            number=imported.number,
+            awarding_body=(qualification.awarding_body if qualification else None)
+            or self.profile.name,
+            accreditation=qualification.accreditation if qualification else None,
             holder_kind=qualification.subject_kind if qualification else "person",
         )
 
@@ -501,9 +535,10 @@ class IssuerCore:
     def _new_credential_id(self) -> str:
         return new_credential_id(self._rng.randbytes(16))
 
-    def _prepare(self, award: Award) -> Prepared:
+    def _prepare(self, award: Award, *, number: str | None = None) -> Prepared:
         """Reserve the status indices of a new credential (one short transaction: the only
-        time the open lists are locked), then build and sign it outside any transaction."""
+        time the open lists are locked), then build and sign it outside any transaction.
+        ``number``: the certificate's number already (an imported certificate's)."""
         credential_id = self._new_credential_id()
 
         def reserve(work: _Work) -> Prepared:
@@ -515,7 +550,7 @@ class IssuerCore:
                 credential_id,
                 self._allocate(work, REVOCATION, credential_id),
                 self._allocate(work, SUSPENSION, credential_id),
-                self._number(work, ready),
+                number or self._number(work, ready),
                 {},
             )
 
@@ -638,7 +673,7 @@ class IssuerCore:
         for _ in range(_NUMBER_ATTEMPTS):
             seq = work.tx.next_in_sequence(scope)
             number = pattern.number(seq, qualification=qualification, year=year)
-            if work.tx.get_by_number(number) is None:
+            if work.tx.get_by_number(number) is None and work.tx.get_import(number) is None:
                 return number
         raise StoreError(f"no free certificate number in {scope!r} after {_NUMBER_ATTEMPTS} tries")
 

@@ -110,8 +110,10 @@ class Decisions(IssuerCore):
         by: Principal,
         batch_key: str | None = None,
         assessors: Sequence[str] = (),
+        number: str | None = None,
     ) -> IssuedCredential:
         """Award at once, as the award policy's single approver ``by``.
+        ``number``: the certificate's number already (an imported certificate's).
 
         A scheme whose award policy needs more approvers (a certification panel) takes
         ``request_award`` instead; so does a principal who assessed the candidate.
@@ -131,7 +133,7 @@ class Decisions(IssuerCore):
         if batch_key is None or self._issued_for(batch_key) is None:
             # Signed before the transaction that stores it: concurrent issuers (threads,
             # processes, instances on one PostgreSQL) lock the open lists only to reserve.
-            prepared = self._prepare(award)
+            prepared = self._prepare(award, number=number)
         outcome = self._decide(
             "award", None, by, "award", params, qualification.id,
             batch_key=batch_key, prepared=prepared,

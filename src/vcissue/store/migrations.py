@@ -59,6 +59,10 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
 ``credentials_expiring`` (migration 8)
     a partial index of the active credentials by expiry, covering what the expiring
     report reads (an index-only range scan).
+``imported_certificates`` (migration 9)
+    certificates a body issued before vcissue (``vcissue import``), by their number:
+    the register answers for them; ``credential_id`` is the credential issued on
+    request for one (``vcissue issue-imported``), which then answers instead.
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -340,6 +344,24 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
                WHERE state = 'active'""",
         ),
     ),
+    Migration(
+        9,
+        "certificates imported from before vcissue",
+        (
+            """CREATE TABLE imported_certificates (
+                number TEXT PRIMARY KEY,
+                holder_name TEXT NOT NULL,
+                holder_email TEXT,
+                qualification_id TEXT NOT NULL,
+                awarded TEXT NOT NULL,
+                expires TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN
+                    ('current', 'suspended', 'withdrawn', 'revoked', 'expired')),
+                imported_at TEXT NOT NULL,
+                credential_id TEXT REFERENCES credentials (id)
+            )""",
+        ),
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -597,6 +619,24 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             """CREATE INDEX credentials_expiring
                ON credentials (expires, id, number, holder_name, qualification_id, units, awarded)
                WHERE state = 'active'""",
+        ),
+    ),
+    Migration(
+        9,
+        "certificates imported from before vcissue",
+        (
+            """CREATE TABLE imported_certificates (
+                number text PRIMARY KEY,
+                holder_name text NOT NULL,
+                holder_email text,
+                qualification_id text NOT NULL,
+                awarded timestamptz NOT NULL,
+                expires timestamptz NOT NULL,
+                state text NOT NULL CHECK (state IN
+                    ('current', 'suspended', 'withdrawn', 'revoked', 'expired')),
+                imported_at timestamptz NOT NULL,
+                credential_id text REFERENCES credentials (id)
+            )""",
         ),
     ),
 )

@@ -42,6 +42,7 @@ __all__ = [
     "CredentialSummary",
     "DeliveryRecord",
     "EventRecord",
+    "ImportedRecord",
     "PrincipalRecord",
     "StatusListRecord",
     "Store",
@@ -78,6 +79,24 @@ class CredentialRecord:
     terms: Mapping[str, Any] = field(default_factory=dict)  # scope, limitations, result
     number: str | None = None  # the certificate number (unique; None: issued before numbers)
     holder_email: str | None = None  # where the holder's notices go; not in the credential
+
+
+IMPORTED_STATES = ("current", "suspended", "withdrawn", "revoked", "expired")
+
+
+@dataclass(frozen=True)
+class ImportedRecord:
+    """A certificate issued before vcissue, as the body's old register held it."""
+
+    number: str
+    holder_name: str
+    holder_email: str | None
+    qualification_id: str
+    awarded: datetime
+    expires: datetime
+    state: str  # one of IMPORTED_STATES
+    imported_at: datetime
+    credential_id: str | None = None  # the credential issued for it on request
 
 
 @dataclass(frozen=True)
@@ -238,6 +257,9 @@ class Tx(Protocol):
     ) -> None: ...
     def replace_signed(self, credential_id: str, signed_json: str) -> None: ...
     def unnumbered(self, *, limit: int = 500) -> list[str]: ...
+    def insert_import(self, record: ImportedRecord) -> None: ...
+    def get_import(self, number: str) -> ImportedRecord | None: ...
+    def set_import_credential(self, number: str, credential_id: str) -> None: ...
     def set_number(self, credential_id: str, number: str) -> bool: ...
     def list_credentials(
         self,

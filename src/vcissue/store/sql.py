@@ -30,6 +30,7 @@ from .records import (
     CredentialSummary,
     DeliveryRecord,
     EventRecord,
+    ImportedRecord,
     PrincipalRecord,
     StatusListRecord,
     Tx,
@@ -377,6 +378,43 @@ class SqlTx:
                 (number, credential_id),
             )
         )
+
+    def insert_import(self, record: ImportedRecord) -> None:
+        self._check_write()
+        for name in ("number", "holder_name", "qualification_id", "state"):
+            _text(name, getattr(record, name))
+        _text("holder_email", record.holder_email, optional=True)
+        self._execute(
+            "INSERT INTO imported_certificates (number, holder_name, holder_email, "
+            "qualification_id, awarded, expires, state, imported_at, credential_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.number, record.holder_name, record.holder_email,
+                record.qualification_id, self._enc_dt(_utc(record.awarded)),
+                self._enc_dt(_utc(record.expires)), record.state,
+                self._enc_dt(_utc(record.imported_at)), record.credential_id,
+            ),
+        )  # fmt: skip
+
+    def get_import(self, number: str) -> ImportedRecord | None:
+        row = self._one(
+            "SELECT number, holder_name, holder_email, qualification_id, awarded, expires, "
+            "state, imported_at, credential_id FROM imported_certificates WHERE number = ?",
+            (number,),
+        )
+        if row is None:
+            return None
+        return ImportedRecord(
+            row[0], row[1], row[2], row[3], self._dec_dt(row[4]), self._dec_dt(row[5]),
+            row[6], self._dec_dt(row[7]), row[8],
+        )  # fmt: skip
+
+    def set_import_credential(self, number: str, credential_id: str) -> None:
+        if not self._change(
+            "UPDATE imported_certificates SET credential_id = ? WHERE number = ?",
+            (credential_id, number),
+        ):
+            raise NotFoundError(f"no imported certificate {number!r}")
 
     def list_credentials(
         self,
