@@ -78,6 +78,23 @@ function loadBundledContexts({allowTestContexts}) {
   return contexts;
 }
 
+/** Reads a --status-lists file: a JSON object mapping URL -> status list credential. */
+export function loadDocuments(file, what) {
+  if(!file) {
+    return {};
+  }
+  const documents = readJsonFile(file, what);
+  if(!documents || typeof documents !== 'object' || Array.isArray(documents)) {
+    throw new UsageError(`${what} ${file} must hold a JSON object URL -> document`);
+  }
+  for(const url of Object.keys(documents)) {
+    if(!/^https?:\/\//.test(url)) {
+      throw new UsageError(`${what}: "${url}" is not an http(s) URL`);
+    }
+  }
+  return documents;
+}
+
 /** Reads a --did-documents file: a JSON object mapping DID -> DID document. */
 export function loadDidDocuments(file) {
   if(!file) {
@@ -135,15 +152,21 @@ function findVerificationMethod(doc, did, url) {
  * @param {object} options - Options.
  * @param {boolean} [options.allowTestContexts=false] - Serve the W3C examples context.
  * @param {object} [options.didDocuments={}] - DID -> DID document (from --did-documents).
+ * @param {object} [options.documents={}] - URL -> document served as is (the status list
+ *   credentials of --status-lists, which the caller fetched).
  * @returns {Function} A jsonld.js document loader.
  */
-export function createDocumentLoader({allowTestContexts = false, didDocuments = {}} = {}) {
+export function createDocumentLoader(
+  {allowTestContexts = false, didDocuments = {}, documents = {}} = {}) {
   const contexts = loadBundledContexts({allowTestContexts});
   const driver = didKeyResolver();
 
   return async function documentLoader(url) {
     if(contexts.has(url)) {
       return {contextUrl: null, documentUrl: url, document: contexts.get(url)};
+    }
+    if(typeof url === 'string' && Object.hasOwn(documents, url)) {
+      return {contextUrl: null, documentUrl: url, document: documents[url]};
     }
     if(typeof url !== 'string' || !url.startsWith('did:')) {
       if(url === EXAMPLES_CONTEXT_URL) {

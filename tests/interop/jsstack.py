@@ -123,14 +123,18 @@ def js_verify(
     did_documents: dict[str, Any] | None = None,
     allow_test_contexts: bool = False,
     skip_status: bool = False,
+    status_lists: dict[str, Any] | None = None,
     now: str | None = None,
 ) -> dict[str, Any]:
     """Verify ``vc`` with ``vc.verifyCredential`` of the JS stack.
 
-    Returns ``{"verified": bool, "error": str | None, "suite": str | None}``. A credential
-    that does not verify is a normal result (``verified`` False), not an exception;
-    JsStackError is raised only for usage errors, crashes and timeouts.
-    ``skip_status`` passes a checkStatus that accepts any status (proofs only).
+    Returns ``{"verified": bool, "error": str | None, "suite": str | None, "status": ...}``.
+    A credential that does not verify is a normal result (``verified`` False), not an
+    exception; JsStackError is raised only for usage errors, crashes and timeouts.
+    ``skip_status`` passes a checkStatus that accepts any status (proofs only);
+    ``status_lists`` (URL -> status list credential, as fetched) has status checked by
+    ``@digitalbazaar/vc-bitstring-status-list``: ``status`` lists each entry's purpose,
+    index and bit, and a set bit is not verified.
     """
     with tempfile.TemporaryDirectory(prefix="vcissue-js-") as tmp:
         directory = Path(tmp)
@@ -141,6 +145,8 @@ def js_verify(
             args.append("--allow-test-contexts")
         if skip_status:
             args.append("--skip-status")
+        if status_lists is not None:
+            args += ["--status-lists", _write_json(directory, "lists.json", status_lists)]
         if now is not None:
             args += ["--now", now]
         out = _node("verify.mjs", *args)

@@ -10,8 +10,8 @@ the presentation; the issuer's refusals are read as that client reports them.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,26 @@ def _trust(service: Service) -> TrustList:
     return TrustList.from_json({"issuers": [{"id": document["id"], "didDocument": document}]})
 
 
+def _lists(service: Service) -> Callable[[str], Any]:
+    def source(url: str) -> Any:  # the status lists, over the same HTTPS
+        assert url.startswith(service.base + "/status-lists/")
+        return service.call("GET", url[len(service.base) :]).json()
+
+    return source
+
+
+def _js_with_status(service: Service, credential: dict[str, Any]) -> dict[str, Any]:
+    """Digital Bazaar's verifier on ``credential`` with the status lists the service serves
+    now (checked by @digitalbazaar/vc-bitstring-status-list)."""
+    did_document = service.call("GET", "/.well-known/did.json").json()
+    source = _lists(service)
+    lists = {e["statusListCredential"]: source(e["statusListCredential"])
+             for e in credential["credentialStatus"]}  # fmt: skip
+    return jsstack.js_verify(
+        credential, did_documents={did_document["id"]: did_document}, status_lists=lists
+    )
+
+
 def test_a_wallet_library_receives_and_presents_over_https(
     https: Service, tls: tuple[Path, Path]
 ) -> None:
@@ -76,27 +96,37 @@ def test_a_wallet_library_receives_and_presents_over_https(
     assert credential["id"] == credential_id
     assert credential["credentialSubject"]["id"] == got["holder"]
 
-    def source(url: str) -> Any:  # the status lists, over the same HTTPS
-        assert url.startswith(https.base + "/status-lists/")
-        return https.call("GET", url[len(https.base) :]).json()
-
+    source = _lists(https)
     result = verify_credential(
         credential, trust=_trust(https), now=datetime.now(UTC), status_lists=source
     )
     assert result.verdict is Verdict.VALID, result.reasons
-    # Digital Bazaar's reference verifier accepts the bound credential too (it cannot fetch
-    # status lists: proofs, issuer, dates; the lists' own proofs are in test_http.py)
-    did_document = https.call("GET", "/.well-known/did.json").json()
-    js = jsstack.js_verify(
-        credential, did_documents={did_document["id"]: did_document}, skip_status=True
-    )
+    # Digital Bazaar's reference verifier accepts the bound credential too, with status:
+    # @digitalbazaar/vc-bitstring-status-list checks the lists the service serves (their
+    # proofs, purposes, issuer) and reads the bits.
+    js = _js_with_status(https, credential)
     assert (js["verified"], js["error"]) == (True, None)
+    assert sorted((s["purpose"], s["set"]) for s in js["status"]) == [
+        ("revocation", False),
+        ("suspension", False),
+    ]
     body = {
         "verifiablePresentation": got["presentation"],
         "options": {"challenge": "c-42", "domain": "hr.example"},
     }
     report = https.call("POST", "/presentations/verify", body).json()
     assert report["verdict"] == "VALID", report
+
+    # suspended through the service: both verifiers read the new bit from the served list
+    until = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    suspend = {"credentialId": credential_id, "action": "suspend", "reason": "r", "until": until}
+    assert https.call("POST", "/credentials/status", suspend, key="operator").status == 200
+    js = _js_with_status(https, credential)
+    assert js["verified"] is False and "status bit set: suspension" in js["error"], js
+    result = verify_credential(
+        credential, trust=_trust(https), now=datetime.now(UTC), status_lists=source
+    )
+    assert result.verdict is Verdict.SUSPENDED, result.reasons
 
     # the same offer again: the code was used (the client reports the spec's error)
     again = walletstack.run(
@@ -164,6 +194,8 @@ def test_a_vc_api_exchange_with_digital_bazaars_vc(
     assert credential["credentialSubject"]["id"] == got["holder"]
     assert got["replay"]["status"] == 409
     assert got["replay"]["body"]["type"].endswith("/exchange-complete")
+    js = _js_with_status(https, credential)  # the JS reference, with status
+    assert (js["verified"], js["error"], len(js["status"])) == (True, None, 2), js
 
     body = {
         "verifiablePresentation": got["presentation"],
