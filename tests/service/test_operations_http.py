@@ -128,3 +128,24 @@ def test_a_name_change_supersedes_the_old_certificate(service: Service) -> None:
     assert old["current"] is False and old["replacedByNumber"] == new_number
     unknown = service.call("POST", "/credentials/EM-1999-1/rename", {"name": "X"}, key="issuer")
     assert unknown.status == 404
+
+
+def test_erasure_under_two_approvers(service: Service) -> None:
+    ana = issue(service, "Ana Novak", email="ana@example.org")
+    path = f"/holders/{number(ana)}/erase"
+    assert service.call("POST", path, {}, key="operator").status == 403  # the policy's
+    assert service.call("POST", path, {}, key="auditor").status == 403
+    first = service.call("POST", path, {"reason": "GDPR art. 17 request"}, key="approver-1")
+    assert first.status == 202 and first.json()["decisionState"] == "pending", first.body
+    second = service.call("POST", path, {}, key="approver-2")
+    assert second.status == 200 and second.json()["decisionState"] == "done", second.body
+    answer = service.call(
+        "GET", f"/register/{number(ana)}", headers={"Accept": "application/json"}
+    ).json()
+    assert answer["holderName"] == "[erased]" and answer["current"] is True
+    export = service.call("GET", f"/holders/{number(ana)}/export", key="operator")
+    assert "Ana" not in export.body.decode() and "ana@example.org" not in export.body.decode()
+    audit = service.call("GET", "/audit", key="auditor").json()
+    assert audit["intact"] is True, audit
+    unknown = service.call("POST", "/holders/EM-1999-1/erase", {}, key="approver-1")
+    assert unknown.status == 404

@@ -34,6 +34,7 @@ DECISIONS = (
     "expand-scope",
     "recertify",
     "rename",  # reissue under the holder's new name (the old one is superseded)
+    "erase",  # the holder's personal data out of every record (cannot be undone)
 )
 
 
@@ -62,6 +63,7 @@ DEFAULT_POLICIES: Mapping[str, Policy] = {
     "expand-scope": Policy("approver"),
     "recertify": Policy("issuer"),
     "rename": Policy("issuer"),
+    "erase": Policy("approver", 2),
 }
 
 

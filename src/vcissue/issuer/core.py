@@ -1171,6 +1171,8 @@ class IssuerCore:
             record = self._locked(work.tx, credential_id)
             if record.state not in _CHANGEABLE:
                 raise PolicyError(f"a {record.state} credential is not delivered to a wallet")
+            if "proof" not in json.loads(record.signed_json):  # erased: nothing to deliver
+                raise PolicyError("the holder's data was erased: the credential is not delivered")
             unsigned = bind_subject(json.loads(record.signed_json), holder_did)
             signed = proofs.sign(unsigned, self.key, created=work.now, suite=self.settings.suite)
             signed_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))

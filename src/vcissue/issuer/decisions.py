@@ -39,6 +39,7 @@ from ..governance.principals import SYSTEM, Principal, identity
 from ..model import Award
 from ..store.records import CaseRecord, CredentialRecord, Tx
 from .core import BatchReport, IssuedCredential, IssuerCore, Prepared, _texts, _Work, storable
+from .erasure import erase_person
 
 __all__ = ["DecisionOutcome", "Decisions", "LifecycleReport"]
 
@@ -235,6 +236,14 @@ class Decisions(IssuerCore):
             raise CredentialError("holder name must not be empty")
         _texts(holder_name=name)
         return self._on(credential_id, "rename", by, reason, name=" ".join(name.split()))
+
+    def erase(
+        self, credential_id: str, *, by: Principal, reason: str = "erasure request"
+    ) -> DecisionOutcome:
+        """Erase the personal data of the holder of ``credential_id`` (``issuer.erasure``):
+        names, e-mail addresses and languages out of every record about them; ids, dates,
+        status bits and the audit log kept. Two approvers by default: it cannot be undone."""
+        return self._on(credential_id, "erase", by, reason)
 
     def _on(
         self,
@@ -528,6 +537,7 @@ class Decisions(IssuerCore):
             "expand-scope": state == "active",
             "recertify": state == "active",
             "rename": state == "active",
+            "erase": True,  # whatever the state: the person's data goes, the bits stay
         }[kind]
         if not ok:
             raise PolicyError(f"credential is {state}: {kind} does not apply")
@@ -600,6 +610,8 @@ class Decisions(IssuerCore):
             return self._recertify(work, record, actor=actor, case=ref)
         if kind == "rename":
             return self._rename(work, record, name=str(data["name"]), actor=actor, case=ref)
+        if kind == "erase":
+            return erase_person(self, work, record, actor=actor, case=ref)
         raise PolicyError(f"no effect for decision kind {kind!r}")
 
     def _award_of(self, data: Mapping[str, Any]) -> Award:

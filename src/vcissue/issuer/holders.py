@@ -28,6 +28,8 @@ def _name_key(name: str) -> str:
 
 
 def _same_person(anchor: CredentialRecord, other: CredentialRecord) -> bool:
+    if anchor.holder_name == "[erased]":  # erasure.ERASED: no name left to match by
+        return other.id == anchor.id
     if anchor.holder_id:
         return other.holder_id == anchor.holder_id
     return other.holder_id is None and _name_key(other.holder_name) == _name_key(anchor.holder_name)

@@ -45,11 +45,12 @@ _EFFECTS: Mapping[str, tuple[str | None, bool | None, bool | None]] = {
     "expand-scope": ("superseded", None, None),
     "recertify": ("superseded", None, None),
     "supersede": ("superseded", None, None),
+    "rename": ("superseded", None, None),  # a name change: the old one superseded
 }
 
 
 # actions that store a new signed form of the same credential (its digest in ``sha256``)
-_RESIGNED = ("re-sign", "deliver")
+_RESIGNED = ("re-sign", "deliver", "erase")  # erase: the stored form without personal data
 
 
 def _pair(value: object) -> tuple[str, int] | None:

@@ -416,6 +416,41 @@ class SqlTx:
         ):
             raise NotFoundError(f"no imported certificate {number!r}")
 
+    def erase_credential(
+        self, credential_id: str, *, holder_name: str, signed_json: str, terms: Mapping[str, Any]
+    ) -> None:
+        """Personal data out of a credential row (``vcissue.issuer.erasure``): the name
+        replaced, holder id, e-mail and batch key cleared, the stored form and terms given."""
+        self._check_write()
+        changed = self._change(
+            "UPDATE credentials SET holder_name = ?, holder_id = NULL, holder_email = NULL, "
+            "batch_key = NULL, signed_json = ?, terms = ? WHERE id = ?",
+            (holder_name, signed_json, canonical_details(terms), credential_id),
+        )
+        if not changed:
+            raise NotFoundError(f"no credential {credential_id!r}")
+
+    def imports(self) -> list[ImportedRecord]:
+        rows = self._all("SELECT number FROM imported_certificates ORDER BY number")
+        return [found for row in rows if (found := self.get_import(row[0])) is not None]
+
+    def erase_import(self, number: str, *, holder_name: str) -> None:
+        self._change(
+            "UPDATE imported_certificates SET holder_name = ?, holder_email = NULL "
+            "WHERE number = ?",
+            (holder_name, number),
+        )
+
+    def set_event_data(self, event_id: str, data: Mapping[str, Any]) -> None:
+        """Replace an outbox event's data (erasure of the personal data in it)."""
+        self._change("UPDATE outbox SET data = ? WHERE id = ?", (canonical_details(data), event_id))
+
+    def set_vote_note(self, case_id: str, principal_id: str, note: str) -> None:
+        self._change(
+            "UPDATE case_votes SET note = ? WHERE case_id = ? AND principal_id = ?",
+            (note, case_id, principal_id),
+        )
+
     def list_credentials(
         self,
         *,

@@ -1,18 +1,23 @@
 """What the body holds about a person (``vcissue.issuer.holders``), for the operator who
-answers holders' requests: ``GET /holders/{key}/export`` is ``vcissue holder export``."""
+answers holders' requests: ``GET /holders/{key}/export`` is ``vcissue holder export``;
+``POST /holders/{key}/erase`` is ``vcissue holder erase``, a decision under the ``erase``
+policy (two approvers by default: 202 while pending)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from ...governance.principals import Principal
 from ...issuer.holders import holder_export
 from ..auth import role
 from ..problems import documented
-from . import AUTH, STORE, Desk, StrictJsonRoute
+from ..schemas import StatusChanged
+from . import AUTH, BODY, STORE, Desk, StrictJsonRoute
+from .credentials import status_changed
 
 __all__ = ["router"]
 
@@ -41,3 +46,32 @@ def export_holder(
     key: str, issuer: Desk, who: Annotated[Principal, Depends(role("operator"))]
 ) -> JSONResponse:
     return JSONResponse(holder_export(issuer, key))
+
+
+class EraseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(min_length=1, max_length=2000)] = "erasure request"
+
+
+@router.post(
+    "/holders/{key}/erase",
+    operation_id="eraseHolder",
+    responses={
+        202: {"description": "a decision pending: more approvers needed"},
+        **documented(*AUTH, 404, 409, *BODY, *STORE),
+    },
+)
+def erase_holder(
+    key: str,
+    request: EraseRequest,
+    response: Response,
+    issuer: Desk,
+    who: Annotated[Principal, Depends(role("operator", "approver"))],
+) -> StatusChanged:
+    """Erase the personal data of the holder of the certificate KEY from every record;
+    ids, status bits and the audit log stay (``vcissue.issuer.erasure``)."""
+    outcome = issuer.erase(key, reason=request.reason, by=who)
+    if outcome.state == "pending":
+        response.status_code = 202
+    return status_changed(issuer, issuer.get(key).id, outcome)
