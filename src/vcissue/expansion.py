@@ -4,7 +4,8 @@ pyld expands a document, builds a node map and only then writes quads: three pas
 each general enough for all of JSON-LD 1.1. Credentials use a small part of it: node
 objects, ``id`` and ``type``, strings, integers and booleans under terms of the bundled
 contexts (with their type coercions), nested nodes, and embedded proofs (a ``@graph``
-container). :func:`compacted_to_quads` walks such a document once and writes its quads.
+container). :func:`compacted_to_rows` walks such a document once and writes its quads, already
+serialised as canonical N-Quads terms (``rdfc.Row``), while counting the JSON bounds.
 
 The walk is held to pyld's reference path, not to a reading of the spec: context
 processing is pyld's own (the caller's :class:`Contexts`, so scoped contexts, protected
@@ -29,10 +30,11 @@ walk accepts that is exactly "the same quad").
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from .rdfc import XSD_STRING, Quad, RawObject, RawQuad, Term
+from .rdfc import Blank, Row, datatype_suffix, escape_literal, iri_text
 
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
@@ -72,15 +74,17 @@ def _absolute(iri: str) -> bool:
 
 
 # A compiled term: its IRI (or "@id"/"@type"), what a string value becomes, whether its
-# values are wrapped in graphs, and its scoped context. None: a term the walk leaves to pyld.
+# values are wrapped in graphs, its scoped context, its IRI as N-Quads writes it, and what
+# follows a literal's quoted value under it (None: the value's own datatype). None: a term
+# the walk leaves to pyld.
 _ID, _VOCAB, _PLAIN = "@id", "@vocab", ""
-_Compiled = tuple[str, str, bool, Any]
+_Compiled = tuple[str, str, bool, Any, str, "str | None"]
 
 
 def _compile(ctx: Mapping[str, Any], term: str) -> _Compiled | None:
     """What the reference path does with ``term`` under ``ctx``, if the walk can do it too."""
     if term.startswith("@"):
-        return (term, _PLAIN, False, None) if term in ("@id", "@type") else None
+        return (term, _PLAIN, False, None, term, None) if term in ("@id", "@type") else None
     mappings = ctx["mappings"]
     if term not in mappings:
         return None  # undefined (safe mode refuses), an IRI or a compact IRI key
@@ -89,7 +93,7 @@ def _compile(ctx: Mapping[str, Any], term: str) -> _Compiled | None:
         return None
     iri = mapping.get("@id")
     if iri in ("@id", "@type"):
-        return (iri, _PLAIN, False, None)
+        return (iri, _PLAIN, False, None, iri, None)
     if not isinstance(iri, str) or iri.startswith("_:") or not _absolute(iri):
         return None
     container = mapping.get("@container") or []
@@ -109,7 +113,8 @@ def _compile(ctx: Mapping[str, Any], term: str) -> _Compiled | None:
             return None
         if coercion == XSD_DOUBLE or not _absolute(coercion):
             return None
-    return (iri, coercion, "@graph" in container, mapping.get("@context"))
+    suffix = None if coercion in (_PLAIN, _ID, _VOCAB) else datatype_suffix(coercion)
+    return (iri, coercion, "@graph" in container, mapping.get("@context"), iri_text(iri), suffix)
 
 
 class _Tables:
@@ -147,26 +152,34 @@ class _Table(dict[str, "_Compiled | None"]):
 _TABLES = _Tables()
 
 
-# Inside the walk a term is a str (an IRI, or "_:" and a label: no absolute IRI starts so)
-# or, for a literal, a (value, datatype) tuple: cheap to hash, made into Terms at the end.
-_Node = str
-_Object = RawObject
+# Inside the walk a term is its N-Quads text (an IRI "<...>", a literal '"..."' with its
+# datatype), or a blank node's label as a rdfc.Blank; a quad is an rdfc.Row, so RDFC-1.0
+# joins lines from these strings without serialising anything again. The default graph
+# is "". Serialisation is injective, so equal rows are equal quads (duplicates drop).
+XSD_BOOLEAN_SUFFIX = datatype_suffix(XSD_BOOLEAN)
+XSD_INTEGER_SUFFIX = datatype_suffix(XSD_INTEGER)
+RDF_TYPE_TEXT = iri_text(RDF_TYPE)
 
 
 class _Walk:
-    __slots__ = ("blank", "contexts", "labels", "quads")
+    __slots__ = ("blank", "contexts", "labels", "max_per_property", "max_values", "rows", "values")
 
-    def __init__(self, contexts: Contexts) -> None:
+    def __init__(self, contexts: Contexts, max_values: int, max_per_property: int) -> None:
         self.contexts = contexts
-        self.quads: dict[tuple[_Node, str, _Object, _Node | None], None] = {}
+        self.rows: dict[Row, None] = {}
         self.labels: dict[str, str] = {}
         self.blank = 0
+        # the JSON bounds (jsonld.check_json_bounds) counted on the way: past one, the walk
+        # steps aside and the reference path's check refuses the document
+        self.values = 1
+        self.max_values = max_values
+        self.max_per_property = max_per_property
 
-    def fresh(self) -> _Node:
+    def fresh(self) -> str:
         self.blank += 1
-        return f"_:b{self.blank}"
+        return Blank(f"b{self.blank}")
 
-    def node_id(self, ctx: Any, value: Any) -> _Node:
+    def node_id(self, ctx: Any, value: Any) -> str:
         """An ``@id`` or an ``@id``-coerced string: document-relative expansion, base None."""
         if not isinstance(value, str) or value.startswith("@"):
             raise Unsupported
@@ -186,15 +199,15 @@ class _Walk:
                     raise Unsupported  # a compact IRI: leave it to pyld
         if not _absolute(value):
             raise Unsupported
-        return value
+        return iri_text(value)
 
-    def vocab_iri(self, ctx: Any, value: Any) -> _Node:
+    def vocab_iri(self, ctx: Any, value: Any) -> str:
         """A type or an ``@vocab``-coerced string: expanded as a term, else an IRI."""
         if not isinstance(value, str):
             raise Unsupported
         compiled = _TABLES.of(ctx)[value]
         if compiled is not None and not compiled[0].startswith("@"):
-            return compiled[0]
+            return compiled[4]
         if value in ctx["mappings"] or "@vocab" in ctx or value.startswith(("@", "_:")):
             raise Unsupported
         colon = value.find(":")
@@ -204,18 +217,20 @@ class _Walk:
                 raise Unsupported
         if not _absolute(value):
             raise Unsupported
-        return value
+        return iri_text(value)
 
     @staticmethod
-    def literal(value: Any, coercion: str) -> tuple[str, str]:
+    def literal(value: Any, suffix: str | None) -> str:
+        """A literal's N-Quads text; ``suffix`` None: the datatype of the JSON value."""
         if isinstance(value, str):
-            if LONE_SURROGATE.search(value):
+            if not value.isascii() and LONE_SURROGATE.search(value):
                 raise Unsupported
-            return (value, coercion or XSD_STRING)
+            return f'"{escape_literal(value)}"' + ("" if suffix is None else suffix)
         if isinstance(value, bool):
-            return ("true" if value else "false", coercion or XSD_BOOLEAN)
+            text = '"true"' if value else '"false"'
+            return text + (XSD_BOOLEAN_SUFFIX if suffix is None else suffix)
         if isinstance(value, int) and abs(value) <= MAX_EXACT_INTEGER:
-            return (str(value), coercion or XSD_INTEGER)
+            return f'"{value}"' + (XSD_INTEGER_SUFFIX if suffix is None else suffix)
         raise Unsupported  # floats, nulls, big integers: pyld's rules and safe mode's
 
     def node(
@@ -223,10 +238,10 @@ class _Walk:
         ctx: Any,
         active_property: str | None,
         element: Mapping[str, Any],
-        graph: _Node | None,
+        graph: str,
         *,
         in_graph: bool = False,
-    ) -> _Node:
+    ) -> str:
         """pyld's ``_expand`` of a node object (its context steps in its order), then the
         node's quads; returns the node's subject."""
         process = self.contexts.process
@@ -264,6 +279,7 @@ class _Walk:
         table = _TABLES.of(ctx)
         type_key: str | None = None
         types: list[str] = []
+        id_key: str | None = None
         for key in element:
             compiled = table[key]
             if compiled is not None and compiled[0] == "@type":
@@ -283,7 +299,6 @@ class _Walk:
                 if scoped is not None and scoped is not False:
                     ctx = process(ctx, scoped, propagate=False)
             table = _TABLES.of(ctx)
-        id_key: str | None = None
         for key in element:
             compiled = table[key]
             if compiled is not None and compiled[0] == "@id":
@@ -292,15 +307,24 @@ class _Walk:
                 id_key = key
         subject = self.fresh() if id_key is None else self.node_id(ctx, element[id_key])
 
-        quads = self.quads
+        rows = self.rows
         properties = False
         for key, value in element.items():
+            # the JSON bounds: every value counts, an array's items too
+            if isinstance(value, list):
+                if len(value) > self.max_per_property:
+                    raise Unsupported
+                self.values += 1 + len(value)
+            else:
+                self.values += 1
+            if self.values > self.max_values:
+                raise Unsupported
             compiled = table[key]
             if compiled is None:
                 if key == "@context":
                     continue
                 raise Unsupported
-            iri, coercion, wrap, scoped = compiled
+            iri, coercion, wrap, scoped, predicate, suffix = compiled
             # a type-scoped context could make another key @id or @type, or unmake one
             if (iri == "@id") != (key == id_key) or (iri == "@type") != (key == type_key):
                 raise Unsupported
@@ -309,7 +333,14 @@ class _Walk:
             if iri == "@type":
                 # types expand in the context from before the type-scoped ones (pyld)
                 for type_ in value if isinstance(value, list) else [value]:
-                    quads[(subject, RDF_TYPE, self.vocab_iri(type_scoped, type_), graph)] = None
+                    row = (
+                        subject,
+                        RDF_TYPE_TEXT,
+                        self.vocab_iri(type_scoped, type_),
+                        graph,
+                        RDF_TYPE,
+                    )
+                    rows[row] = None
                 properties = True
                 continue
             if isinstance(value, list) and not value:
@@ -320,9 +351,8 @@ class _Walk:
                 compiled = _TABLES.of(term_ctx)[key]  # the term as its own scope defines it
                 if compiled is None or compiled[0] != iri or compiled[2] != wrap:
                     raise Unsupported
-                coercion = compiled[1]
+                coercion, suffix = compiled[1], compiled[5]
             for item in value if isinstance(value, list) else [value]:
-                obj: _Object
                 if isinstance(item, str | int | float) or item is None:  # a scalar
                     if wrap:
                         raise Unsupported  # a value in a graph
@@ -331,17 +361,17 @@ class _Walk:
                     elif coercion == _VOCAB and isinstance(item, str):
                         obj = self.vocab_iri(term_ctx, item)
                     else:
-                        obj = self.literal(item, "" if coercion in (_ID, _VOCAB) else coercion)
+                        obj = self.literal(item, suffix)
                 elif isinstance(item, Mapping):
                     if wrap:
                         inner = self.fresh()
                         self.node(term_ctx, key, item, inner, in_graph=True)
-                        quads[(subject, iri, inner, graph)] = None
+                        rows[(subject, predicate, inner, graph, iri)] = None
                         continue
                     obj = self.node(term_ctx, key, item, graph)
                 else:
                     raise Unsupported  # nested arrays, or not JSON at all
-                quads[(subject, iri, obj, graph)] = None
+                rows[(subject, predicate, obj, graph, iri)] = None
             properties = True
         if not properties and (in_graph or active_property is None):
             raise Unsupported  # dropped by pyld, refused by safe mode: the reference decides
@@ -350,43 +380,33 @@ class _Walk:
         return subject
 
 
-def compacted_to_quads(
-    document: Mapping[str, Any], initial: Any, contexts: Contexts, max_per_property: int
-) -> list[RawQuad]:
+def compacted_to_rows(
+    document: Mapping[str, Any],
+    initial: Any,
+    contexts: Contexts,
+    *,
+    max_values: int,
+    max_per_property: int,
+) -> list[Row]:
     """The quads of ``document`` as pyld's reference path makes them, or Unsupported.
 
     ``initial`` is pyld's initial active context; ``contexts`` processes contexts exactly as
-    the reference path does. A node with more than ``max_per_property`` values of one
-    property (nodes with one ``@id`` merge) is Unsupported: the reference path refuses it.
+    the reference path does. The document's JSON is held to the bounds of
+    ``jsonld.check_json_bounds`` (more than ``max_values`` values, an array of more than
+    ``max_per_property``: Unsupported, and the reference path's check refuses it), the
+    caller checks its ``@context`` entries. A node with more than ``max_per_property``
+    values of one property (nodes with one ``@id`` merge) is Unsupported too: the
+    reference path refuses it.
     """
-    walk = _Walk(contexts)
+    walk = _Walk(contexts, max_values, max_per_property)
     try:
-        walk.node(initial, None, document, None)
+        walk.node(initial, None, document, "")
     except RecursionError:
         raise Unsupported from None
-    counts: dict[tuple[_Node, str, _Node | None], int] = {}
-    for subject, predicate, _, graph in walk.quads:
-        key = (subject, predicate, graph)
-        count = counts[key] = counts.get(key, 0) + 1
-        if count > max_per_property:
+    rows = list(walk.rows)
+    # nodes with one @id merge, so a property can hold more values than one array did
+    if len(rows) > max_per_property:
+        counts = Counter((s, p, g) for s, p, _, g, _ in rows)
+        if max(counts.values()) > max_per_property:
             raise Unsupported
-    return list(walk.quads)
-
-
-def as_quads(raw: list[RawQuad]) -> list[Quad]:
-    """The walk's quads as :class:`Quad` values (equal terms shared)."""
-    terms: dict[RawObject, Term] = {}
-
-    def term(value: RawObject) -> Term:
-        found = terms.get(value)
-        if found is None:
-            if isinstance(value, tuple):
-                found = Term("literal", value[0], value[1])
-            elif value.startswith("_:"):
-                found = Term("blank", value[2:])
-            else:
-                found = Term("iri", value)
-            terms[value] = found
-        return found
-
-    return [Quad(term(s), term(p), term(o), None if g is None else term(g)) for s, p, o, g in raw]
+    return rows

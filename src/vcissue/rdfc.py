@@ -32,6 +32,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
+from itertools import chain
 
 from .errors import CanonicalizationError, WorkLimitError
 
@@ -156,17 +157,25 @@ def serialize_quad(
 
 # A row: a quad with its components serialised once - (subject, predicate, object, graph,
 # predicate IRI), each the N-Quads text of its term, or a blank node's label as a _Blank,
-# and None for the default graph - so that lines are joined from these strings instead of
-# being serialised again for every first-degree hash and for the output.
+# and "" for the default graph - so that lines are joined from these strings instead of
+# being serialised again for every first-degree hash and for the output. The compiled
+# JSON-LD walk (expansion.py) writes rows directly.
 class _Blank(str):
     __slots__ = ()
 
 
-Row = tuple[str, str, str, "str | None", str]
-RawObject = str | tuple[str, str]
-RawQuad = tuple[str, str, RawObject, "str | None"]
-"""A quad as the compiled JSON-LD walk writes it: a str is an IRI, or a blank node when it
-starts with ``_:`` (no absolute IRI does); a tuple is a literal (value, datatype)."""
+Blank = _Blank
+Row = tuple[str, str, str, str, str]
+
+
+def iri_text(iri: str) -> str:
+    """An IRI as N-Quads writes it."""
+    return f"<{escape_iri(iri)}>"
+
+
+def datatype_suffix(datatype: str) -> str:
+    """What follows a literal's quoted value: nothing for xsd:string."""
+    return "" if datatype == XSD_STRING else f"^^<{escape_iri(datatype)}>"
 
 
 def _part(term: Term) -> str:
@@ -180,20 +189,47 @@ def _quad_row(quad: Quad) -> Row:
         _part(quad.subject),
         f"<{escape_iri(predicate)}>",
         _part(quad.object),
-        None if graph is None else _part(graph),
+        "" if graph is None else _part(graph),
         predicate,
     )
 
 
-def _raw_part(value: RawObject) -> str:
-    if isinstance(value, tuple):
-        text, datatype = value
-        if datatype == XSD_STRING:
-            return f'"{escape_literal(text)}"'
-        return f'"{escape_literal(text)}"^^<{escape_iri(datatype)}>'
-    if value.startswith("_:"):
-        return _Blank(value[2:])
-    return f"<{escape_iri(value)}>"
+_UNESCAPE = re.compile(r'\\(?:u([0-9A-F]{4})|([btnfr"\\]))')
+_ECHARS = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _UNESCAPE.sub(
+        lambda m: chr(int(m.group(1), 16)) if m.group(1) else _ECHARS[m.group(2)], text
+    )
+
+
+def _term_of(part: str) -> Term:
+    if type(part) is _Blank:
+        return Term("blank", str(part))
+    if part.startswith("<"):
+        return Term("iri", _unescape(part[1:-1]))
+    # a literal: escaped quotes are \", so the value ends at the last plain quote
+    end = part.rindex('"')
+    suffix = part[end + 1 :]
+    datatype = _unescape(suffix[3:-1]) if suffix else XSD_STRING
+    return Term("literal", _unescape(part[1:end]), datatype)
+
+
+def rows_to_quads(rows: Sequence[Row]) -> list[Quad]:
+    """Rows (the walk's output) as :class:`Quad` values, equal terms shared."""
+    terms: dict[str, Term] = {}
+
+    def term(part: str) -> Term:
+        key = ("_:" + part) if type(part) is _Blank else part
+        found = terms.get(key)
+        if found is None:
+            found = terms[key] = _term_of(part)
+        return found
+
+    return [Quad(term(s), term(p), term(o), term(g) if g else None) for s, p, o, g, _ in rows]
 
 
 def _line(row: Row, labels: dict[str, str]) -> str:
@@ -203,7 +239,7 @@ def _line(row: Row, labels: dict[str, str]) -> str:
         subject = "_:" + labels[subject]
     if type(obj) is _Blank:
         obj = "_:" + labels[obj]
-    if graph is None:
+    if not graph:
         return f"{subject} {predicate} {obj} .\n"
     if type(graph) is _Blank:
         graph = "_:" + labels[graph]
@@ -448,54 +484,19 @@ def canonicalize(
 
     ``usage``, if given, receives how much of each bound the run took.
     """
-    texts: list[str] = []
-    for quad in quads:
-        texts += (quad.subject.value, quad.predicate.value, quad.object.value)
-        if quad.object.kind == "literal":
-            texts.append(quad.object.datatype)
-        if quad.graph is not None:
-            texts.append(quad.graph.value)
-    astral = _ASTRAL.search("".join(texts)) is not None
-    return _run(_Canonicaliser([_quad_row(quad) for quad in quads], limits, astral), usage)
+    return canonicalize_rows([_quad_row(quad) for quad in quads], limits, usage=usage)
 
 
-def canonicalize_raw(
-    quads: Sequence[RawQuad],
+def canonicalize_rows(
+    rows: Sequence[Row],
     limits: Limits = DEFAULT_LIMITS,
     *,
     usage: dict[str, int] | None = None,
 ) -> str:
-    """``canonicalize`` of quads as the compiled JSON-LD walk writes them (``RawQuad``)."""
-    texts: list[str] = []
-    for subject, predicate, obj, graph in quads:
-        texts += (subject, predicate)
-        if isinstance(obj, tuple):
-            texts += obj
-        else:
-            texts.append(obj)
-        if graph is not None:
-            texts.append(graph)
-    astral = _ASTRAL.search("".join(texts)) is not None
-    # terms and predicates repeat: serialise each once
-    parts: dict[RawObject, str] = {}
-    predicates: dict[str, str] = {}
-    rows: list[Row] = []
-    for subject, predicate, obj, graph in quads:
-        s = parts.get(subject)
-        if s is None:
-            s = parts[subject] = _raw_part(subject)
-        o = parts.get(obj)
-        if o is None:
-            o = parts[obj] = _raw_part(obj)
-        g = None
-        if graph is not None:
-            g = parts.get(graph)
-            if g is None:
-                g = parts[graph] = _raw_part(graph)
-        p = predicates.get(predicate)
-        if p is None:
-            p = predicates[predicate] = f"<{escape_iri(predicate)}>"
-        rows.append((s, p, o, g, predicate))
+    """``canonicalize`` of rows, as the compiled JSON-LD walk writes them."""
+    # escaping changes ASCII only, so the rows hold an astral character where the terms do
+    text = "".join(chain.from_iterable(rows))
+    astral = not text.isascii() and _ASTRAL.search(text) is not None
     return _run(_Canonicaliser(rows, limits, astral), usage)
 
 

@@ -25,20 +25,19 @@ from tests.factories import Body
 from tests.jsonld_documents import random_document
 from vcissue import jsonld
 from vcissue.errors import VcissueError, WorkLimitError
-from vcissue.expansion import as_quads
-from vcissue.rdfc import UNBOUNDED, Limits, Quad, canonicalize, canonicalize_raw
+from vcissue.rdfc import UNBOUNDED, Limits, Quad, canonicalize, canonicalize_rows, rows_to_quads
 
 CORPUS = Path(__file__).resolve().parents[1] / "vectors" / "jsonld-shapes" / "corpus.json"
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def walk(document: dict[str, Any], limits: Limits = jsonld.DEFAULT_LIMITS) -> list[Quad] | None:
-    raw = jsonld._compiled_quads(document, jsonld.ContextSet.bundled(), limits)
-    if raw is None:
+    rows = jsonld._compiled_quads(document, jsonld.ContextSet.bundled(), limits)
+    if rows is None:
         return None
-    quads = as_quads(raw)
-    # canonize serialises the walk's own tuples; they must give what its Quads give
-    assert canonicalize_raw(raw, UNBOUNDED) == canonicalize(quads, UNBOUNDED)
+    quads = rows_to_quads(rows)
+    # canonize joins the walk's own serialised rows; they must give what its Quads give
+    assert canonicalize_rows(rows, UNBOUNDED) == canonicalize(quads, UNBOUNDED)
     return quads
 
 
