@@ -197,3 +197,34 @@ def test_shared_ids_merge_and_duplicates_drop() -> None:
     assert quads is not None
     evidence = [q for q in quads if q.predicate.value.endswith("#evidence")]
     assert len(evidence) == 1  # three references to one blank node: one quad
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        Body().unsigned(),
+        {
+            **Body().unsigned(),
+            "evidence": [{"type": ["Evidence"], "name": f"e{i}"} for i in range(9)],
+        },
+    ],
+    ids=["EcoMentor", "nine evidence nodes"],
+)
+def test_the_walk_counts_the_json_bounds_as_check_json_bounds_does(
+    document: dict[str, Any],
+) -> None:
+    """The walk replaces check_json_bounds' pass: at a bound it takes the document, one
+    past it the document gets check_json_bounds' refusal (through the reference path)."""
+    usage: dict[str, int] = {}
+    jsonld.check_json_bounds(document, UNBOUNDED, usage=usage)
+    for limit in ("max_json_values", "max_values_per_property", "max_contexts"):
+        at = Limits(**{limit: usage[limit]})
+        assert walk(document, at) is not None
+        jsonld.canonize(document, limits=at)
+        past = Limits(**{limit: usage[limit] - 1})
+        with pytest.raises(WorkLimitError) as refused:
+            jsonld.canonize(document, limits=past)
+        assert refused.value.limit == limit
+        with pytest.raises(WorkLimitError) as refused:
+            jsonld.to_quads(document, limits=past)
+        assert refused.value.limit == limit

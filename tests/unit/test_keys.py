@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vcissue.dids import (
@@ -25,6 +25,8 @@ from vcissue.keys import (
     decode_public_multikey,
     encode_private_multikey,
     encode_public_multikey,
+    multibase_b58_decode,
+    multibase_b58_encode,
 )
 from vcissue.keystore import KeyStore
 from vcissue.system import system_random
@@ -191,3 +193,34 @@ def test_a_malformed_key_window_is_a_did_error() -> None:
     document["verificationMethod"][0]["expires"] = "soon"
     with pytest.raises(DidError, match="expires is not an XSD dateTime"):
         resolve_verification_method("did:web:body.example#key-1", {document["id"]: document})
+
+
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=80), st.integers(0, 4))
+def test_base58btc_is_the_base58_package(data: bytes, zeros: int) -> None:
+    """Our two-digits-a-step base58btc against the base58 package, both ways."""
+    import base58
+
+    data = b"\0" * zeros + data
+    encoded = multibase_b58_encode(data)
+    assert encoded == "z" + base58.b58encode(data).decode("ascii")
+    assert multibase_b58_decode(encoded) == data
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=f"{B58}0OIl+ \n\t", max_size=60))
+def test_base58btc_decodes_and_refuses_as_the_base58_package(text: str) -> None:
+    import base58
+
+    try:
+        expected: bytes | None = bytes(base58.b58decode(text))
+    except ValueError:
+        expected = None
+    try:
+        got: bytes | None = multibase_b58_decode("z" + text)
+    except KeyMaterialError:
+        got = None
+    assert got == expected
