@@ -711,9 +711,12 @@ def check_json_bounds(
             raise WorkLimitError(
                 "max_json_values", f"the document holds more than {max_values} JSON values"
             )
-        if isinstance(item, str | int | float) or item is None:
-            continue  # most values are scalars: no slower Mapping check for them
-        if isinstance(item, Mapping):
+        kind = type(item)  # plain JSON types first: the Mapping check is slow
+        if kind is str or kind is int or kind is bool or kind is float or item is None:
+            continue
+        if isinstance(item, str | int | float):
+            continue
+        if kind is dict or isinstance(item, Mapping):
             for key, inner in item.items():
                 if key == "@context":
                     contexts += len(inner) if isinstance(inner, list) else 1

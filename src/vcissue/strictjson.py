@@ -93,14 +93,18 @@ def check_tree(root: Any, max_depth: int = MAX_DEPTH) -> None:
         node, depth = stack.pop()
         if depth > max_depth:
             raise MalformedInput(f"nested deeper than {max_depth} levels")
-        if isinstance(node, str):
-            if _LONE_SURROGATE.search(node):
+        kind = type(node)  # the plain JSON types first; subclasses take the general tests
+        if kind is str or isinstance(node, str):
+            # a lone surrogate is not ASCII: most strings need no search
+            if not node.isascii() and _LONE_SURROGATE.search(node):
                 raise MalformedInput("a string holds a lone surrogate (not Unicode text)")
-        elif isinstance(node, Mapping):
+        elif kind is int or kind is bool or node is None:
+            continue
+        elif kind is dict or isinstance(node, Mapping):
             for key, value in node.items():
                 if not isinstance(key, str):
                     raise MalformedInput("object keys must be strings")
-                if _LONE_SURROGATE.search(key):
+                if not key.isascii() and _LONE_SURROGATE.search(key):
                     raise MalformedInput("a key holds a lone surrogate (not Unicode text)")
                 stack.append((value, depth + 1))
         elif isinstance(node, list):
