@@ -134,6 +134,11 @@ class _Tables:
             entry = self._tables[id(ctx)] = (ctx, _Table(ctx))
         return entry[1]
 
+    def __call__(self, ctx: Any) -> _Table:
+        """``of``, inlined where the walk asks for tables most."""
+        entry = self._tables.get(id(ctx))
+        return entry[1] if entry is not None and entry[0] is ctx else self.of(ctx)
+
 
 class _Table(dict[str, "_Compiled | None"]):
     """term -> its compiled form under one context, compiled when first asked for."""
@@ -205,7 +210,7 @@ class _Walk:
         """A type or an ``@vocab``-coerced string: expanded as a term, else an IRI."""
         if not isinstance(value, str):
             raise Unsupported
-        compiled = _TABLES.of(ctx)[value]
+        compiled = _TABLES(ctx)[value]
         if compiled is not None and not compiled[0].startswith("@"):
             return compiled[4]
         if value in ctx["mappings"] or "@vocab" in ctx or value.startswith(("@", "_:")):
@@ -242,10 +247,97 @@ class _Walk:
         *,
         in_graph: bool = False,
     ) -> str:
-        """pyld's ``_expand`` of a node object (its context steps in its order), then the
-        node's quads; returns the node's subject."""
+        """pyld's ``_expand`` of a node object (its context steps in its order, see
+        ``_plan``), then the node's quads; returns the node's subject."""
+        type_scoped, node_ctx, id_key, keys = self.plan(ctx, active_property, element)
+        subject = self.fresh() if id_key is None else self.node_id(node_ctx, element[id_key])
+        rows = self.rows
+        properties = False
+        for key, iri, coercion, wrap, predicate, suffix, term_ctx in keys:
+            value = element[key]
+            # the JSON bounds: every value counts, an array's items too
+            if isinstance(value, list):
+                if len(value) > self.max_per_property:
+                    raise Unsupported
+                self.values += 1 + len(value)
+            else:
+                self.values += 1
+            if self.values > self.max_values:
+                raise Unsupported
+            if not iri:
+                continue  # @context, the @id key
+            if iri == "@type":
+                # types expand in the context from before the type-scoped ones (pyld)
+                for type_ in value if isinstance(value, list) else [value]:
+                    row = (
+                        subject,
+                        RDF_TYPE_TEXT,
+                        self.vocab_iri(type_scoped, type_),
+                        graph,
+                        RDF_TYPE,
+                    )
+                    rows[row] = None
+                properties = True
+                continue
+            if isinstance(value, list) and not value:
+                raise Unsupported  # an empty array: left to the reference path
+            for item in value if isinstance(value, list) else [value]:
+                if type(item) is str and not coercion and not wrap:  # most values
+                    if not item.isascii() and LONE_SURROGATE.search(item):
+                        raise Unsupported
+                    obj = f'"{escape_literal(item)}"'  # an uncoerced string: xsd:string
+                elif isinstance(item, str | int | float) or item is None:  # a scalar
+                    if wrap:
+                        raise Unsupported  # a value in a graph
+                    if coercion == _ID and isinstance(item, str):
+                        obj = self.node_id(term_ctx, item)
+                    elif coercion == _VOCAB and isinstance(item, str):
+                        obj = self.vocab_iri(term_ctx, item)
+                    else:
+                        obj = self.literal(item, suffix)
+                elif isinstance(item, Mapping):
+                    if wrap:
+                        inner = self.fresh()
+                        self.node(term_ctx, key, item, inner, in_graph=True)
+                        rows[(subject, predicate, inner, graph, iri)] = None
+                        continue
+                    obj = self.node(term_ctx, key, item, graph)
+                else:
+                    raise Unsupported  # nested arrays, or not JSON at all
+                rows[(subject, predicate, obj, graph, iri)] = None
+            properties = True
+        if not properties and (in_graph or active_property is None):
+            raise Unsupported  # dropped by pyld, refused by safe mode: the reference decides
+        if not properties and id_key is None:
+            raise Unsupported  # an empty object
+        return subject
+
+    def plan(self, ctx: Any, active_property: str | None, element: Mapping[str, Any]) -> _Plan:
+        """``_plan``, kept for nodes of one shape: it depends only on the context, the
+        property, the keys in their order and the types (``type``/``@type`` values)."""
+        cache_key = None
+        if "@context" not in element:
+            types = _type_signature(element)
+            if types is not None:
+                cache_key = (id(ctx), active_property, tuple(element), types)
+                found = _PLANS.get(cache_key)
+                if found is not None and found[0] is ctx:
+                    return found[1]
+        plan, type_key = self._plan(ctx, active_property, element)
+        # another alias of @type would make the types of the signature the wrong ones
+        if cache_key is not None and type_key in (None, "type", "@type"):
+            if len(_PLANS) >= MAX_PLANS:
+                _PLANS.clear()
+            _PLANS[cache_key] = (ctx, plan)
+        return plan
+
+    def _plan(
+        self, ctx: Any, active_property: str | None, element: Mapping[str, Any]
+    ) -> tuple[_Plan, str | None]:
+        """The contexts pyld's ``_expand`` applies to a node, in its order, and what each
+        key of the node is under them; with the key that holds the types."""
         process = self.contexts.process
-        table = _TABLES.of(ctx)
+        table = _TABLES(ctx)
         property_scoped = None
         if active_property is not None:
             compiled = table[active_property]
@@ -276,10 +368,9 @@ class _Walk:
             ctx = process(ctx, element["@context"])
         # type-scoped contexts, looked up in the context before any of them applies
         type_scoped = ctx
-        table = _TABLES.of(ctx)
+        table = _TABLES(ctx)
         type_key: str | None = None
         types: list[str] = []
-        id_key: str | None = None
         for key in element:
             compiled = table[key]
             if compiled is not None and compiled[0] == "@type":
@@ -298,30 +389,20 @@ class _Walk:
                 scoped = mapping.get("@context") if mapping else None
                 if scoped is not None and scoped is not False:
                     ctx = process(ctx, scoped, propagate=False)
-            table = _TABLES.of(ctx)
+            table = _TABLES(ctx)
+        id_key: str | None = None
         for key in element:
             compiled = table[key]
             if compiled is not None and compiled[0] == "@id":
                 if id_key is not None:
                     raise Unsupported  # colliding keywords: pyld's error
                 id_key = key
-        subject = self.fresh() if id_key is None else self.node_id(ctx, element[id_key])
-
-        rows = self.rows
-        properties = False
-        for key, value in element.items():
-            # the JSON bounds: every value counts, an array's items too
-            if isinstance(value, list):
-                if len(value) > self.max_per_property:
-                    raise Unsupported
-                self.values += 1 + len(value)
-            else:
-                self.values += 1
-            if self.values > self.max_values:
-                raise Unsupported
+        keys: list[_KeyPlan] = []
+        for key in element:
             compiled = table[key]
             if compiled is None:
                 if key == "@context":
+                    keys.append((key, "", "", False, "", None, None))
                     continue
                 raise Unsupported
             iri, coercion, wrap, scoped, predicate, suffix = compiled
@@ -329,55 +410,40 @@ class _Walk:
             if (iri == "@id") != (key == id_key) or (iri == "@type") != (key == type_key):
                 raise Unsupported
             if iri == "@id":
+                keys.append((key, "", "", False, "", None, None))
                 continue
-            if iri == "@type":
-                # types expand in the context from before the type-scoped ones (pyld)
-                for type_ in value if isinstance(value, list) else [value]:
-                    row = (
-                        subject,
-                        RDF_TYPE_TEXT,
-                        self.vocab_iri(type_scoped, type_),
-                        graph,
-                        RDF_TYPE,
-                    )
-                    rows[row] = None
-                properties = True
-                continue
-            if isinstance(value, list) and not value:
-                raise Unsupported  # an empty array: left to the reference path
             term_ctx = ctx
-            if scoped is not None:
+            if scoped is not None and iri != "@type":
                 term_ctx = process(ctx, scoped, override_protected=True)
-                compiled = _TABLES.of(term_ctx)[key]  # the term as its own scope defines it
+                compiled = _TABLES(term_ctx)[key]  # the term as its own scope defines it
                 if compiled is None or compiled[0] != iri or compiled[2] != wrap:
                     raise Unsupported
                 coercion, suffix = compiled[1], compiled[5]
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, str | int | float) or item is None:  # a scalar
-                    if wrap:
-                        raise Unsupported  # a value in a graph
-                    if coercion == _ID and isinstance(item, str):
-                        obj = self.node_id(term_ctx, item)
-                    elif coercion == _VOCAB and isinstance(item, str):
-                        obj = self.vocab_iri(term_ctx, item)
-                    else:
-                        obj = self.literal(item, suffix)
-                elif isinstance(item, Mapping):
-                    if wrap:
-                        inner = self.fresh()
-                        self.node(term_ctx, key, item, inner, in_graph=True)
-                        rows[(subject, predicate, inner, graph, iri)] = None
-                        continue
-                    obj = self.node(term_ctx, key, item, graph)
-                else:
-                    raise Unsupported  # nested arrays, or not JSON at all
-                rows[(subject, predicate, obj, graph, iri)] = None
-            properties = True
-        if not properties and (in_graph or active_property is None):
-            raise Unsupported  # dropped by pyld, refused by safe mode: the reference decides
-        if not properties and id_key is None:
-            raise Unsupported  # an empty object
-        return subject
+            keys.append((key, iri, coercion, wrap, predicate, suffix, term_ctx))
+        return (type_scoped, ctx, id_key, tuple(keys)), type_key
+
+
+# What a node's key is: (key, IRI or "@type" or "" to skip, coercion, graph container,
+# predicate text, literal suffix, the context its values expand in); a node's plan: (the
+# context its types expand in, its own context, its @id key, its keys' plans).
+_KeyPlan = tuple[str, str, str, bool, str, "str | None", Any]
+_Plan = tuple[Any, Any, "str | None", tuple[_KeyPlan, ...]]
+_PLANS: dict[tuple[Any, ...], tuple[Any, _Plan]] = {}
+MAX_PLANS = 4096
+
+
+def _type_signature(element: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The values of ``type`` and ``@type`` as a key, or None if they are not strings."""
+    signature: list[Any] = []
+    for name in ("type", "@type"):
+        value = element.get(name)
+        if value is None or isinstance(value, str):
+            signature.append(value)
+        elif isinstance(value, list) and all(isinstance(t, str) for t in value):
+            signature.append(tuple(value))
+        else:
+            return None
+    return tuple(signature)
 
 
 def compacted_to_rows(

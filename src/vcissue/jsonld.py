@@ -572,6 +572,22 @@ def expand(
     return list(expanded)
 
 
+def check_expandable(
+    document: Mapping[str, Any],
+    contexts: ContextSet | None = None,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+) -> None:
+    """Raise what ``expand`` would raise for ``document``, without its result.
+
+    A document the compiled walk takes is one the reference path accepts (the differential
+    tests hold the walk to that), so expansion runs only for the others.
+    """
+    context_set = contexts or _BUNDLED
+    if _compiled_quads(document, context_set, limits) is None:
+        expand(document, context_set, limits=limits)
+
+
 def to_quads(
     document: Mapping[str, Any],
     contexts: ContextSet | None = None,

@@ -228,3 +228,51 @@ def test_the_walk_counts_the_json_bounds_as_check_json_bounds_does(
         with pytest.raises(WorkLimitError) as refused:
             jsonld.to_quads(document, limits=past)
         assert refused.value.limit == limit
+
+
+def test_plans_are_kept_per_context_never_across_context_sets() -> None:
+    """The walk keeps a node's plan (its contexts and what each key means) by the active
+    context object, shape and types. A context set whose OB context means otherwise must
+    get its own meaning, before and after the bundled set walked the same shapes."""
+    document = Body().unsigned()
+    bundled = jsonld.canonize(document)
+    ob = copy.deepcopy(jsonld.ContextSet.bundled().documents[jsonld.OB_V3])
+    ob["@context"]["Achievement"]["@context"]["humanCode"] = "urn:example:another-code"
+    ob["@context"]["Alignment"]["@context"]["targetCode"] = "urn:example:another-target"
+    other = jsonld.ContextSet.bundled().with_extra({jsonld.OB_V3: ob})
+    mine = jsonld.canonize(document, other)
+    assert "<urn:example:another-code>" in mine and "<urn:example:another-target>" in mine
+    assert "urn:example:another" not in bundled
+    assert mine == canonicalize(jsonld.to_quads(document, other, cached=False))
+    assert jsonld.canonize(document) == bundled  # and the bundled set is unaffected
+
+
+def test_one_shape_with_other_types_gets_other_plans() -> None:
+    """Nodes with the same keys and different types (so different type-scoped contexts)
+    in one document: each is expanded under its own types."""
+    document = Body().unsigned()
+    subject = _subject(document)
+    subject["achievement"]["alignment"] = [
+        {"type": ["Alignment"], "targetName": "a", "targetUrl": "https://example.org/a"},
+        {"type": ["Evidence"], "targetName": "b", "targetUrl": "https://example.org/b"},
+    ]
+    assert walk(document) is None  # targetName is not an Evidence term: left to pyld
+    subject["achievement"]["alignment"][1]["type"] = ["Alignment"]
+    assert check(document)
+
+
+def _outcome(call: Any) -> type[Exception] | None:
+    try:
+        call()
+    except VcissueError as error:
+        return type(error)
+    return None
+
+
+@SETTINGS
+@given(st.randoms(use_true_random=False), st.sampled_from([0.0, 0.05]))
+def test_check_expandable_answers_as_expand(rng: random.Random, odd: float) -> None:
+    """The context check of non-RDFC proofs asks the walk first: same verdict as pyld."""
+    for document in (credential_document(rng, odd=odd), random_document(rng)):
+        expected = _outcome(lambda d=document: jsonld.expand(d))
+        assert _outcome(lambda d=document: jsonld.check_expandable(d)) == expected
