@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +11,55 @@ import rfc8785
 
 from ..errors import CanonicalizationError
 from ..jsonld import ContextSet, check_contexts
+
+# RFC 8785 is ECMAScript's JSON.stringify with keys sorted by UTF-16 code unit. For JSON
+# without floats, integers within +-(2**53 - 1) and keys without astral characters (where
+# UTF-16 and code point order agree) that is exactly json.dumps sorted and compact, in C;
+# the rfc8785 package (pure Python, ten times slower) takes everything else, refusals
+# included. Tested against it (tests/unit/test_jcs.py).
+_MAX_INTEGER = 2**53 - 1
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ASTRAL_OR_SURROGATE = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
+_MAX_DEPTH = 512  # deeper (or cyclic) structures are left to the package, which refuses
+
+
+def _plain(document: Any) -> bool:
+    """True if json.dumps writes ``document`` as RFC 8785 does."""
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if not item.isascii() and _SURROGATE.search(item):
+                return False
+        elif kind is dict:
+            if depth > _MAX_DEPTH:
+                return False
+            for key, value in item.items():
+                if type(key) is not str or (not key.isascii() and _ASTRAL_OR_SURROGATE.search(key)):
+                    return False
+                stack.append((value, depth + 1))
+        elif kind is list:
+            if depth > _MAX_DEPTH:
+                return False
+            stack.extend((value, depth + 1) for value in item)
+        elif kind is int:
+            if not -_MAX_INTEGER <= item <= _MAX_INTEGER:
+                return False
+        elif kind is not bool and item is not None:
+            return False  # floats, and anything that is not plain JSON
+    return True
+
+
+def jcs(document: Any) -> bytes:
+    """RFC 8785 canonical JSON of ``document``, or CanonicalizationError."""
+    if _plain(document):
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return text.encode("utf-8")
+    try:
+        return bytes(rfc8785.dumps(document))
+    except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as error:
+        raise CanonicalizationError(f"cannot canonicalise as JCS: {error}") from None
 
 
 class EddsaJcs2022:
@@ -20,10 +71,7 @@ class EddsaJcs2022:
         # a verifier that reads the document as JSON-LD must get the same meaning.
         if "@context" in document:
             check_contexts(document["@context"], contexts)
-        try:
-            return bytes(rfc8785.dumps(document))
-        except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as error:
-            raise CanonicalizationError(f"cannot canonicalise as JCS: {error}") from None
+        return jcs(document)
 
     def canonicalize_config(self, config: Mapping[str, Any], contexts: ContextSet) -> bytes:
         return self.canonicalize(config, contexts)

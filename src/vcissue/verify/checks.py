@@ -32,7 +32,7 @@ from ..errors import (
     VcissueError,
     WorkLimitError,
 )
-from ..jsonld import VC_V2, ContextSet, check_contexts, check_json_bounds, expand
+from ..jsonld import VC_V2, ContextSet, check_contexts, check_expandable, check_json_bounds
 from ..ports import StatusListSource
 from ..status import StatusList, read_credential_status, status_of
 from ..strictjson import MAX_BYTES, MAX_DEPTH, parse_object
@@ -136,7 +136,7 @@ def _check_context(vc: Mapping[str, Any], contexts: ContextSet, report: Report) 
         found = proof if isinstance(proof, list) else [proof]
         if not all(isinstance(p, Mapping) and p.get("cryptosuite") == RDFC for p in found):
             # eddsa-rdfc-2022 expands while canonicalising; other suites need it here.
-            expand({k: v for k, v in vc.items() if k != "proof"}, contexts)
+            check_expandable({k: v for k, v in vc.items() if k != "proof"}, contexts)
     except (ContextError, CanonicalizationError) as error:
         report.failed("context", str(error), Verdict.FORGED)
         return
