@@ -149,3 +149,47 @@ def test_erasure_under_two_approvers(service: Service) -> None:
     assert audit["intact"] is True, audit
     unknown = service.call("POST", "/holders/EM-1999-1/erase", {}, key="approver-1")
     assert unknown.status == 404
+
+
+def test_a_register_moves_over_and_its_certificates_get_credentials(service: Service) -> None:
+    text = (
+        "number,holder_name,holder_email,qualification,awarded,expires,state\n"
+        "EM-2024-000007,Ana Novak,ana@example.org,ecomentor,2024-05-01,2029-05-01,current\n"
+        "EM-2023-000002,Ivo Ban,,ecomentor,2023-01-10,2028-01-10,revoked\n"
+    )
+
+    def send(body: str, key: str) -> Reply:
+        return service.call("POST", "/imports", raw=body.encode(), headers=CSV, key=key)
+
+    assert send(text, "operator").status == 403  # the award policy's role
+    first = send(text, "issuer")
+    assert first.status == 200, first.body
+    assert [(d["line"], d["number"]) for d in first.json()["imported"]] == [
+        (2, "EM-2024-000007"), (3, "EM-2023-000002")
+    ]  # fmt: skip
+    assert [d["line"] for d in send(text, "issuer").json()["already"]] == [2, 3]
+    bad = send(text + "EM-9,X,,nonesuch,2024-05-01,2029-05-01,current\n", "issuer")
+    assert bad.status == 422 and [e["location"] for e in bad.json()["errors"]] == ["line 4"]
+
+    page = service.call("GET", "/register?number=EM-2024-000007", headers={"Accept": "text/html"})
+    assert page.status == 200 and "Ana Novak" in page.body.decode()
+    check = service.call(
+        "GET", "/register?number=EM-2023-000002&name=Ivo+Ban",
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+    assert check.status == 200 and check.json()["certified"] is False, check.body
+    yes = service.call(
+        "GET", "/register?number=EM-2024-000007&name=ana+novak",
+        headers={"Accept": "application/json"},
+    )  # fmt: skip
+    assert yes.json()["certified"] is True
+
+    made = service.call("POST", "/imports/EM-2024-000007/credential", key="issuer")
+    assert made.status == 201, made.body
+    vc = made.json()["verifiableCredential"]
+    assert vc["credentialSubject"]["licenseNumber"] == "EM-2024-000007"
+    again = service.call("POST", "/imports/EM-2024-000007/credential", key="issuer")
+    assert again.status == 200 and again.json()["verifiableCredential"]["id"] == vc["id"]
+    refused = service.call("POST", "/imports/EM-2023-000002/credential", key="issuer")
+    assert refused.status == 409 and "revoked" in refused.json()["detail"]
+    assert service.call("POST", "/imports/EM-1/credential", key="issuer").status == 404

@@ -36,6 +36,7 @@ from .routes import (
     credentials,
     governance,
     holders,
+    imports,
     public,
     register,
     reports,
@@ -101,7 +102,8 @@ def create_app(
     problems.install(app)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     for routes in (
-        public, register, credentials, governance, audit, reports, wallet, bulk, holders
+        public, register, credentials, governance, audit, reports, wallet, bulk, holders,
+        imports,
     ):  # fmt: skip
         app.include_router(routes.router)
     app.state.issuer = issuer

@@ -25,7 +25,7 @@ from ..auth import role
 from ..problems import Refused, documented
 from . import AUTH, BODY, STORE, Desk, StrictJsonRoute
 
-__all__ = ["BulkLine", "BulkReportOut", "csv_text", "router", "rows_refused"]
+__all__ = ["BulkLine", "BulkReportOut", "CsvBody", "csv_text", "router", "rows_refused"]
 
 router = APIRouter(route_class=StrictJsonRoute)
 
@@ -36,6 +36,7 @@ class BulkLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     line: int
+    number: str | None = None
     credentialId: str | None = None
     decision: str | None = None  # the pending decision case
     message: str | None = None
