@@ -17,6 +17,8 @@ there is no deployment and the command stops with a ``SettingsError`` naming the
     list_validity = "P30D"                # validUntil of each signed list (default P30D)
     [qualifications]
     files = ["qualifications/ecomentor.json"]
+    [bodies.kcs]                          # another awarding body of this deployment
+    dir = "keys-kcs"                      # its own keyring: its DID, name and keys
     [policy]
     revocation_approvers = 2              # the default: two distinct approvers
     decision_expiry = "P14D"              # a pending decision expires after this
@@ -73,6 +75,14 @@ are served from ``publish_dir`` (the same run withdraws overdue suspensions). Th
 ``P30D``, matches ``[verifier] max_snapshot_age_days``: the offline page uses a snapshot
 only while it is younger than that and within the list's ``validUntil``.
 
+Awarding bodies: the deployment's own body is ``[keys]`` (its key directory's keyring holds
+its DID and name). Each ``[bodies.ID]`` adds another body with its own key directory
+(``dir``; made by ``vcissue keys generate --config ... --body ID``), issuing the
+credentials of every qualification whose ``body`` is ``ID`` under its own DID and key, with
+its own status lists. Every body's keys are encrypted with the one ``[keys]`` passphrase.
+A qualification naming a body the settings do not declare is refused when the
+qualifications are loaded (``SettingsError``), never at the first award.
+
 Unknown keys in the file are refused, so a typo is an error rather than a silently ignored
 setting.
 """
@@ -81,7 +91,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,6 +104,7 @@ from .errors import KeyMaterialError, SettingsError, VcissueError
 from .governance.policies import DECISIONS, DEFAULT_POLICIES, Policies, Policy
 from .issuer import DEFAULT_LIST_VALIDITY, IssuerSettings
 from .model import Qualification, load_qualification, parse_duration
+from .model.scheme import BODY_ID_RE, DEFAULT_BODY
 from .notify import config as notify_config
 from .wallet.sessions import WalletSettings
 
@@ -131,7 +142,9 @@ _SECTIONS: dict[str, set[str]] = {
     "wallet": {"issuer_url", "offer_ttl", "tx_code_attempts", "holder_link_ttl"},
     "notify": set(notify_config.KEYS),
     "register": {"lookups_per_minute"},
+    "bodies": set(),  # a table of [bodies.ID] tables, checked by _bodies
 }
+_BODY_KEYS = {"dir"}
 
 
 @dataclass(frozen=True)
@@ -159,6 +172,12 @@ class Settings:
     unsafe_conformance_routes: bool = False
     """The W3C test suites' routes (sign anything, trust any did:key): tests only."""
     notify: notify_config.NotifySettings = field(default_factory=notify_config.NotifySettings)
+    bodies: Mapping[str, Path] = field(default_factory=dict)
+    """The other awarding bodies: id -> key directory ([bodies.ID] dir)."""
+
+    def body_key_dirs(self) -> dict[str, Path]:
+        """Every awarding body of the deployment and its key directory, its own first."""
+        return {DEFAULT_BODY: self.keys_dir, **self.bodies}
 
     def printed_verifier_url(self) -> str | None:
         """The verifier URL certificates print: [verifier] url, else the service's + /V."""
@@ -201,7 +220,16 @@ class Settings:
             raise SettingsError(f"wallet: {error}") from None
 
     def qualifications(self) -> list[Qualification]:
-        return [load_qualification(path) for path in self.qualification_files]
+        """The qualification files, each naming an awarding body the settings declare."""
+        loaded = [load_qualification(path) for path in self.qualification_files]
+        for path, qualification in zip(self.qualification_files, loaded, strict=True):
+            if qualification.body not in self.body_key_dirs():
+                raise SettingsError(
+                    f"{path}: qualification {qualification.id!r} names the awarding body "
+                    f"{qualification.body!r}, which the settings do not declare (add "
+                    f"[bodies.{qualification.body}])"
+                )
+        return loaded
 
     def issuer_settings(self) -> IssuerSettings:
         return IssuerSettings(
@@ -316,6 +344,28 @@ def _policy_table(table: object, path: Path | None, where: str) -> dict[str, Pol
     return policies
 
 
+def _bodies(
+    table: Mapping[str, Any], path: Path | None, file_path: Callable[[object, str], Path]
+) -> dict[str, Path]:
+    """The [bodies.ID] tables: ID -> its key directory."""
+    bodies = {}
+    for body, entry in table.items():
+        where = f"bodies.{body}"
+        if not BODY_ID_RE.fullmatch(body) or len(body) > 64:
+            raise _config_error(path, f"[{where}]: a body id is lower-case letters, digits, '-'")
+        if body == DEFAULT_BODY:
+            raise _config_error(path, f"[{where}]: {DEFAULT_BODY!r} is the body of [keys]")
+        if not isinstance(entry, dict):
+            raise _config_error(path, f"[{where}] is a table")
+        unknown = set(entry) - _BODY_KEYS
+        if unknown:
+            raise _config_error(path, f"unknown keys in [{where}]: {sorted(unknown)}")
+        if "dir" not in entry:
+            raise _config_error(path, f"[{where}] needs dir, the body's key directory")
+        bodies[body] = file_path(entry["dir"], f"{where}.dir")
+    return bodies
+
+
 def load_settings(
     path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -338,7 +388,7 @@ def load_settings(
     for section, table in data.items():
         if section not in _SECTIONS or not isinstance(table, dict):
             raise _config_error(config_path, f"unknown section [{section}]")
-        unknown = set(table) - _SECTIONS[section]
+        unknown = set(table) - _SECTIONS[section] if section != "bodies" else set()
         if unknown:
             raise _config_error(config_path, f"unknown keys in [{section}]: {sorted(unknown)}")
 
@@ -446,6 +496,7 @@ def load_settings(
         values["register_lookups_per_minute"] = _count(
             get("register", "lookups_per_minute"), config_path, "register.lookups_per_minute"
         )
+    values["bodies"] = _bodies(data.get("bodies", {}), config_path, file_path)
     values["config_dir"] = base
 
     overrides = {

@@ -8,17 +8,48 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .brand import Brand
 from .files import DirectoryPublisher, NoPublisher
 from .issuer import Issuer
+from .issuer.core import Body
 from .keystore import KeyStore
+from .model.scheme import DEFAULT_BODY
 from .notify.delivery import Deliverer
 from .notify.worker import Worker
 from .ports import Clock, ListPublisher, RandomSource
 from .settings import Settings
 from .store import Store, open_store
+from .verify import TrustList
 from .wallet.holder_page import HolderLinks
 
-__all__ = ["build_issuer", "build_worker", "open_deployment_store", "publisher_for"]
+__all__ = [
+    "body_keystores",
+    "brand_for",
+    "build_issuer",
+    "build_worker",
+    "deployment_trust",
+    "open_deployment_store",
+    "publisher_for",
+]
+
+
+def body_keystores(settings: Settings) -> dict[str, KeyStore]:
+    """The key directory of every awarding body of the deployment, its own (``default``)
+    first: each keyring holds the body's DID and name."""
+    return {body: KeyStore(directory) for body, directory in settings.body_key_dirs().items()}
+
+
+def brand_for(settings: Settings, issuer: object) -> Brand:
+    """The [brand] for a certificate whose issuer DID is ``issuer``: the deployment's own
+    body's; a certificate of another awarding body carries none of it (no logo, signatory
+    or accreditation of another body: its name comes from the credential's issuer)."""
+    others = {keys.did for body, keys in body_keystores(settings).items() if body != DEFAULT_BODY}
+    return Brand() if issuer in others else settings.brand()
+
+
+def deployment_trust(settings: Settings) -> TrustList:
+    """A trust list naming every awarding body of the deployment, with its DID document."""
+    return TrustList.of(*(keys.trusted_issuer() for keys in body_keystores(settings).values()))
 
 
 def open_deployment_store(settings: Settings, *, create: bool = False) -> Store:
@@ -47,19 +78,23 @@ def build_issuer(
 
     ``store``/``publisher`` replace the configured ones (tests, the service).
     """
-    keys = KeyStore(settings.keys_dir)
-    key = None if passphrase is None else keys.signer(passphrase, clock)
+    bodies = {}
+    for body, keys in body_keystores(settings).items():
+        key = None if passphrase is None else keys.signer(passphrase, clock)
+        bodies[body] = Body(keys.issuer_profile(), key)
+    own = bodies.pop(DEFAULT_BODY)
     opened = store if store is not None else open_deployment_store(settings)
     try:
         return Issuer(
             opened,
-            key,
-            keys.issuer_profile(),
+            own.key,
+            own.profile,
             settings.qualifications(),
             settings.issuer_settings(),
             clock=clock,
             rng=rng,
             publisher=publisher if publisher is not None else publisher_for(settings),
+            bodies=bodies,
         )
     except BaseException:
         if store is None:

@@ -444,7 +444,7 @@ def test_first_lists_created_concurrently_retry_instead_of_failing(
     second = Desk(backend.open(), tmp_path / "b", body=body)
     issued: list[str] = []
     with first.issuer.store.transaction() as tx:  # creation held open, not committed
-        first.issuer._create_list(_Work(tx, START), "revocation")
+        first.issuer._create_list(_Work(tx, START), "revocation", "default")
         worker = threading.Thread(
             target=lambda: issued.append(
                 second.issuer.issue(second.award(), by=second.alice).record.id

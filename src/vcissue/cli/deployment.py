@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import SettingsError
 from ..keystore import KeyStore
+from ..model.scheme import BODY_ID_RE, DEFAULT_BODY
 from ..settings import CONFIG_FILE, load_settings
 from ..wiring import open_deployment_store
 from .common import now, passphrase, passphrase_option
@@ -28,6 +29,7 @@ def settings_text(
     qualification_files: list[str],
     passphrase_file: str | None,
     approvers: int = 2,
+    bodies: tuple[str, ...] = (),
 ) -> str:
     files = ", ".join(_toml(item) for item in qualification_files)
     secret = (
@@ -65,7 +67,26 @@ files = [{files}]
 revocation_approvers = {approvers}
 # [policy.revocation_approvers_per_qualification]
 # ecomentor = 3
+{"".join(_body_text(body) for body in bodies)}"""
+
+
+def _body_text(body: str) -> str:
+    return f"""
+[bodies.{body}]
+# Another awarding body: qualifications with "body": "{body}" are issued under its DID,
+# signed by its keys (vcissue keys ... --body {body}), on its own status lists.
+dir = "keys-{body}"
 """
+
+
+def body_did(did: str | None, body: str) -> str | None:
+    """Another body's DID beside the deployment's did:web one: did:web:HOST:bodies:ID
+    (its document at https://HOST/bodies/ID/did.json, which `vcissue serve` serves);
+    None (did:key) when the deployment's own body has no did:web DID."""
+    if did is None or not did.startswith("did:web:"):
+        return None
+    host = did.removeprefix("did:web:").split(":", 1)[0]
+    return f"did:web:{host}:bodies:{body}"
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -77,6 +98,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     if keys.exists:
         raise SettingsError(f"{root / 'keys'} already holds keys: init makes a new deployment")
     qualifications = [str(Path(item).resolve()) for item in args.qualification or ()]
+    bodies = dict(_body_argument(item) for item in args.body or ())
+    for body in bodies:
+        if KeyStore(root / f"keys-{body}").exists:
+            raise SettingsError(f"{root / f'keys-{body}'} already holds keys")
     secret = passphrase(args)
     root.mkdir(parents=True, exist_ok=True)
     config.write_text(
@@ -87,12 +112,17 @@ def cmd_init(args: argparse.Namespace) -> int:
             passphrase_file=str(Path(args.passphrase_file).resolve())
             if args.passphrase_file
             else None,
+            bodies=tuple(bodies),
         ),
         "utf-8",
     )
     settings = load_settings(config, env={})
     settings.qualifications()  # a bad qualification file fails now, not at the first award
     record = keys.generate(secret, now=now(), name=args.name, did=args.did)
+    for body, name in bodies.items():
+        other = KeyStore(settings.bodies[body])
+        other.generate(secret, now=now(), name=name, did=body_did(args.did, body))
+        print(f"generated the keys of the awarding body {body} ({other.did})")
     open_deployment_store(settings, create=True).close()
     if settings.publish_dir is not None:
         settings.publish_dir.mkdir(parents=True, exist_ok=True)
@@ -103,6 +133,13 @@ def cmd_init(args: argparse.Namespace) -> int:
         print("no qualifications yet: add files to [qualifications] in the settings")
     print(f"next: vcissue issue --config {config} --actor you --qualification ID --holder-name ...")
     return 0
+
+
+def _body_argument(text: str) -> tuple[str, str]:
+    body, equals, name = text.partition("=")
+    if not equals or not BODY_ID_RE.fullmatch(body) or body == DEFAULT_BODY or not name.strip():
+        raise SettingsError(f"--body {text!r}: give ID=NAME, ID in lower-case letters, digits, -")
+    return body, name.strip()
 
 
 def register(commands: Any) -> None:
@@ -122,6 +159,13 @@ def register(commands: Any) -> None:
     )
     init.add_argument(
         "--qualification", action="append", help="a qualification file to award (repeatable)"
+    )
+    init.add_argument(
+        "--body",
+        action="append",
+        metavar="ID=NAME",
+        help="another awarding body of the deployment, with its own keys (repeatable); "
+        "its DID is did:web:HOST:bodies:ID beside a did:web --did",
     )
     passphrase_option(init)
     init.set_defaults(handler=cmd_init)

@@ -1,6 +1,7 @@
-"""``vcissue keys``: the body's Ed25519 keys, its DID document and trust list; rotation
+"""``vcissue keys``: a body's Ed25519 keys, its DID document and trust list; rotation
 with the retired key's file deleted, and the compromise drill (revoke a key, re-sign what
-it signed)."""
+it signed). ``--body ID`` picks an awarding body of the deployment ([bodies.ID]); without
+it, the deployment's own body ([keys])."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from typing import Any
 
 from ..errors import NotPermitted, SettingsError
 from ..keystore import KeyStore
+from ..model.scheme import DEFAULT_BODY
 from ..settings import Settings, find_config, load_settings
 from ..system import system_clock, system_random
 from ..verify import TrustList
-from ..wiring import build_issuer
+from ..wiring import body_keystores, build_issuer
 from .common import (
     acting,
     api_key_option,
@@ -38,8 +40,27 @@ def _deployment(args: argparse.Namespace) -> Settings | None:
     return load_settings(found)
 
 
+def _body_dir(args: argparse.Namespace, found: Settings | None) -> Path:
+    """The key directory: --dir, else the deployment's body (--body, default its own),
+    else ./keys."""
+    body = getattr(args, "body", None)
+    if args.dir and body:
+        raise SettingsError("give --dir or --body, not both")
+    if args.dir:
+        return Path(args.dir)
+    if found is None:
+        if body:
+            raise SettingsError(f"--body {body}: no deployment settings name its key directory")
+        return Path("keys")
+    directories = found.body_key_dirs()
+    chosen = body or DEFAULT_BODY
+    if chosen not in directories:
+        raise SettingsError(f"the settings declare no awarding body {chosen!r} ([bodies.ID])")
+    return directories[chosen]
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
-    store = KeyStore(args.dir)
+    store = KeyStore(_body_dir(args, _deployment(args)))
     record = store.generate(passphrase(args), now=now(), name=args.name, did=args.did)
     print(f"generated {record.fragment} in {args.dir}")
     print(f"issuer DID: {store.did}")
@@ -49,9 +70,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_rotate(args: argparse.Namespace) -> int:
     found = _deployment(args)
-    directory = args.dir or (found.keys_dir if found else "keys")
     keep = args.keep_retired or bool(found and found.keep_retired_keys)
-    store = KeyStore(directory)
+    store = KeyStore(_body_dir(args, found))
     record = store.rotate(passphrase(args, found), now=now(), keep_retired=keep)
     print(f"rotated: {record.fragment} is now active; earlier keys stay listed with their windows")
     print(
@@ -73,7 +93,8 @@ def cmd_compromise(args: argparse.Namespace) -> int:
         reader.store.close()
     if not (by.has("operator") or by.has("approver")):
         raise NotPermitted(f"{by.id} may not revoke keys (needs role operator or approver)")
-    keys = KeyStore(settings.keys_dir)
+    args.dir = None
+    keys = KeyStore(_body_dir(args, settings))
     revoked, active = keys.compromise(args.key, secret, since=parse_moment(args.since), now=now())
     desk = build_issuer(settings, secret, clock=system_clock, rng=system_random)
     try:
@@ -104,24 +125,40 @@ def cmd_compromise(args: argparse.Namespace) -> int:
 
 
 def cmd_did_document(args: argparse.Namespace) -> int:
-    print(json.dumps(KeyStore(args.dir).did_document(), indent=2))
+    print(json.dumps(KeyStore(_body_dir(args, _deployment(args))).did_document(), indent=2))
     return 0
 
 
 def cmd_trust_list(args: argparse.Namespace) -> int:
-    trust = TrustList.of(KeyStore(args.dir).trusted_issuer())
+    """One key directory's body (--dir, --body), else every body of the deployment."""
+    found = _deployment(args)
+    if args.dir or args.body or found is None:
+        stores = [KeyStore(_body_dir(args, found))]
+    else:
+        stores = list(body_keystores(found).values())
+    trust = TrustList.of(*(keys.trusted_issuer() for keys in stores))
     write_json(Path(args.output), trust.to_json())
-    print(f"wrote trust list for {trust.to_json()['issuers'][0]['id']} to {args.output}")
+    print(f"wrote trust list for {', '.join(trust.issuers)} to {args.output}")
     return 0
+
+
+def _body_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--body",
+        metavar="ID",
+        help="an awarding body of the deployment ([bodies.ID]; default: its own, [keys])",
+    )
 
 
 def register(commands: Any) -> None:
     keys = commands.add_parser("keys", help="the body's keys, DID document and trust list")
     sub = keys.add_subparsers(dest="keys_command", required=True, metavar="KEYS_COMMAND")
     generate = sub.add_parser("generate", help="create an encrypted Ed25519 key directory")
-    generate.add_argument("--dir", default="keys")
+    generate.add_argument("--dir", help="key directory (default: the deployment's, else keys)")
     generate.add_argument("--name", required=True, help="name of the certification body")
     generate.add_argument("--did", help="did:web DID of the body (default: did:key of the key)")
+    _body_option(generate)
+    config_option(generate)
     passphrase_option(generate)
     generate.set_defaults(handler=cmd_generate)
     rotate = sub.add_parser(
@@ -135,6 +172,7 @@ def register(commands: Any) -> None:
         action="store_true",
         help="keep the retired private key (encrypted); default: [keys] keep_retired",
     )
+    _body_option(rotate)
     config_option(rotate)
     passphrase_option(rotate)
     rotate.set_defaults(handler=cmd_rotate)
@@ -151,14 +189,23 @@ def register(commands: Any) -> None:
     compromise.add_argument(
         "--output-dir", help="write each re-signed credential here (for its holder)"
     )
+    _body_option(compromise)
     config_option(compromise)
     passphrase_option(compromise)
     api_key_option(compromise)
     compromise.set_defaults(handler=cmd_compromise)
     document = sub.add_parser("did-document", help="print the did:web DID document")
-    document.add_argument("--dir", default="keys")
+    document.add_argument("--dir", help="key directory (default: the deployment's, else keys)")
+    _body_option(document)
+    config_option(document)
     document.set_defaults(handler=cmd_did_document)
-    trust = sub.add_parser("trust-list", help="write a trust list naming this body")
-    trust.add_argument("--dir", default="keys")
+    trust = sub.add_parser(
+        "trust-list",
+        help="write a trust list naming every awarding body of the deployment (or one: "
+        "--body, --dir)",
+    )
+    trust.add_argument("--dir", help="only the body of this key directory")
+    _body_option(trust)
+    config_option(trust)
     trust.add_argument("-o", "--output", default="trust.json")
     trust.set_defaults(handler=cmd_trust_list)

@@ -23,11 +23,10 @@ from ..batch import parse_batch_csv
 from ..checkpoint import Checkpoint
 from ..governance.principals import identity
 from ..issuer import DecisionOutcome, IssuedCredential
-from ..keystore import KeyStore
 from ..model import Award
 from ..status_sources import DirectorySource, FetchPolicy, HttpSource
 from ..strictjson import parse_object
-from ..verify import TrustList
+from ..wiring import deployment_trust
 from .common import (
     EXIT_INVALID,
     acting,
@@ -252,7 +251,7 @@ def _checkpoint(where: str, insecure: bool) -> Checkpoint:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     found = settings(args)
     desk = issuer(args, signs=False)
-    trust = TrustList.of(KeyStore(found.keys_dir).trusted_issuer())
+    trust = deployment_trust(found)
     published = None
     if found.publish_dir is not None and found.publish_dir.is_dir():
         published = DirectorySource(found.publish_dir, found.status_base_url)

@@ -14,7 +14,9 @@ from ..model.scheme import Accreditation
 from ..qrpack import SchemePack
 from ..render import FONT_DIR_ENV, OfferLink, write_certificate
 from ..settings import load_settings
+from ..verify.structure import issuer_id
 from ..webapp.bundle import deployment_packs, load_packs, pack_for
+from ..wiring import brand_for
 from .common import api_key_option, issuer
 from .qr import load_credential
 from .wallet import holder_link, openid4vci_offer
@@ -30,7 +32,7 @@ def printing_options(
     if args.config:
         settings = load_settings(args.config)
         url = url or settings.printed_verifier_url()
-        brand = settings.brand()
+        brand = brand_for(settings, issuer_id(vc))  # the issuing body's, not another's
         if pack is None:
             pack = pack_for(vc, deployment_packs(settings)[1])
     if url is None:

@@ -35,6 +35,13 @@ the open suspension list, drawn uniformly at random among the never-used indices
 privacy) in the same transaction that stores the credential. A full list is closed and
 a new one opened (roll-over). List URLs are ``{status_base_url}/{purpose}-{n}``; the
 file in ``publish_dir`` is named ``{purpose}-{n}``.
+
+Awarding bodies: a deployment may hold several (``Body``: a DID, a name, its key). A
+qualification names its body; its credentials are built with that body as ``issuer``, signed
+by that body's key, and get their indices in that body's own lists (a verifier accepts a
+list only from the credential's issuer), named ``{body}-{purpose}-{n}`` for a body other
+than the deployment's own (``default``, whose lists keep their names). The audit log is
+one, and its checkpoints are signed by the deployment's own body.
 """
 
 from __future__ import annotations
@@ -74,6 +81,7 @@ from ..model import (
     parse_duration,
     text_problem,
 )
+from ..model.scheme import DEFAULT_BODY
 from ..notify import events
 from ..ports import Clock, ListPublisher, RandomSource, StatusListSource
 from ..status import (
@@ -97,6 +105,7 @@ from ..store.records import (
     Tx,
 )
 from ..verify import TrustList
+from ..verify.structure import issuer_id
 from .replay import compare, replay
 
 __all__ = [
@@ -149,6 +158,18 @@ class IssuerSettings:
         ):
             raise PolicyError("list_validity must be a duration of at least 10 minutes")
         proofs.suite_named(self.suite)
+
+
+KeySource = SigningKey | Callable[[], SigningKey] | None
+
+
+@dataclass(frozen=True)
+class Body:
+    """An awarding body of the deployment: its identity (DID, name) and its key (``None``:
+    read-only; a function: the active key each time, ``KeyStore.signer``)."""
+
+    profile: IssuerProfile
+    key: KeySource = None
 
 
 @dataclass(frozen=True)
@@ -291,7 +312,7 @@ class IssuerCore:
     def __init__(
         self,
         store: Store,
-        key: SigningKey | Callable[[], SigningKey] | None,
+        key: KeySource,
         profile: IssuerProfile,
         qualifications: Iterable[Qualification],
         settings: IssuerSettings,
@@ -299,15 +320,25 @@ class IssuerCore:
         clock: Clock,
         rng: RandomSource,
         publisher: ListPublisher,
+        bodies: Mapping[str, Body] | None = None,
     ) -> None:
         self.store = store
         self._key = key
-        self.profile = profile
+        self.profile = profile  # the deployment's own body (``default``)
+        self.bodies: dict[str, Body] = {DEFAULT_BODY: Body(profile, key), **(bodies or {})}
+        dids = Counter(body.profile.id for body in self.bodies.values())
+        if any(count > 1 for count in dids.values()):
+            raise PolicyError(f"two awarding bodies share a DID: {sorted(dids)}")
         self.settings = settings
         self.qualifications: dict[str, Qualification] = {}
         for qualification in qualifications:
             if qualification.id in self.qualifications:
                 raise PolicyError(f"qualification {qualification.id!r} is configured twice")
+            if qualification.body not in self.bodies:
+                raise PolicyError(
+                    f"qualification {qualification.id!r} names the awarding body "
+                    f"{qualification.body!r}, which this deployment does not hold"
+                )
             self.qualifications[qualification.id] = qualification
         self._clock = clock
         self._rng = rng
@@ -323,6 +354,26 @@ class IssuerCore:
         if self._key is None:
             raise KeyMaterialError("this issuer was opened without its key (read-only)")
         return self._key if isinstance(self._key, SigningKey) else self._key()
+
+    def body(self, body_id: str) -> Body:
+        found = self.bodies.get(body_id)
+        if found is None:
+            raise KeyMaterialError(f"this deployment holds no awarding body {body_id!r}")
+        return found
+
+    def body_key(self, body_id: str) -> SigningKey:
+        """The active key of the body ``body_id``."""
+        key = self.body(body_id).key
+        if key is None:
+            raise KeyMaterialError("this issuer was opened without its keys (read-only)")
+        return key if isinstance(key, SigningKey) else key()
+
+    def body_of_issuer(self, did: object) -> str:
+        """The id of the body whose DID is ``did`` (the ``issuer`` of a stored credential)."""
+        for body_id, body in self.bodies.items():
+            if body.profile.id == did:
+                return body_id
+        raise KeyMaterialError(f"{did!r} is none of this deployment's awarding bodies")
 
     # --- queries ----------------------------------------------------------------------
 
@@ -377,12 +428,17 @@ class IssuerCore:
             replaced_by=successor.id if successor else None,
             number=record.number,
             replaced_by_number=successor.number if successor else None,
-            awarding_body=(qualification.awarding_body if qualification else None)
-            or self.profile.name,
+            awarding_body=self._awarding_body(qualification),
             accreditation=qualification.accreditation if qualification else None,
             superseded=record.state == "superseded",
             holder_kind=qualification.subject_kind if qualification else "person",
         )
+
+    def _awarding_body(self, qualification: Qualification | None) -> str:
+        """The name the register shows: the scheme's awarding body, else its issuing body's."""
+        body = self.bodies.get(qualification.body if qualification else DEFAULT_BODY)
+        named = qualification.awarding_body if qualification else None
+        return named or (body or self.bodies[DEFAULT_BODY]).profile.name
 
     def _imported(self, number: str) -> ImportedRecord | None:
         if not storable(number) or number.startswith("urn:"):
@@ -405,8 +461,7 @@ class IssuerCore:
             expires=imported.expires,
             current=imported.state == "current" and self.now() < imported.expires,
             number=imported.number,
-            awarding_body=(qualification.awarding_body if qualification else None)
-            or self.profile.name,
+            awarding_body=self._awarding_body(qualification),
             accreditation=qualification.accreditation if qualification else None,
             holder_kind=qualification.subject_kind if qualification else "person",
         )
@@ -473,14 +528,14 @@ class IssuerCore:
         def signed(item: StatusListRecord) -> dict[str, StatusList | str]:
             places: dict[str, StatusList | str] = {}
             if item.published_json is not None:
-                places["the store's copy"] = self._read_list(item.published_json, trust)
+                places["the store's copy"] = self._read_list(item, item.published_json, trust)
             if published is not None:
                 try:
                     document = published(item.id)
                 except (VcissueError, OSError) as error:
                     places["as published"] = f"cannot be read: {error}"
                 else:
-                    places["as published"] = self._read_list(document, trust)
+                    places["as published"] = self._read_list(item, document, trust)
             return places
 
         problems += compare(expected, records, lists, signed)
@@ -488,17 +543,20 @@ class IssuerCore:
             problems += self._checkpoint_problems(checkpoint, entries, trust)
         return AuditCheck(seq, head, tuple(problems))
 
-    def _read_list(self, document: object, trust: TrustList | None) -> StatusList | str:
-        """A signed list as the body's own, or why it is not."""
+    def _read_list(
+        self, item: StatusListRecord, document: object, trust: TrustList | None
+    ) -> StatusList | str:
+        """A signed list as its body's own, or why it is not."""
         try:
+            body = self.body(item.body).profile.id
             parsed = json.loads(document) if isinstance(document, str) else document
             if not isinstance(parsed, dict):
                 raise CredentialError("not a JSON object")
             if trust is not None:
                 checks = proofs.verify_proofs(parsed, trust.resolve_key)
                 trust.check_windows(checks)
-                if self.profile.id not in {check.controller for check in checks}:
-                    raise CredentialError("not signed by this body")
+                if body not in {check.controller for check in checks}:
+                    raise CredentialError(f"not signed by its body {item.body!r}")
             return read_status_list_credential(parsed)
         except (VcissueError, ValueError) as error:
             return f"not a list signed by this body: {error}"
@@ -545,11 +603,12 @@ class IssuerCore:
             ready = award
             if ready.previous_credential is None:  # a new award, not a replacement
                 ready = self._with_prerequisites(work, ready)
+            body = ready.qualification.body
             return Prepared(
                 ready,
                 credential_id,
-                self._allocate(work, REVOCATION, credential_id),
-                self._allocate(work, SUSPENSION, credential_id),
+                self._allocate(work, REVOCATION, credential_id, body),
+                self._allocate(work, SUSPENSION, credential_id, body),
                 number or self._number(work, ready),
                 {},
             )
@@ -570,9 +629,10 @@ class IssuerCore:
         number: str,
         now: datetime,
     ) -> dict[str, Any]:
+        body = award.qualification.body
         unsigned = build(
             award,
-            self.profile,
+            self.body(body).profile,
             credential_id=credential_id,
             status=[
                 status_entry(revocation[0], revocation[1], REVOCATION),
@@ -580,7 +640,7 @@ class IssuerCore:
             ],
             number=number,
         )
-        return proofs.sign(unsigned, self.key, created=now, suite=self.settings.suite)
+        return proofs.sign(unsigned, self.body_key(body), created=now, suite=self.settings.suite)
 
     def _issue_tx(
         self,
@@ -609,8 +669,9 @@ class IssuerCore:
         else:
             if award.previous_credential is None:  # a new award, not a replacement
                 award = self._with_prerequisites(work, award)
-            revocation = self._allocate(work, REVOCATION, credential_id)
-            suspension = self._allocate(work, SUSPENSION, credential_id)
+            body = award.qualification.body
+            revocation = self._allocate(work, REVOCATION, credential_id, body)
+            suspension = self._allocate(work, SUSPENSION, credential_id, body)
             number = self._number(work, award)
             signed = self._sign_award(award, credential_id, revocation, suspension, number, now)
         signed_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
@@ -703,13 +764,15 @@ class IssuerCore:
             found.append(EvidenceRef(latest.id, f"Prerequisite: {title}", genre="Prerequisite"))
         return replace(award, evidence=(*award.evidence, *found))
 
-    def _allocate(self, work: _Work, purpose: str, credential_id: str) -> tuple[str, int]:
-        """An unused index of the open list of ``purpose``, rolling over when it is full."""
+    def _allocate(
+        self, work: _Work, purpose: str, credential_id: str, body: str
+    ) -> tuple[str, int]:
+        """An unused index of ``body``'s open list of ``purpose``, rolling over when full."""
         tx = work.tx
         for _ in range(2):
-            current = tx.open_list(purpose)  # locked until commit
+            current = tx.open_list(purpose, body=body)  # locked until commit
             if current is None:
-                current = self._create_list(work, purpose)
+                current = self._create_list(work, purpose, body)
             index = self._draw(tx, current, credential_id)
             if index is not None:
                 return current.id, index
@@ -736,12 +799,13 @@ class IssuerCore:
             raise StoreError(f"index {drawn} of {current.id} was taken during allocation")
         return drawn
 
-    def _create_list(self, work: _Work, purpose: str) -> StatusListRecord:
+    def _create_list(self, work: _Work, purpose: str, body: str) -> StatusListRecord:
         tx, now = work.tx, work.now
-        number = 1 + sum(1 for existing in tx.lists() if existing.purpose == purpose)
-        list_id = f"{self.settings.status_base_url}/{purpose}-{number}"
+        number = 1 + sum(1 for e in tx.lists() if e.purpose == purpose and e.body == body)
+        prefix = "" if body == DEFAULT_BODY else f"{body}-"
+        list_id = f"{self.settings.status_base_url}/{prefix}{purpose}-{number}"
         bits = Bitstring(self.settings.list_size)
-        signed = self._sign_list(list_id, purpose, bits, now)
+        signed = self._sign_list(list_id, purpose, bits, now, body)
         record = StatusListRecord(
             id=list_id,
             purpose=purpose,
@@ -752,6 +816,7 @@ class IssuerCore:
             published_json=signed,
             published_at=now,
             created_at=now,
+            body=body,
         )
         try:
             tx.create_list(record)
@@ -761,16 +826,20 @@ class IssuerCore:
         work.changes[list_id] = signed
         return record
 
-    def _sign_list(self, list_id: str, purpose: str, bits: Bitstring, now: datetime) -> str:
+    def _sign_list(
+        self, list_id: str, purpose: str, bits: Bitstring, now: datetime, body: str
+    ) -> str:
+        """The list credential of ``body``: its DID as issuer, signed by its key."""
         unsigned = status_list_credential(
             list_id,
             purpose,
             bits,
-            issuer=self.profile.id,
+            issuer=self.body(body).profile.id,
             valid_from=now,
             valid_until=now + self.settings.list_validity,
         )
-        signed = proofs.sign(unsigned, self.key, created=now, suite=self.settings.suite)
+        key = self.body_key(body)
+        signed = proofs.sign(unsigned, key, created=now, suite=self.settings.suite)
         return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
 
     def _set_bit(self, work: _Work, list_id: str, index: int, value: bool) -> None:
@@ -783,7 +852,7 @@ class IssuerCore:
         if bits.get(index) == value:
             return
         bits.set(index, value)
-        signed = self._sign_list(list_id, current.purpose, bits, work.now)
+        signed = self._sign_list(list_id, current.purpose, bits, work.now, current.body)
         tx.save_list(
             list_id,
             bits=bits.to_bytes(),
@@ -1174,7 +1243,8 @@ class IssuerCore:
             if "proof" not in json.loads(record.signed_json):  # erased: nothing to deliver
                 raise PolicyError("the holder's data was erased: the credential is not delivered")
             unsigned = bind_subject(json.loads(record.signed_json), holder_did)
-            signed = proofs.sign(unsigned, self.key, created=work.now, suite=self.settings.suite)
+            key = self.body_key(self.body_of_issuer(issuer_id(unsigned)))
+            signed = proofs.sign(unsigned, key, created=work.now, suite=self.settings.suite)
             signed_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
             work.tx.bind_holder(record.id, holder_id=holder_did, signed_json=signed_json)
             self._audit(
@@ -1198,13 +1268,14 @@ class IssuerCore:
     # --- keys -------------------------------------------------------------------------
 
     def resign(self, verification_method: str, *, actor: str, reason: str) -> ResignReport:
-        """Re-sign, with this desk's key, every stored credential and status list whose
-        proof is by ``verification_method`` (a compromised key): same content, a new proof.
-        One transaction; each credential gets a ``re-sign`` audit entry naming both digests.
+        """Re-sign, with the active key of the body that controls ``verification_method``
+        (a compromised key), every stored credential and status list whose proof is by it:
+        same content, a new proof. One transaction; each credential gets a ``re-sign``
+        audit entry naming both digests.
         """
         _reason(reason)
         _texts(actor=actor, verification_method=verification_method)
-        key = self.key
+        key = self.body_key(self.body_of_issuer(verification_method.split("#", 1)[0]))
         if verification_method == key.verification_method:
             raise KeyMaterialError("re-signing needs a key other than the one being replaced")
 
@@ -1239,7 +1310,7 @@ class IssuerCore:
                 if published.get("proof", {}).get("verificationMethod") != verification_method:
                     continue
                 bits = Bitstring.from_bytes(item.bits, min_bits=1)
-                signed_list = self._sign_list(item.id, item.purpose, bits, work.now)
+                signed_list = self._sign_list(item.id, item.purpose, bits, work.now, item.body)
                 work.tx.save_list(
                     item.id,
                     bits=item.bits,
@@ -1305,7 +1376,7 @@ class IssuerCore:
                 if current is None or not self.needs_renewal(current, work.now):
                     continue  # another writer renewed it meanwhile
                 bits = Bitstring.from_bytes(current.bits, min_bits=1)
-                signed = self._sign_list(current.id, current.purpose, bits, work.now)
+                signed = self._sign_list(current.id, current.purpose, bits, work.now, current.body)
                 work.tx.save_list(
                     current.id,
                     bits=current.bits,

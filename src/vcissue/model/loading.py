@@ -27,6 +27,7 @@ import jsonschema
 from ..errors import QualificationError
 from .paths import Path_, format_path, json_type, path_key, short
 from .scheme import (
+    DEFAULT_BODY,
     Accreditation,
     AssessmentCriterion,
     AssessmentMethod,
@@ -140,6 +141,7 @@ def qualification_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") 
         "recertification_window": plain.get("recertification", {}).get("window"),
         "recertification_grace": plain.get("recertification", {}).get("grace"),
         "accreditation": _accreditation(plain.get("accreditation")),
+        "body": plain.get("body", DEFAULT_BODY),
     }
     try:
         return Qualification(**fields)
@@ -212,6 +214,7 @@ def qualification_to_dict(q: Qualification) -> dict[str, Any]:
         "subject_kind": q.subject_kind,
         "prerequisites": list(q.prerequisites),
         "awarding_body": q.awarding_body,
+        **({"body": q.body} if q.body != DEFAULT_BODY else {}),
         "criteria_narrative": q.criteria_narrative,
         **({"number_pattern": q.number_pattern} if q.number_pattern else {}),
         **({"requires": list(q.requires)} if q.requires else {}),

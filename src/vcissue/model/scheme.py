@@ -29,6 +29,8 @@ from .numbering import DEFAULT_PATTERN, NumberPattern, pattern_problem
 from .paths import Path_, format_path, short
 
 __all__ = [
+    "BODY_ID_RE",
+    "DEFAULT_BODY",
     "ID_RE",
     "SUBJECT_KINDS",
     "URI_RE",
@@ -51,6 +53,11 @@ MAX_VALIDITY_YEARS = 100
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", re.ASCII)
 URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", re.ASCII)
 SCHEME_REF_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s#]+", re.ASCII)
+#: An awarding body's id in the settings (``[bodies.ID]``), a qualification's ``body``, the
+#: store's ``status_lists.body`` and the names of its lists (``ID-revocation-1``).
+BODY_ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
+#: The deployment's own body ([keys]): a qualification without ``body`` is awarded by it.
+DEFAULT_BODY = "default"
 
 
 class AssessmentMethod(StrEnum):
@@ -151,11 +158,17 @@ class Qualification:
     recertification_window: str | None = None  # recertification opens this long before expiry
     recertification_grace: str | None = None  # ... and closes this long after it (lapse)
     accreditation: Accreditation | None = None  # None: not accredited for this scheme
+    body: str = DEFAULT_BODY  # the id of the awarding body whose identity issues it
 
     def __post_init__(self) -> None:
         problem = next(_semantic_problems(self), None)
         if problem is not None:
             raise QualificationError(problem[1], field=format_path(problem[0]))
+        if not isinstance(self.body, str) or not BODY_ID_RE.fullmatch(self.body):
+            raise QualificationError(
+                "the awarding body is an id of lower-case letters, digits and inner '-'",
+                field="body",
+            )
         if self.id in self.requires:
             raise QualificationError(f"{self.id!r} cannot require itself", field="requires")
         for name in ("recertification_window", "recertification_grace"):

@@ -19,12 +19,11 @@ from ..keystore import KeyStore
 from ..ports import Clock, RandomSource
 from ..settings import Settings, load_settings, read_passphrase
 from ..system import system_clock, system_random
-from ..verify import TrustList
 from ..wallet import Openid4vci
 from ..wallet.holder_page import HolderLinks
 from ..wallet.vcapi import Exchanges
 from ..webapp.bundle import deployment_packs
-from ..wiring import build_issuer, build_worker
+from ..wiring import body_keystores, build_issuer, build_worker, deployment_trust
 from . import __doc__ as SERVICE_DOC
 from . import problems
 from .middleware import BodyLimit
@@ -116,8 +115,9 @@ def create_app(
     )
     app.state.store = issuer.store
     app.state.keys = keys
+    app.state.body_keys = body_keystores(settings)  # each body's DID document (public.py)
     app.state.register_limit = RateLimit(settings.register_lookups_per_minute)
-    app.state.trust = TrustList.of(keys.trusted_issuer())
+    app.state.trust = deployment_trust(settings)  # every awarding body of the deployment
     # The verifier page a printed certificate's QR code opens (routes/verifier.py).
     app.state.settings = settings
     app.state.brand = settings.brand()

@@ -18,8 +18,9 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
 
 ``status_lists``
     one row per list (``id`` = the list URL); ``version`` increases by exactly one
-    on every ``save_list`` (optimistic check); at most one list per purpose is not
-    full (partial unique index ``status_lists_one_open``).
+    on every ``save_list`` (optimistic check); ``body`` is the awarding body that signs
+    it (migration 10; ``default``, the deployment's own); at most one list per body and
+    purpose is not full (partial unique index ``status_lists_one_open_per_body``).
 ``allocations``
     ``(list_id, idx)`` primary key: an index is handed out once, to one credential id,
     and never again. Rows can be neither updated nor deleted (triggers).
@@ -362,6 +363,16 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        10,
+        "awarding bodies: each status list belongs to one body",
+        (
+            "ALTER TABLE status_lists ADD COLUMN body TEXT NOT NULL DEFAULT 'default'",
+            "DROP INDEX status_lists_one_open",
+            "CREATE UNIQUE INDEX status_lists_one_open_per_body ON status_lists (body, purpose) "
+            "WHERE NOT is_full",
+        ),
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -637,6 +648,16 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
                 imported_at timestamptz NOT NULL,
                 credential_id text REFERENCES credentials (id)
             )""",
+        ),
+    ),
+    Migration(
+        10,
+        "awarding bodies: each status list belongs to one body",
+        (
+            "ALTER TABLE status_lists ADD COLUMN body text NOT NULL DEFAULT 'default'",
+            "DROP INDEX status_lists_one_open",
+            "CREATE UNIQUE INDEX status_lists_one_open_per_body ON status_lists (body, purpose) "
+            "WHERE NOT is_full",
         ),
     ),
 )

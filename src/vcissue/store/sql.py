@@ -95,7 +95,7 @@ _CREDENTIAL_COLUMNS = (
     "holder_email"
 )
 _LIST_COLUMNS = (
-    "id, purpose, size, bits, version, is_full, published_json, published_at, created_at"
+    "id, purpose, size, bits, version, is_full, published_json, published_at, created_at, body"
 )
 _AUDIT_COLUMNS = "seq, at, actor, action, credential_id, details, prev_hash, hash"
 
@@ -108,7 +108,7 @@ _INSERT_CREDENTIAL = (
 _SELECT_LISTS = f"SELECT {_LIST_COLUMNS} FROM status_lists"  # noqa: S608
 _INSERT_LIST = (
     f"INSERT INTO status_lists ({_LIST_COLUMNS}) "  # noqa: S608
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 _SELECT_AUDIT = f"SELECT {_AUDIT_COLUMNS} FROM audit_log"  # noqa: S608
 _INSERT_AUDIT = f"INSERT INTO audit_log ({_AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
@@ -216,6 +216,7 @@ class SqlTx:
             published_json=row[6],
             published_at=self._dec_opt_dt(row[7]),
             created_at=self._dec_dt(row[8]),
+            body=row[9],
         )
 
     def _audit(self, row: Row) -> AuditEntry:
@@ -563,20 +564,25 @@ class SqlTx:
 
     # -- status lists ----------------------------------------------------------------------
 
-    def open_list(self, purpose: str, *, for_update: bool = True) -> StatusListRecord | None:
-        """The list of ``purpose`` that is not full, locked until commit when ``for_update``."""
+    def open_list(
+        self, purpose: str, *, body: str = "default", for_update: bool = True
+    ) -> StatusListRecord | None:
+        """``body``'s list of ``purpose`` that is not full, locked until commit when
+        ``for_update``."""
         lock = self.for_update_clause if for_update and self.write else ""
+        _text("body", body)
         row = self._one(
-            _SELECT_LISTS + " WHERE purpose = ? AND NOT is_full" + lock,
-            (_purpose(purpose),),
+            _SELECT_LISTS + " WHERE purpose = ? AND body = ? AND NOT is_full" + lock,
+            (_purpose(purpose), body),
         )
         return None if row is None else self._status_list(row)
 
     def create_list(self, record: StatusListRecord) -> None:
         """Insert a list. ``DuplicateError`` if the id exists; ``ConflictError`` if an open
-        (not full) list of the same purpose exists (another writer rolled over first)."""
+        (not full) list of the same body and purpose exists (another writer rolled over)."""
         self._check_write()
         _text("id", record.id)
+        _text("body", record.body)
         _purpose(record.purpose)
         if not isinstance(record.size, int) or isinstance(record.size, bool) or record.size < 1:
             raise StoreError(f"list size must be a positive integer, not {record.size!r}")
@@ -594,6 +600,7 @@ class SqlTx:
                 record.published_json,
                 self._opt_dt(record.published_at),
                 self._enc_dt(_utc(record.created_at)),
+                record.body,
             ),
         )
         if not inserted:

@@ -338,11 +338,17 @@ def deployment_packs(settings: Settings) -> tuple[PackSet, dict[str, SchemePack]
     profile, no passphrase needed) is kept in ``[verifier] packs_dir`` first, so every
     pack a certificate is printed with stays there; the verifier carries them all.
     """
-    profile = KeyStore(settings.keys_dir).issuer_profile()
+    profiles = {
+        body: KeyStore(directory).issuer_profile()
+        for body, directory in settings.body_key_dirs().items()
+    }
     current = {}
     for qualification in settings.qualifications():
         pack = build_pack(
-            qualification, profile, status_base_url=settings.status_base_url, suite=settings.suite
+            qualification,
+            profiles[qualification.body],  # its awarding body issues it
+            status_base_url=settings.status_base_url,
+            suite=settings.suite,
         )
         if settings.packs_dir is not None:
             save_pack(settings.packs_dir, pack)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from ... import __version__
 from ...checkpoint import CHECKPOINT_NAME
 from ...model import qualification_to_dict
+from ...model.scheme import DEFAULT_BODY
 from ..problems import documented
 from ..schemas import Health, QualificationInfo, QualificationSummary
 from . import STORE, Desk, StrictJsonRoute
@@ -99,6 +100,26 @@ def status_list(
 )
 def did_document(request: Request) -> JSONResponse:
     return JSONResponse(request.app.state.keys.did_document(), media_type="application/did+json")
+
+
+@router.get(
+    "/bodies/{body}/did.json",
+    operation_id="getBodyDidDocument",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "the did:web DID document of another awarding body of the "
+            "deployment ([bodies.ID] in the settings): did:web:HOST:bodies:ID resolves here",
+            "content": {"application/did+json": {"schema": {"type": "object"}}},
+        },
+        **documented(404),
+    },
+)
+def body_did_document(body: str, request: Request) -> JSONResponse:
+    keys = request.app.state.body_keys.get(body)
+    if keys is None or body == DEFAULT_BODY or not keys.did.startswith("did:web:"):
+        raise HTTPException(404, f"no did:web awarding body {body!r}")
+    return JSONResponse(keys.did_document(), media_type="application/did+json")
 
 
 @router.get("/qualifications", operation_id="listQualifications")

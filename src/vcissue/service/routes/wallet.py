@@ -342,9 +342,10 @@ def holder_certificate(token: str, links: Links, http: Request) -> Response:
         json.loads(record.signed_json), verifier_url=settings.printed_verifier_url()
     )
     qualification = http.app.state.issuer.qualifications.get(record.qualification_id)
+    own = view.issuer_id == http.app.state.keys.did  # another body's carries no [brand]
     document = certificate(
         view,
-        brand=http.app.state.brand,
+        brand=http.app.state.brand if own else None,
         language=str(record.terms.get("language") or "en"),
         accreditation=qualification.accreditation if qualification else None,
     )
