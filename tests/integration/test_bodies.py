@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def kcs_file(directory: Path, body: str = "kcs") -> Path:
 class Site:
     """A deployment of two bodies over ``store``, built as every face builds one."""
 
-    def __init__(self, store: Store, tmp: Path) -> None:
+    def __init__(self, store: Store, tmp: Path, at: datetime = START) -> None:
         self.tmp = tmp
         KeyStore(tmp / "keys").generate(
             PASS, now=START, name="EcoMentor Certification Body", did=EM_DID
@@ -64,7 +64,7 @@ class Site:
             qualification_files=(EXAMPLES / "ecomentor" / "qualification.json", kcs_file(tmp)),
             revocation_approvers=1,
         )
-        self.clock = Clock()
+        self.clock = Clock(at)
         self.issuer: Issuer = build_issuer(
             self.settings, PASS, clock=self.clock, rng=random.Random(7), store=store
         )
@@ -222,10 +222,11 @@ def test_bodies_settings_are_read(tmp_path: Path) -> None:
 
 
 def test_existing_lists_belong_to_the_deployments_own_body(backend: Backend) -> None:
-    """Migration 9 on a store that already holds a list: the row gets body 'default', and
-    each body then has its own open list of a purpose."""
+    """The awarding-bodies migration on a store that already holds a list: the row gets
+    body 'default', and each body then has its own open list of a purpose."""
     known = SQLITE_MIGRATIONS if backend.name == "sqlite" else POSTGRES_MIGRATIONS
-    old = backend.open_with(known[:8])
+    bodies = next(i for i, m in enumerate(known) if m.name.startswith("awarding bodies"))
+    old = backend.open_with(known[:bodies])  # the schema before the body column
     backend.raw(
         "INSERT INTO status_lists (id, purpose, size, bits, version, is_full, created_at) "
         "VALUES ('https://x/revocation-1', 'revocation', 8, ?, 0, ?, ?)",
@@ -249,3 +250,28 @@ def test_existing_lists_belong_to_the_deployments_own_body(backend: Backend) -> 
         "https://x/revocation-1",
         "https://x/kcs-revocation-1",
     ]
+
+
+def test_a_compromise_of_one_body_re_signs_with_that_bodys_key(
+    store: Store, tmp_path: Path
+) -> None:
+    site = Site(store, tmp_path)
+    kcs_q = site.issuer.qualification("kcs-level1")
+    kcs = site.issuer.issue(Award(org("Children First"), kcs_q, awarded=START), by=site.alice)
+    em = site.issuer.issue(Award(Holder("Ana Novak"), ecomentor(), awarded=START), by=site.alice)
+    site.clock.at = START + timedelta(days=2)
+    KeyStore(tmp_path / "keys-kcs").compromise(
+        "key-1", PASS, since=START + timedelta(days=1), now=site.clock.at
+    )
+    report = site.issuer.resign(f"{KCS_DID}#key-1", actor=site.op.id, reason="KCS laptop stolen")
+    assert report.credentials == (kcs.record.id,)
+    assert sorted(report.lists) == [f"{BASE}/kcs-revocation-1", f"{BASE}/kcs-suspension-1"]
+    fresh = json.loads(site.issuer.get(kcs.record.id).signed_json)
+    assert fresh["proof"]["verificationMethod"] == f"{KCS_DID}#key-2"
+    assert site.published(f"{BASE}/kcs-revocation-1")["proof"]["verificationMethod"] == (
+        f"{KCS_DID}#key-2"
+    )
+    assert site.issuer.get(em.record.id).signed_json == em.record.signed_json  # untouched
+    assert site.verdict(fresh) is Verdict.VALID
+    assert site.verdict(kcs.credential) is Verdict.NOT_TRUSTED  # the old copy
+    assert site.verdict(em.credential) is Verdict.VALID

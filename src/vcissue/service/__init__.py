@@ -13,6 +13,7 @@ Routes (VC-API shapes where one exists)::
     GET  /credentials/{id}       staff      the stored record and signed credential
     GET  /status-lists/{name}    public     the signed status list credential (ETag, 304)
     GET  /.well-known/did.json   public     the body's did:web document, current + past keys
+    GET  /bodies/{id}/did.json   public     the did:web document of awarding body [bodies.id]
     GET  /qualifications[/{id}]  public     scheme information (ISO/IEC 17024 7.2)
     GET  /register               public     the register page (HTML, or JSON by Accept):
                                             ?number= current and valid, for which scope?
