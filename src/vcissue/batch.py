@@ -17,6 +17,9 @@ scope              no        scope statement (default: derived from the units)
 limitations        no        limitations separated by ``;``
 reference          no        the body's own id for this award (e.g. applicant file)
 language           no        the holder's language for certificates (``en``, ``hr``)
+evidence_url       no        evidence documents' URLs separated by ``;``
+evidence_sha256    no        their SHA-256s (64 hex digits), in the same order
+rpl                no        units recognised through prior learning (``;``), or ``all``
 =================  ========  =====================================================
 
 Each row gets a batch key, so re-running the same CSV issues nothing twice:
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .errors import CredentialError, MalformedInput, VcissueError
-from .model import Award, Qualification
+from .model import Award, EvidenceRef, Qualification
 
 __all__ = ["BatchRow", "RowError", "parse_batch_csv"]
 
@@ -50,7 +53,12 @@ OPTIONAL = (
     "limitations",
     "reference",
     "language",
+    "evidence_url",
+    "evidence_sha256",
+    "rpl",
 )
+# columns added later: in a row's key only when filled, so older rows keep their keys
+_LATER = ("evidence_url", "evidence_sha256", "rpl")
 MAX_ROWS = 100_000
 MAX_FIELD = 4_096
 
@@ -82,12 +90,28 @@ def _moment(value: str, default: datetime) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _evidence(row: Mapping[str, str]) -> tuple[EvidenceRef, ...]:
+    """One evidence reference per URL, each with the SHA-256 in the same place (if any)."""
+    urls, digests = _split(row.get("evidence_url", "")), _split(row.get("evidence_sha256", ""))
+    if digests and len(digests) != len(urls):
+        raise CredentialError(
+            f"evidence_sha256 lists {len(digests)} digests for {len(urls)} evidence URLs"
+        )
+    return tuple(
+        EvidenceRef.of_hex(url, digests[n] if digests else "") for n, url in enumerate(urls)
+    )
+
+
 def _batch_key(row: Mapping[str, str]) -> str:
     if row.get("reference"):
         return "ref:" + row["reference"]
     normalised = json.dumps(
         # the e-mail address is contact data, not the award: keys stay what they were
-        {name: row.get(name, "") for name in (*REQUIRED, *OPTIONAL) if name != "holder_email"},
+        {
+            name: row.get(name, "")
+            for name in (*REQUIRED, *OPTIONAL)
+            if name != "holder_email" and (name not in _LATER or row.get(name))
+        },
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -166,6 +190,8 @@ def parse_batch_csv(
                 scope=row.get("scope"),
                 limitations=_split(row.get("limitations", "")),
                 holder_language=row.get("language"),
+                evidence=_evidence(row),
+                rpl="all" if row.get("rpl") == "all" else _split(row.get("rpl", "")),
             )
         except VcissueError as error:
             yield RowError(line, str(error))

@@ -38,7 +38,8 @@ import jsonschema_rs
 
 from .errors import CredentialError
 from .jsonld import OB_V3, VC_V2
-from .model import Award, Unit
+from .model import Award, EvidenceRef, Unit
+from .model.evidence import RPL_GENRE
 from .proofs import format_datetime
 
 CONTEXT = [VC_V2, OB_V3]
@@ -84,6 +85,8 @@ def subject_kind(subject: Mapping[str, Any]) -> str:
     types = subject.get("type")
     return "organisation" if isinstance(types, list) and "Profile" in types else "person"
 
+
+RPL_EVIDENCE_NAME = "Recognition of prior learning (RPL)"
 
 # The evidence entry naming the previous credential, by how the new one relates to it.
 PREVIOUS_EVIDENCE = {
@@ -184,9 +187,17 @@ def build(
         "credentialSubject": subject,
         "credentialSchema": [{"id": OB_SCHEMA_ID, "type": "JsonSchema"}],
     }
-    evidence = [
-        _evidence(item.id, item.name, item.description, item.genre) for item in award.evidence
-    ]
+    evidence = [_evidence(item) for item in award.evidence]
+    if award.rpl:  # the RPL marker (seed 001 4.3): which units prior learning gave
+        recognised = [unit for unit in units if unit.id in award.rpl]
+        evidence.append(
+            {
+                "type": ["Evidence"],
+                "name": RPL_EVIDENCE_NAME,
+                "description": "; ".join(f"{unit.id} {unit.title}" for unit in recognised),
+                "genre": RPL_GENRE,
+            }
+        )
     if award.previous_credential:
         name, genre = PREVIOUS_EVIDENCE[award.previous_relation]
         evidence.append(
@@ -235,12 +246,14 @@ def _alignment(scheme_ref: str, unit: Unit) -> dict[str, Any]:
     }
 
 
-def _evidence(evidence_id: str, name: str, description: str, genre: str = "") -> dict[str, Any]:
-    item: dict[str, Any] = {"id": evidence_id, "type": ["Evidence"], "name": name}
-    if description:
-        item["description"] = description
-    if genre:
-        item["genre"] = genre
+def _evidence(evidence: EvidenceRef) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": evidence.id, "type": ["Evidence"], "name": evidence.name}
+    if evidence.description:
+        item["description"] = evidence.description
+    if evidence.genre:
+        item["genre"] = evidence.genre
+    if evidence.digest:  # VC 2.0 "integrity of related resources": the document's SHA-256
+        item["digestMultibase"] = evidence.digest
     return item
 
 

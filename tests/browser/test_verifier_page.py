@@ -487,7 +487,7 @@ def test_every_verdict_in_croatian(
     assert valid["details"]["Dodijeljeno"].startswith("2. ožujka 2026.")
 
 
-def test_an_organisation_is_shown_as_a_certified_organisation(
+def test_an_organisation_and_rpl_are_shown_as_python_shows_them(
     world: World, page: Path, artefacts: Path, tmp_path: Path
 ) -> None:
     """Page and Python agree: a subject typed as an OB Profile is an organisation."""
@@ -496,7 +496,11 @@ def test_an_organisation_is_shown_as_a_certified_organisation(
         status_entries(INDEX["valid"]),
     )
     assert certificate_view(organisation).holder_kind == "organisation"  # the Python side
-    person = world.certificate("valid")
+    person = world._signed(
+        Award(Holder("Ana Novak"), ecomentor(), awarded=AWARDED, rpl=("U2",)),
+        status_entries(INDEX["valid"]),
+    )  # and the RPL marker, shown by both
+    assert certificate_view(person).rpl == "U2 Conducting the mentoring activities"
     steps = [
         {"name": "organisation", "action": "paste", "text": offline_payload(organisation)},
         {"name": "person", "action": "paste", "text": offline_payload(person)},
@@ -515,3 +519,6 @@ def test_an_organisation_is_shown_as_a_certified_organisation(
         assert holder not in shown["details"]
         assert by_name(result)["person"]["details"][holder] == "Ana Novak"
         assert label not in by_name(result)["person"]["details"]
+        rpl = {"en": "Recognition of prior learning", "hr": "Priznavanje prethodnog učenja"}
+        assert by_name(result)["person"]["details"][rpl[locale]] == certificate_view(person).rpl
+        assert rpl[locale] not in shown["details"]

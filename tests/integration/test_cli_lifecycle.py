@@ -450,3 +450,123 @@ def test_audit_verify_replays_the_log_and_checks_a_kept_checkpoint(
         db.execute("UPDATE audit_head SET seq = 0, hash = ?", ("0" * 64,))
     code, out, _ = run(deployment, "audit", "verify", "--checkpoint", "kept-checkpoint.json")
     assert code == 1 and "the log ends at entry 0" in out, out
+
+
+def _sha256_multibase(data: bytes) -> str:
+    import base64
+    import hashlib
+
+    raw = b"\x12\x20" + hashlib.sha256(data).digest()
+    return "u" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_issue_and_recertify_with_evidence_files_and_rpl(
+    deployment: Path, staff: dict[str, str]
+) -> None:
+    """Issue 12 §3 from the command line: --evidence FILE (its SHA-256 computed from the
+    file) at --evidence-url, --rpl; recertification takes CPD evidence the same way."""
+    (deployment / "portfolio.pdf").write_bytes(b"%PDF-1.7 portfolio of Ana Novak")
+    (deployment / "cpd-2030.pdf").write_bytes(b"%PDF-1.7 CPD record 2026-2030")
+    code, out, err = run(
+        deployment,
+        "issue", "--qualification", "ecomentor", "--holder-name", "Ana Novak",
+        "--units", "U1,U2", "--rpl", "U2",
+        "--evidence", "portfolio.pdf", "--evidence-url", "https://files.example/ana/portfolio.pdf",
+        "-o", "ana.json",
+        key=staff["registrar"],
+    )  # fmt: skip
+    assert code == 0, err
+    vc = json.loads((deployment / "ana.json").read_text())
+    portfolio, rpl = vc["evidence"]
+    assert portfolio["id"] == "https://files.example/ana/portfolio.pdf"
+    assert portfolio["name"] == "portfolio.pdf"
+    assert portfolio["digestMultibase"] == _sha256_multibase(
+        (deployment / "portfolio.pdf").read_bytes()
+    )
+    assert (rpl["genre"], rpl["description"]) == (
+        "RecognitionOfPriorLearning",
+        "U2 Conducting the mentoring activities",
+    )
+    assert verdict(deployment, "ana.json") == (0, "VALID")
+    code, out, _ = run(deployment, "status", vc["id"], "--json")
+    assert code == 0 and json.loads(out)["rplUnits"] == ["U2"]
+
+    code, out, err = run(  # all awarded units, by --rpl alone
+        deployment,
+        "issue", "--qualification", "ecomentor", "--holder-name", "Ivo Horvat", "--rpl",
+        "-o", "ivo.json",
+        key=staff["registrar"],
+    )  # fmt: skip
+    assert code == 0, err
+    (marker,) = json.loads((deployment / "ivo.json").read_text())["evidence"]
+    assert marker["description"].startswith("U1 ") and "; U3 " in marker["description"]
+
+    code, out, err = run(
+        deployment,
+        "recertify", vc["id"],
+        "--evidence", "cpd-2030.pdf", "--evidence-url", "https://files.example/ana/cpd.pdf",
+        "-o", "renewed.json",
+        key=staff["registrar"],
+    )  # fmt: skip
+    assert code == 0, err
+    renewed = json.loads((deployment / "renewed.json").read_text())
+    cpd, previous = renewed["evidence"]
+    assert cpd["digestMultibase"] == _sha256_multibase((deployment / "cpd-2030.pdf").read_bytes())
+    assert (previous["id"], previous["genre"]) == (vc["id"], "Recertification")
+    assert verdict(deployment, "renewed.json") == (0, "VALID")
+
+    code, _, err = run(  # a file without its URL: a typed error, nothing issued
+        deployment,
+        "issue", "--qualification", "ecomentor", "--holder-name", "Lea Kovač",
+        "--evidence", "portfolio.pdf",
+        key=staff["registrar"],
+    )  # fmt: skip
+    assert code == 3 and "[credential-invalid]" in err and "--evidence-url" in err, err
+    code, _, err = run(
+        deployment,
+        "issue", "--qualification", "ecomentor", "--holder-name", "Lea Kovač",
+        "--evidence", "missing.pdf", "--evidence-url", "https://files.example/x.pdf",
+        key=staff["registrar"],
+    )  # fmt: skip
+    assert code == 3 and "missing.pdf" in err, err
+    code, _, err = run(
+        deployment,
+        "issue", "--qualification", "ecomentor", "--holder-name", "Lea Kovač",
+        "--units", "U1", "--rpl", "U3",
+        key=staff["registrar"],
+    )  # fmt: skip
+    assert code == 3 and "RPL unit 'U3' is not an awarded unit" in err, err
+
+
+def test_batch_evidence_digests_and_rpl_with_line_numbered_errors(
+    deployment: Path, staff: dict[str, str]
+) -> None:
+    digest = "ab" * 32
+    (deployment / "batch.csv").write_text(
+        "holder_name,qualification,units,evidence_url,evidence_sha256,rpl\n"
+        f"Ana Novak,ecomentor,U1;U2,https://files.example/a.pdf,{digest},U1\n"
+        "Ivo Horvat,ecomentor,,https://files.example/i.pdf,not-a-digest,\n"
+        f"Lea Kovač,ecomentor,,https://files.example/l.pdf;https://files.example/m.pdf,{digest},\n"
+        "Sara Babić,ecomentor,U1,,,U3\n"
+        "Marko Horvat,ecomentor,,,,all\n",
+        "utf-8",
+    )
+    code, out, err = run(
+        deployment, "batch", "batch.csv", "--output-dir", "out", key=staff["registrar"]
+    )
+    assert code == 1, err
+    assert "2 issued" in out and "3 skipped" in out, out
+    assert "batch.csv:3: skipped: an evidence SHA-256 must be 64 hexadecimal digits" in err
+    assert "batch.csv:4: skipped: evidence_sha256 lists 1 digests for 2 evidence URLs" in err
+    assert "batch.csv:5: skipped: RPL unit 'U3' is not an awarded unit" in err
+    issued = {
+        vc["credentialSubject"]["identifier"][0]["identityHash"]: vc
+        for vc in (json.loads(p.read_text()) for p in (deployment / "out").iterdir())
+    }
+    ana = issued["Ana Novak"]
+    assert ana["evidence"][0]["digestMultibase"] == (
+        "u" + __import__("base64").urlsafe_b64encode(b"\x12\x20" + bytes.fromhex(digest))
+        .decode().rstrip("=")
+    )  # fmt: skip
+    assert ana["evidence"][1]["description"] == "U1 Planning the mentoring activities"
+    assert len(issued["Marko Horvat"]["evidence"][0]["description"].split("; ")) == 3

@@ -14,8 +14,10 @@ import pytest
 from tests.factories import EXAMPLES, ecomentor
 from tests.integration.test_issuer import START, Desk
 from vcissue.errors import PolicyError
+from vcissue.governance.principals import add_principal
 from vcissue.model import (
     Award,
+    EvidenceRef,
     Holder,
     Qualification,
     load_qualification,
@@ -114,3 +116,21 @@ def test_scope_changes_name_themselves_in_the_replacement(store: Store, tmp_path
         assert (entry["genre"], entry["name"]) == (genre, name)
         assert "recertification" not in json.dumps(vc["evidence"]).lower()
     assert desk.verify(narrower.result.credential).verdict is Verdict.VALID
+
+
+def test_a_pending_award_keeps_its_evidence_digest_and_rpl(store: Store, tmp_path: Path) -> None:
+    """The award a panel approves later is the one requested: evidence digests and RPL
+    units survive the pending decision (both stores)."""
+    desk = Desk(store, tmp_path)
+    assessor = add_principal(desk.issuer.store, "Assessor A", ["issuer"], now=START)
+    evidence = EvidenceRef.of_document("https://files.example/ana/report.pdf", b"report")
+    award = Award(
+        Holder("Ana Novak"), ecomentor(), awarded=START, evidence=(evidence,), rpl=("U3",)
+    )
+    asked = desk.issuer.request_award(award, by=assessor, assessors=["Assessor A"])
+    assert asked.state == "pending"
+    vc = desk.issuer.approve(asked.case_id, by=desk.alice).result.credential
+    report, rpl = vc["evidence"]
+    assert report["digestMultibase"] == evidence.digest
+    assert rpl["description"] == "U3 Evaluating the mentoring activities"
+    assert desk.verify(vc).verdict is Verdict.VALID

@@ -232,6 +232,7 @@ function detailRows(details, trust) {
     ['Type', details.kind && t(details.kind)],
     ['Scheme', details.scheme],
     ['Units', details.units],
+    ['Recognition of prior learning', details.rpl],
     ['Scope and conditions', details.scope && details.scope.replace(/^Scope: /, '')],
     ['Awarded', details.awarded && formatDate(details.awarded)],
     ['Expires', details.expires && formatDate(details.expires)],

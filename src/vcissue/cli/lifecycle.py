@@ -21,9 +21,10 @@ from typing import Any
 
 from ..batch import parse_batch_csv
 from ..checkpoint import Checkpoint
+from ..errors import CredentialError
 from ..governance.principals import identity
 from ..issuer import DecisionOutcome, IssuedCredential
-from ..model import Award
+from ..model import Award, EvidenceRef
 from ..status_sources import DirectorySource, FetchPolicy, HttpSource
 from ..strictjson import parse_object
 from ..wiring import deployment_trust
@@ -46,8 +47,42 @@ __all__ = ["register"]
 ID_HELP = "credential id (urn:uuid:...) or certificate number"
 
 
+def evidence_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--evidence",
+        action="append",
+        metavar="FILE",
+        help="an evidence document (CPD record, assessment report): its SHA-256 is signed",
+    )
+    parser.add_argument(
+        "--evidence-url",
+        action="append",
+        metavar="URL",
+        help="where the matching --evidence FILE is published (one per --evidence, in order)",
+    )
+
+
 def _split(text: str | None) -> list[str]:
     return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
+def _evidence(args: argparse.Namespace) -> tuple[EvidenceRef, ...]:
+    """``--evidence FILE`` with the ``--evidence-url`` it is published at, in order: each
+    file's SHA-256 goes into the credential (``digestMultibase``), never its content."""
+    files, urls = args.evidence or [], args.evidence_url or []
+    if len(files) != len(urls):
+        raise CredentialError(
+            f"each --evidence FILE needs the --evidence-url it is published at "
+            f"({len(files)} files, {len(urls)} URLs)"
+        )
+    return tuple(
+        EvidenceRef.of_document(url, Path(file).read_bytes(), name=Path(file).name)
+        for file, url in zip(files, urls, strict=True)
+    )
+
+
+def _rpl(args: argparse.Namespace) -> list[str] | str:
+    return "all" if args.rpl == "all" else _split(args.rpl)
 
 
 def cmd_issue(args: argparse.Namespace) -> int:
@@ -64,6 +99,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
         scope=args.scope,
         limitations=args.limitation or (),
         result=args.result,
+        evidence=_evidence(args),
+        rpl=_rpl(args),
     )
     assessors = [identity(name) for name in args.assessor or ()]
     if args.request:
@@ -188,7 +225,8 @@ def cmd_expand_scope(args: argparse.Namespace) -> int:
 
 def cmd_recertify(args: argparse.Namespace) -> int:
     desk = issuer(args)
-    return _report(desk.recertify(args.id, by=acting(args, desk)), args)
+    outcome = desk.recertify(args.id, by=acting(args, desk), evidence=_evidence(args))
+    return _report(outcome, args)
 
 
 def cmd_rename(args: argparse.Namespace) -> int:
@@ -313,6 +351,15 @@ def register(commands: Any) -> None:
         action="store_true",
         help="request the award under the scheme's award policy (a panel approves it)",
     )
+    evidence_options(issue)
+    issue.add_argument(
+        "--rpl",
+        nargs="?",
+        const="all",
+        metavar="UNITS",
+        help="recognised through prior learning: comma-separated unit ids, or every "
+        "awarded unit when given alone",
+    )
     issue.add_argument("-o", "--output", help="also write the signed credential here")
 
     batch = command(commands, "batch", "issue from a CSV of holders (see vcissue.batch)", cmd_batch)
@@ -365,6 +412,7 @@ def register(commands: Any) -> None:
 
     recertify = command(commands, "recertify", "issue a renewed certificate", cmd_recertify)
     recertify.add_argument("id", help=ID_HELP)
+    evidence_options(recertify)
     recertify.add_argument("-o", "--output")
 
     rename = command(

@@ -226,6 +226,7 @@ class PublicStatus:
     accreditation: Accreditation | None = None  # the qualification's, if accredited
     superseded: bool = False  # a newer certificate replaced this one (no reason given)
     holder_kind: str = "person"  # or "organisation": what the qualification certifies
+    rpl_units: tuple[str, ...] = ()  # units recognised through prior learning (seed 001 4.3)
 
     def held_by(self, name: str) -> bool:
         """ "Is this person certified?": the certificate is current and its holder is
@@ -240,6 +241,7 @@ class PublicStatus:
             "holderKind": self.holder_kind,
             "qualification": {"id": self.qualification_id, "title": self.qualification_title},
             "units": list(self.units),
+            **({"rplUnits": list(self.rpl_units)} if self.rpl_units else {}),
             "scope": self.scope,
             "awarded": proofs.format_datetime(self.awarded),
             "expires": proofs.format_datetime(self.expires),
@@ -432,6 +434,7 @@ class IssuerCore:
             accreditation=qualification.accreditation if qualification else None,
             superseded=record.state == "superseded",
             holder_kind=qualification.subject_kind if qualification else "person",
+            rpl_units=tuple(record.terms.get("rpl", ())),
         )
 
     def _awarding_body(self, qualification: Qualification | None) -> str:
@@ -700,6 +703,7 @@ class IssuerCore:
                 "result": award.result,
                 **({"language": award.holder.language} if award.holder.language else {}),
                 **({"decision": dict(decided)} if decided else {}),
+                **_evidence_terms(award),
             },
             number=number,
         )
@@ -1104,9 +1108,16 @@ class IssuerCore:
         return self._issue_tx(work, award, new_id, actor, None, previous=record)
 
     def _recertify(
-        self, work: _Work, record: CredentialRecord, *, actor: str, case: str | None
+        self,
+        work: _Work,
+        record: CredentialRecord,
+        *,
+        actor: str,
+        case: str | None,
+        evidence: Sequence[EvidenceRef] = (),
     ) -> IssuedCredential:
-        """A new credential with new dates referencing the old one, which is superseded."""
+        """A new credential with new dates referencing the old one, which is superseded;
+        ``evidence``: what this recertification was decided on (CPD records, ...)."""
         if record.state != "active":
             raise PolicyError(f"only an active credential can be recertified ({record.state})")
         qualification = self.qualification(record.qualification_id)
@@ -1115,6 +1126,7 @@ class IssuerCore:
         award = self._award_from(
             record, qualification, units=record.units or None, awarded=work.now
         )
+        award = replace(award, evidence=tuple(evidence), rpl=())  # a new assessment
         work.tx.update_credential(
             record.id, state="superseded", state_reason=f"recertified as {new_id}"
         )
@@ -1215,6 +1227,11 @@ class IssuerCore:
             result=str(terms.get("result", "pass")),
             previous_credential=record.id,
             previous_relation=relation,
+            # the same award under new terms keeps its evidence and the RPL of kept units
+            evidence=tuple(EvidenceRef.from_json(item) for item in terms.get("evidence", ())),
+            rpl=[
+                unit for unit in terms.get("rpl", ()) if unit in (units or qualification.unit_ids)
+            ],
         )
 
     # --- delivery to the holder's wallet ------------------------------------------------
@@ -1402,6 +1419,16 @@ class IssuerCore:
         except (ValueError, AttributeError, VcissueError):
             return True  # no (readable) validUntil: a list signed before lists had one
         return expires - now < self.settings.list_validity / 2
+
+
+def _evidence_terms(award: Award) -> dict[str, Any]:
+    """The evidence given with the award (not the prerequisites the issuer found) and its
+    RPL units, kept with the record so a reissue of the same award carries them."""
+    given = [item.to_json() for item in award.evidence if item.genre != "Prerequisite"]
+    return {
+        **({"evidence": given} if given else {}),
+        **({"rpl": list(award.rpl)} if award.rpl else {}),
+    }
 
 
 def _same_holder(record: CredentialRecord, award: Award) -> bool:

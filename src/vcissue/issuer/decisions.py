@@ -36,7 +36,7 @@ from ..errors import (
 )
 from ..governance.policies import Policy
 from ..governance.principals import SYSTEM, Principal, identity
-from ..model import Award
+from ..model import Award, EvidenceRef
 from ..store.records import CaseRecord, CredentialRecord, Tx
 from .core import BatchReport, IssuedCredential, IssuerCore, Prepared, _texts, _Work, storable
 from .erasure import erase_person
@@ -95,6 +95,8 @@ def _award_data(award: Award, assessors: Sequence[str]) -> dict[str, Any]:
         "scope": award.scope,
         "limitations": list(award.limitations),
         "expires": proofs.format_datetime(award.expires) if award.expires else None,
+        "evidence": [item.to_json() for item in award.evidence],
+        "rpl": list(award.rpl),
         "assessors": sorted({identity(name) for name in assessors}),  # as principals count
     }
 
@@ -223,9 +225,19 @@ class Decisions(IssuerCore):
         return self._on(credential_id, "expand-scope", by, reason, units=list(units))
 
     def recertify(
-        self, credential_id: str, *, by: Principal, reason: str = "recertification"
+        self,
+        credential_id: str,
+        *,
+        by: Principal,
+        reason: str = "recertification",
+        evidence: Sequence[EvidenceRef] = (),
     ) -> DecisionOutcome:
-        return self._on(credential_id, "recertify", by, reason)
+        """Recertify; ``evidence`` (CPD records, a new assessment) goes into the new credential."""
+        if not all(isinstance(item, EvidenceRef) for item in evidence):
+            raise CredentialError("evidence must be EvidenceRef items")
+        return self._on(
+            credential_id, "recertify", by, reason, evidence=[e.to_json() for e in evidence]
+        )
 
     def rename(
         self, credential_id: str, *, name: str, by: Principal, reason: str = "name change"
@@ -607,7 +619,8 @@ class Decisions(IssuerCore):
                 work, record, units=data["units"], reason=reason, actor=actor, case=ref
             )
         if kind == "recertify":
-            return self._recertify(work, record, actor=actor, case=ref)
+            evidence = tuple(EvidenceRef.from_json(item) for item in data.get("evidence", ()))
+            return self._recertify(work, record, actor=actor, case=ref, evidence=evidence)
         if kind == "rename":
             return self._rename(work, record, name=str(data["name"]), actor=actor, case=ref)
         if kind == "erase":
@@ -629,4 +642,6 @@ class Decisions(IssuerCore):
             scope=data.get("scope"),
             limitations=data.get("limitations", ()),
             expires=proofs.parse_datetime(expires) if expires else None,
+            evidence=tuple(EvidenceRef.from_json(item) for item in data.get("evidence", ())),
+            rpl=tuple(data.get("rpl", ())),
         )

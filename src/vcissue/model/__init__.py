@@ -8,8 +8,9 @@ Part of the pure core: no clock, no randomness, and no I/O except reading the on
 :func:`load_qualification` is asked to read.
 """
 
-from .award import Award, EvidenceRef, Holder
+from .award import Award, Holder
 from .duration import Duration, parse_duration
+from .evidence import EvidenceRef
 from .loading import (
     load_qualification,
     qualification_from_dict,

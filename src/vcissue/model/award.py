@@ -11,6 +11,7 @@ from typing import cast
 from ..errors import CredentialError
 from ..i18n import LANGUAGES
 from .duration import aware_utc
+from .evidence import EvidenceRef  # re-exported: it lived here before
 from .scheme import SUBJECT_KINDS, URI_RE, Qualification, SubjectKind, Unit
 from .text import check_text
 
@@ -76,28 +77,6 @@ class Holder:
 
 
 @dataclass(frozen=True)
-class EvidenceRef:
-    """A pointer to assessment evidence (``id`` is a URL or URN); never its content."""
-
-    id: str
-    name: str
-    description: str = ""
-    genre: str = ""  # OB 3.0 evidence genre: "Prerequisite", ...
-
-    def __post_init__(self) -> None:
-        check_text(self.genre, "evidence genre")
-        check_text(self.id, "evidence id")
-        check_text(self.name, "evidence name")
-        check_text(self.description, "evidence description")
-        if not isinstance(self.id, str) or not URI_RE.fullmatch(self.id):
-            raise CredentialError(f"evidence id must be a URL or URN, got {self.id!r}")
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise CredentialError("evidence name must not be empty")
-        if not isinstance(self.description, str):
-            raise CredentialError("evidence description must be a string")
-
-
-@dataclass(frozen=True)
 class Award:
     """One certification decision: the full qualification, or some complete units of it.
 
@@ -116,6 +95,7 @@ class Award:
     evidence: tuple[EvidenceRef, ...] = ()
     previous_credential: str | None = None
     previous_relation: str = "recertification"  # how it relates to previous_credential
+    rpl: tuple[str, ...] = ()  # awarded units recognised through prior learning (seed 001 4.3)
 
     def __post_init__(self) -> None:
         if not isinstance(self.holder, Holder):
@@ -159,6 +139,16 @@ class Award:
                 f"previous_relation must be one of {', '.join(PREVIOUS_RELATIONS)}, "
                 f"not {self.previous_relation!r}"
             )
+        rpl = _as_tuple(self.rpl, "rpl")
+        awarded_ids = [unit.id for unit in self.awarded_units]
+        for unit_id in rpl:
+            if unit_id not in awarded_ids:
+                raise CredentialError(
+                    f"RPL unit {unit_id!r} is not an awarded unit ({', '.join(awarded_ids)})"
+                )
+        if len(set(rpl)) != len(rpl):
+            raise CredentialError("an RPL unit is listed twice")
+        object.__setattr__(self, "rpl", tuple(u for u in awarded_ids if u in rpl))
         previous = self.previous_credential
         check_text(previous, "previous credential")
         if previous is not None and (
@@ -184,13 +174,20 @@ class Award:
         previous_credential: str | None = None,
         previous_relation: str = "recertification",
         holder_language: str | None = None,
+        rpl: Sequence[str] | str = (),
     ) -> Award:
         """The award a request asks for (CLI, service, batch row, lifecycle replacement).
 
         The holder is of the kind the qualification certifies; no units (``None`` or
         empty) is the full qualification; an empty result is a pass; blank strings are
-        no value. Every rule of :class:`Award` applies.
+        no value. Every rule of :class:`Award` applies. ``rpl`` names the units recognised
+        through prior learning, or is ``"all"``: every awarded unit.
         """
+        chosen = tuple(units) if units else None
+        if rpl == "all":
+            rpl = chosen if chosen is not None else qualification.unit_ids
+        elif isinstance(rpl, str):
+            raise CredentialError(f"rpl must be unit ids or 'all', not {rpl!r}")
         return cls(
             holder=Holder(
                 holder_name,
@@ -201,7 +198,7 @@ class Award:
             ),
             qualification=qualification,
             awarded=awarded,
-            units=tuple(units) if units else None,
+            units=chosen,
             result=(result or "").strip() or "pass",
             expires=expires,
             scope=(scope or "").strip(),
@@ -209,6 +206,7 @@ class Award:
             evidence=tuple(evidence),
             previous_credential=previous_credential or None,
             previous_relation=previous_relation,
+            rpl=tuple(rpl),
         )
 
     def _checked_units(self, units: object) -> tuple[str, ...]:

@@ -167,6 +167,8 @@ def certificate(
     facts = [(_("Scope"), view.scope or "-")]
     if view.limitations:
         facts.append((_("Limitations"), "; ".join(view.limitations)))
+    if view.rpl:
+        facts.append((_("Recognition of prior learning"), view.rpl))
     if view.conditions:
         facts.append((_("Conditions"), view.conditions))
     blocks.append(Facts(tuple(facts)))

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..credential import subject_kind
 from ..errors import MalformedInput, ProofError
+from ..model.evidence import RPL_GENRE
 from ..proofs import parse_datetime
 from ..qr import encode_payload, verifier_link
 from ..qrpack import SchemePack
@@ -63,6 +64,7 @@ class CertificateView:
     verifier_url: str = ""  # as people type it, e.g. https://certification.example/V
     number: str = ""  # the certificate number (credentialSubject.licenseNumber)
     holder_kind: str = "person"  # or "organisation": a subject typed as an OB Profile
+    rpl: str = ""  # the units recognised through prior learning (the RPL evidence entry)
 
     @property
     def is_full(self) -> bool:
@@ -127,6 +129,7 @@ def certificate_view(
         verifier_url=verifier_url or "",
         number=_text(subject.get("licenseNumber")),
         holder_kind=subject_kind(subject),
+        rpl=_rpl(vc.get("evidence")),
     )
 
 
@@ -151,6 +154,14 @@ def _holder_name(subject: Mapping[str, Any]) -> str:
         ):
             return _text(identity["identityHash"])
     raise MalformedInput("credential names no holder (an unhashed identifier of type 'name')")
+
+
+def _rpl(evidence: object) -> str:
+    """What the RPL marker (an evidence entry of genre RecognitionOfPriorLearning) says."""
+    for item in evidence if isinstance(evidence, list) else [evidence]:
+        if isinstance(item, Mapping) and item.get("genre") == RPL_GENRE:
+            return _text(item.get("description")) or _text(item.get("name"))
+    return ""
 
 
 def _units(alignment: object) -> tuple[Unit, ...]:

@@ -119,6 +119,8 @@ def _entry(_: Translator, answer: PublicStatus) -> str:
         (_("Scope"), escape(answer.scope)),
         (_("Awarding body"), escape(answer.awarding_body)),
     ]
+    if answer.rpl_units:
+        rows.insert(4, (_("Recognition of prior learning"), escape(", ".join(answer.rpl_units))))
     if answer.accreditation is not None:
         accreditation = _(
             "{body}, accreditation no. {number}",

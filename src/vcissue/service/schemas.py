@@ -46,6 +46,16 @@ class HolderIn(_Strict):
     language: Annotated[str | None, Field(max_length=16)] = None  # certificates print in it
 
 
+class EvidenceIn(_Strict):
+    """An evidence document (CPD record, assessment report) by its URL; ``sha256`` (64 hex
+    digits) is signed into the credential as its ``digestMultibase``."""
+
+    url: Annotated[str, Field(min_length=1, max_length=2000)]
+    name: Annotated[str, Field(max_length=500)] = ""
+    description: Annotated[str, Field(max_length=2000)] = ""
+    sha256: Annotated[str, Field(max_length=200)] = ""
+
+
 class IssueRequest(_Strict):
     """An award: the qualification (by id), the holder, and optionally part of it."""
 
@@ -58,6 +68,12 @@ class IssueRequest(_Strict):
     scope: Annotated[str, Field(max_length=4000)] = ""
     limitations: Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=50)] = []
     reference: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    evidence: Annotated[list[EvidenceIn], Field(max_length=50)] = []
+    # units recognised through prior learning (RPL), or "all" (every awarded unit)
+    rpl: (
+        Literal["all"]
+        | Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=100)]
+    ) = []
 
 
 class UnsignedCredentialRequest(_Strict):
@@ -228,6 +244,7 @@ class PublicAnswer(_Strict):
     holderKind: Literal["person", "organisation"] = "person"  # who the holder is
     qualification: QualificationRef
     units: list[str]
+    rplUnits: list[str] | None = None  # units recognised through prior learning (RPL)
     scope: str
     awarded: str
     expires: str

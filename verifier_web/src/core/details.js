@@ -26,6 +26,16 @@ function holderKind(subject) {
   return list(subject.type).includes('Profile') ? 'organisation' : 'person';
 }
 
+// The RPL marker: an evidence entry of genre RecognitionOfPriorLearning (vcissue.render.view).
+function recognisedPriorLearning(vc) {
+  for(const item of list(vc.evidence)) {
+    if(item && typeof item === 'object' && item.genre === 'RecognitionOfPriorLearning') {
+      return text(item.description) || text(item.name);
+    }
+  }
+  return null;
+}
+
 /** The fields the page shows, each a string or null. */
 export function certificateDetails(vc) {
   const subjects = list(vc.credentialSubject);
@@ -47,6 +57,7 @@ export function certificateDetails(vc) {
     kind: kinds[achievement.achievementType] || text(achievement.achievementType),
     scheme: scheme || null,
     units: units.length ? units.join('; ') : null,
+    rpl: recognisedPriorLearning(vc),
     scope: text(vc.description),
     awarded: text(vc.awardedDate) || text(vc.validFrom),
     expires: text(vc.validUntil),

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from ...errors import StatusListError
 from ...governance.principals import Principal
 from ...issuer import DecisionOutcome, IssuedCredential, Issuer
-from ...model import Award
+from ...model import Award, EvidenceRef
 from ...verify import verify_credential
 from .. import problems
 from ..auth import role
@@ -97,6 +97,11 @@ def issue(
         units=body.units,
         scope=body.scope,
         limitations=body.limitations,
+        evidence=[
+            EvidenceRef.of_hex(e.url, e.sha256, name=e.name, description=e.description)
+            for e in body.evidence
+        ],
+        rpl=body.rpl,
     )
     issued = issuer.issue(award, by=who, batch_key=body.reference)
     return Issued(verifiableCredential=issued.credential, created=issued.created)
