@@ -109,6 +109,18 @@ def test_two_bodies_over_the_cli(backend: Backend, tmp_path: Path) -> None:
         return out.stdout.splitlines()[-1]
 
     assert verdict("em.json") == verdict("kcs.json") == "VALID"
+
+    # printed: the KCS certificate names KCS, not the deployment's own [brand]
+    with (root / "vcissue.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[brand]\nname = "EcoMentor Certification Body"\n')
+    for credential in ("kcs", "em"):
+        code, _, err = run(
+            "render", f"{credential}.json", "-o", f"{credential}.html", "--config", "vcissue.toml"
+        )
+        assert code == 0, err
+    kcs_page = (root / "kcs.html").read_text("utf-8")
+    assert "KEEPING CHILDREN SAFE" in kcs_page and "EcoMentor" not in kcs_page
+    assert "ECOMENTOR CERTIFICATION BODY" in (root / "em.html").read_text("utf-8")
     # trusting EcoMentor's key directory alone does not vouch for KCS
     alone = vcissue("verify", "kcs.json", "--trust-keys", "keys", cwd=root)
     assert alone.returncode == 1 and "NOT TRUSTED" in alone.stdout

@@ -50,6 +50,9 @@ def test_demo_runs_end_to_end_and_its_files_verify_as_it_says(tmp_path: Path) ->
         "upheld by appeals-chair: restored as a new certificate VALID",
         "tampered copy of Marko's certificate: FORGED",
         "a credential signed with a stolen key-1 verifies VALID",
+        "Keeping Children Safe Level 1 certification for Children First Nursery issued by "
+        "Keeping Children Safe (demo) (did:web:certification.example:bodies:kcs), signed by "
+        "its own key, on its own status list kcs-revocation-1: VALID",
         "the re-signed unit credential VALID, its old copy NOT TRUSTED, the thief's NOT TRUSTED",
         "re-run issued 0 more",
         "intact",
@@ -67,6 +70,9 @@ def test_demo_runs_end_to_end_and_its_files_verify_as_it_says(tmp_path: Path) ->
     assert claimed["signed-with-stolen-key"] == "NOT TRUSTED"
     assert sorted(p.name for p in (demo / "keys").glob("*.pem")) == ["key-2.pem"]
     assert claimed["ana"] == "REVOKED" and claimed["ana-restored"] == "VALID"
+    kcs = json.loads((demo / "credentials" / "children-first-kcs.json").read_text())
+    assert claimed["children-first-kcs"] == "VALID"  # the second body, on the trust list too
+    assert kcs["issuer"]["id"] == "did:web:certification.example:bodies:kcs"
     command = re.search(r"vcissue verify \S+ (--trust .*)\n", out.stdout)
     assert command is not None
     options = command.group(1).split()

@@ -5,7 +5,9 @@ directory) and the story of a certification body's first three weeks: staff as p
 with roles, certificates, a unit credential and a CSV batch issued into the store, a
 complaint with an interim suspension (dismissed, so lifted), a revocation that needs two
 distinct approvers, an overdue suspension withdrawn and restored by an upheld appeal that
-the person who suspended may not decide, a recertification; then the notices all that
+the person who suspended may not decide, a recertification, a Keeping Children Safe
+certificate issued by the second awarding body the deployment holds (KCS, under its own
+DID, key and status lists); then the notices all that
 wrote, delivered to a partner's webhook and a mail server on loopback (with a reminder
 before expiry). The
 story's clock starts three weeks ago and ends now, so every file the demo leaves is true
@@ -52,6 +54,7 @@ from .deployment import settings_text
 __all__ = ["register"]
 
 BODY_DID = "did:web:certification.example"
+KCS_DID = "did:web:certification.example:bodies:kcs"
 STATUS_BASE = "https://certification.example/status-lists"
 STORY_DAYS = 21
 VERIFIER_URL = "https://certification.example/V"
@@ -125,13 +128,18 @@ def _run(root: Path, target: Path) -> tuple[bool, str]:
     clock = _Clock(today - timedelta(days=STORY_DAYS))
     print(f"vcissue {__version__} demo in {target}; the story starts {clock.at.date()}\n")
 
+    with example("kcs/level1.json") as kcs_file:
+        # the shipped KCS scheme, awarded here by the deployment's second body, [bodies.kcs]
+        kcs = {**json.loads(kcs_file.read_text("utf-8")), "body": "kcs"}
+    write_json(root / "qualifications" / "kcs-level1.json", kcs)
     with example("ecomentor/qualification.json") as qualification_file:
         (root / CONFIG_FILE).write_text(
             settings_text(
                 store_url="sqlite:///vcissue.db",
                 status_base_url=STATUS_BASE,
-                qualification_files=[str(qualification_file)],
+                qualification_files=[str(qualification_file), "qualifications/kcs-level1.json"],
                 passphrase_file=None,
+                bodies=("kcs",),
             ),
             "utf-8",
         )
@@ -145,6 +153,9 @@ def _run(root: Path, target: Path) -> tuple[bool, str]:
         keys = KeyStore(root / "keys")
         keys.generate(
             DEMO_PASSPHRASE, now=clock.at, name="EcoMentor Certification Body (demo)", did=BODY_DID
+        )
+        KeyStore(settings.bodies["kcs"]).generate(
+            DEMO_PASSPHRASE, now=clock.at, name="Keeping Children Safe (demo)", did=KCS_DID
         )
         open_deployment_store(settings, create=True).close()
         issuer = build_issuer(settings, DEMO_PASSPHRASE, clock=clock, rng=system_random)
@@ -164,7 +175,8 @@ def _story(
         f"   qualification {qualification.title}: {len(qualification.units)} units, "
         f"valid {qualification.validity}; revocation needs 2 approvers"
     )
-    trust = TrustList.of(keys.trusted_issuer())
+    kcs_keys = KeyStore(root / "keys-kcs")
+    trust = TrustList.of(keys.trusted_issuer(), kcs_keys.trusted_issuer())
     write_json(root / "trust.json", trust.to_json())
 
     def published(url: str) -> Mapping[str, Any]:
@@ -308,6 +320,21 @@ def _story(
     ok &= check(renewed) == "VALID"
     ok &= _register_lookup(root, issuer, marko, renewed)
 
+    # The deployment's second awarding body: KCS issues its own scheme under its own identity.
+    kcs = issuer.qualification("kcs-level1")
+    children = issuer.issue(
+        Award.from_request(kcs, holder_name="Children First Nursery", awarded=clock.at),
+        by=registrar,
+    ).credential
+    kcs_list = children["credentialStatus"][0]["statusListCredential"].rsplit("/", 1)[-1]
+    kcs_verdict = check(children)
+    print(
+        f"   a second awarding body ([bodies.kcs]): {kcs.title} for Children First Nursery "
+        f"issued by {children['issuer']['name']} ({children['issuer']['id']}), signed by its "
+        f"own key, on its own status list {kcs_list}: {kcs_verdict}"
+    )
+    ok &= children["issuer"]["id"] == KCS_DID and kcs_verdict == "VALID"
+
     # The key-compromise drill: key-1 is stolen; a credential the thief signs verifies
     # until the body revokes the key and re-signs what the store recorded as signed by it.
     stolen = read_key_file(root / "keys" / "key-1.pem", DEMO_PASSPHRASE, f"{BODY_DID}#key-1")
@@ -321,7 +348,7 @@ def _story(
     before = check(forged_by_thief)
     keys.compromise("key-1", DEMO_PASSPHRASE, since=today - timedelta(days=1), now=today)
     drill = issuer.resign(f"{BODY_DID}#key-1", actor=operator.id, reason="drill: key-1 stolen")
-    trust = TrustList.of(keys.trusted_issuer())
+    trust = TrustList.of(keys.trusted_issuer(), kcs_keys.trusted_issuer())
     write_json(root / "trust.json", trust.to_json())
     resigned_unit = json.loads(issuer.get(unit["id"]).signed_json)
     after = (check(resigned_unit), check(unit), check(forged_by_thief))
@@ -349,6 +376,7 @@ def _story(
         "ivan-unit": unit,
         "marko-tampered": tampered,
         "marko-recertified": stored(renewed),
+        "children-first-kcs": stored(children),
         "signed-with-stolen-key": forged_by_thief,
     }
     for label, vc in files.items():
@@ -398,11 +426,13 @@ def _story(
     ok &= (at_employer, elsewhere) == ("VALID", "FORGED")
 
     audit = issuer.audit_check()
-    counts = issuer.counts()
+    states: dict[str, int] = {}  # by state, over both bodies' qualifications
+    for (_, state), n in issuer.counts().by_state.items():
+        states[state] = states.get(state, 0) + n
     print(
         f"13. audit log: {audit.entries} hash-chained entries, "
         f"{'intact' if audit.intact else 'BROKEN'}; states: "
-        + ", ".join(f"{state} {n}" for (_, state), n in sorted(counts.by_state.items()))
+        + ", ".join(f"{state} {n}" for state, n in sorted(states.items()))
     )
     ok &= audit.intact
 
