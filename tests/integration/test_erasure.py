@@ -63,6 +63,7 @@ def a_life(desk: Desk) -> dict[str, Any]:
     unit = desk.issuer.issue(
         Award(holder, qualification, awarded=START, units=("U1",)), by=desk.alice
     )
+    desk.issuer.deliver(unit.record.id, "did:example:ana", actor="wallet", via="test")
     desk.issuer.rename(first.record.id, name="Ana Horvat", by=desk.alice)
     renamed = desk.issuer.store.read(lambda tx: tx.successors(first.record.id))[0]
     desk.issuer.open_complaint(

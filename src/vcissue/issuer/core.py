@@ -267,6 +267,13 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _holder_ref(did: str | None) -> str | None:
+    """How the audit log names a holder's DID: ``sha256:<hex>`` of it. The log is
+    append-only, so it keeps no personal data an erasure would have to remove; whoever
+    holds the DID can still match a delivery to it."""
+    return None if did is None else "sha256:" + _digest(did)
+
+
 @dataclass(frozen=True)
 class StateCounts:
     """Credentials by (qualification, state), and active ones past their expiry."""
@@ -1269,9 +1276,10 @@ class IssuerCore:
                 actor,
                 "deliver",
                 record.id,
-                holder=holder_did,
+                # the holder's DID is personal data and the log cannot forget: a digest
+                holder=_holder_ref(holder_did),
                 via=via,
-                previousHolder=record.holder_id
+                previousHolder=_holder_ref(record.holder_id)
                 if record.holder_id not in (None, holder_did)
                 else None,
                 sha256=_digest(signed_json),

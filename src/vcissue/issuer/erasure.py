@@ -4,7 +4,8 @@ decision (two approvers by default: it cannot be undone).
 The person is the holder of the certificate named (by holder id, else by name as people
 type it, as ``holders.holder_export`` finds them), with every credential that replaced or
 was replaced by one of theirs (a name change keeps the person) and their imported
-certificates. In one transaction:
+certificates (by name). A certificate delivered to a wallet under another DID is another
+identity to the store: erase it by its own number too. In one transaction:
 
 - credential rows: the name becomes ``ERASED``; holder id, e-mail, batch key and the
   language cleared; the stored credential keeps its ids, dates, qualification and status
