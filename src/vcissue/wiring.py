@@ -126,6 +126,9 @@ def build_worker(
         clock=clock,
         body_name=issuer.profile.name,
         titles={q.id: q.title for q in issuer.qualifications.values()},
+        signatures={  # each qualification's notices signed off by its awarding body
+            q.id: issuer.body(q.body).profile.name for q in issuer.qualifications.values()
+        },
         holder_page=holder_page,
     )
     return Worker(

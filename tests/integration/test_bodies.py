@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,19 +18,21 @@ from tests.factories import EXAMPLES, ecomentor
 from tests.integration.conftest import Backend
 from tests.integration.test_issuer import START, Clock, staff
 from tests.integration.test_scheme_rules import org
+from tests.receivers import smtp_server
 from vcissue import proofs
 from vcissue.credential import IssuerProfile
 from vcissue.errors import PolicyError, SettingsError
 from vcissue.issuer import Issuer
 from vcissue.keystore import KeyStore, read_key_file
 from vcissue.model import Award, Holder, load_qualification, qualification_to_dict
+from vcissue.notify.config import NotifySettings, Smtp
 from vcissue.settings import Settings, load_settings
 from vcissue.status import Bitstring, read_status_list_credential
 from vcissue.store import Store
 from vcissue.store.migrations import POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS
 from vcissue.store.records import StatusListRecord
 from vcissue.verify import TrustList, Verdict, verify_credential
-from vcissue.wiring import build_issuer, deployment_trust
+from vcissue.wiring import build_issuer, build_worker, deployment_trust
 
 PASS = b"bodies"
 BASE = "https://certs.example/status-lists"
@@ -277,3 +280,33 @@ def test_a_compromise_of_one_body_re_signs_with_that_bodys_key(
     assert site.verdict(fresh) is Verdict.VALID
     assert site.verdict(kcs.credential) is Verdict.NOT_TRUSTED  # the old copy
     assert site.verdict(em.credential) is Verdict.VALID
+
+
+def test_notices_are_signed_off_by_the_awarding_body(store: Store, tmp_path: Path) -> None:
+    """The e-mail about a KCS certificate comes from KCS, not from the deployment's own
+    body (the worker as `vcissue worker` builds it, a real SMTP server on loopback)."""
+    site = Site(store, tmp_path)
+    kcs_q = site.issuer.qualification("kcs-level1")
+    holder = Holder("Children First", kind="organisation", email="office@children.example")
+    site.issuer.issue(Award(holder, kcs_q, awarded=START), by=site.alice)
+    em_holder = Holder("Ana Novak", email="ana@example.org")
+    site.issuer.issue(Award(em_holder, ecomentor(), awarded=START), by=site.alice)
+    with smtp_server() as box:
+        notify = NotifySettings(
+            sender="Certificates <certificates@certs.example>",
+            smtp=Smtp("127.0.0.1", box.port, timeout=10),
+        )
+        worker = build_worker(
+            replace(site.settings, notify=notify),
+            site.issuer,
+            clock=site.clock,
+            rng=random.Random(3),
+        )
+        assert worker.run_once().delivery.sent == 2
+    signed_off = {
+        to[0]: message.get_content().rstrip().splitlines()[-1] for to, message in box.messages
+    }
+    assert signed_off == {
+        "office@children.example": "Keeping Children Safe",
+        "ana@example.org": "EcoMentor Certification Body",
+    }

@@ -71,7 +71,9 @@ def _tag(recipient: str) -> str:
 class Deliverer:
     """Dispatch and deliver the outbox of ``store`` by ``settings`` (see the module doc).
 
-    ``body_name`` signs e-mails off; ``titles`` maps qualification ids to their titles;
+    ``body_name`` signs e-mails off, unless ``signatures`` names the awarding body of the
+    event's qualification (a deployment of several bodies); ``titles`` maps qualification
+    ids to their titles;
     ``mail`` and ``post`` are the channels (``channels.send_mail``, ``channels.post``);
     ``holder_page`` makes a holder page link for a credential id (``wallet.HolderLinks``,
     passed in by ``wiring``); without it, e-mails carry ``settings.holder_link``.
@@ -85,6 +87,7 @@ class Deliverer:
         clock: Clock,
         body_name: str,
         titles: Mapping[str, str] | None = None,
+        signatures: Mapping[str, str] | None = None,
         mail: Callable[..., None] = channels.send_mail,
         post: Callable[..., int] = channels.post,
         holder_page: Callable[[str], str] | None = None,
@@ -94,6 +97,7 @@ class Deliverer:
         self._clock = clock
         self.body_name = body_name
         self.titles = dict(titles or {})
+        self.signatures = dict(signatures or {})
         self._mail = mail
         self._post = post
         self._holder_page = holder_page
@@ -236,10 +240,11 @@ class Deliverer:
         link: str | None = self.settings.link(current)
         if holder and self._holder_page is not None and event.kind in HOLDER_PAGE_KINDS:
             link = self._holder_page(current)
+        qualification = str(credential.get("qualification", ""))
         return templates.render(
             event.kind,
             event.data,
-            body_name=self.body_name,
+            body_name=self.signatures.get(qualification, self.body_name),
             language=language or self.settings.language,
             link=link,
             qualification_title=self.titles.get(str(credential.get("qualification", "")), ""),
