@@ -23,6 +23,7 @@ from vcissue import proofs
 from vcissue.credential import IssuerProfile
 from vcissue.errors import PolicyError, SettingsError
 from vcissue.issuer import Issuer
+from vcissue.keys import SigningKey
 from vcissue.keystore import KeyStore, read_key_file
 from vcissue.model import Award, Holder, load_qualification, qualification_to_dict
 from vcissue.notify.config import NotifySettings, Smtp
@@ -310,3 +311,30 @@ def test_notices_are_signed_off_by_the_awarding_body(store: Store, tmp_path: Pat
         "office@children.example": "Keeping Children Safe",
         "ana@example.org": "EcoMentor Certification Body",
     }
+
+
+def test_delivery_and_renewal_keep_each_body_s_identity(store: Store, tmp_path: Path) -> None:
+    """A KCS credential bound to a wallet's DID is re-signed by KCS; renewing lists re-signs
+    each with its own body's key."""
+    site = Site(store, tmp_path)
+    kcs_q = site.issuer.qualification("kcs-level1")
+    kcs = site.issuer.issue(Award(org("Children First"), kcs_q, awarded=START), by=site.alice)
+    site.issuer.issue(Award(Holder("Ana Novak"), ecomentor(), awarded=START), by=site.alice)
+    wallet = SigningKey.generate(rng=random.Random(5))
+    bound = json.loads(
+        site.issuer.deliver(
+            kcs.record.id, wallet.controller, actor="wallet", via="test"
+        ).signed_json
+    )
+    assert bound["credentialSubject"]["id"] == wallet.controller
+    assert bound["issuer"]["id"] == KCS_DID
+    assert bound["proof"]["verificationMethod"] == f"{KCS_DID}#key-1"
+    assert site.verdict(bound) is Verdict.VALID
+
+    site.clock.at = START + timedelta(days=20)  # past half of the lists' 30 days
+    assert site.issuer.publish() == 4
+    for name, did in (("kcs-revocation-1", KCS_DID), ("suspension-1", EM_DID)):
+        renewed = site.published(f"{BASE}/{name}")
+        assert renewed["validFrom"].startswith("2026-03-22")
+        assert renewed["issuer"] == did and renewed["proof"]["verificationMethod"] == f"{did}#key-1"
+    assert site.verdict(bound) is Verdict.VALID
