@@ -17,9 +17,10 @@ from tests.integration.conftest import Backend
 from tests.integration.test_audit_state import check
 from tests.integration.test_cli_lifecycle import deployment, run, staff  # noqa: F401
 from tests.integration.test_issuer import START, Desk
-from vcissue.errors import DeliveryError, NotPermitted
+from vcissue.errors import DeliveryError, NotPermitted, PolicyError
 from vcissue.imports import parse_import_csv
 from vcissue.issuer.erasure import ERASED
+from vcissue.issuer.holders import holder_export
 from vcissue.issuer.imports import import_certificates
 from vcissue.model import Award, Holder
 from vcissue.notify.config import NotifySettings, Smtp
@@ -103,6 +104,10 @@ def test_erasure_leaves_nothing_personal_and_the_log_verifies(
     desk = Desk(store, tmp_path, approvers=2)
     life = a_life(desk)
     before = holding(backend, *PERSONAL)
+    export = holder_export(desk.issuer, life["renamed"].number)  # Horvat now, by holder id
+    assert [i["number"] for i in export["imported"]] == ["EM-2019-000001"]  # as Ana Novak
+    other = holder_export(desk.issuer, life["other"]["id"])
+    assert other["imported"] == [] and len(other["credentials"]) == 1
     assert {"credentials", "cases", "outbox", "deliveries", "imported_certificates"} <= set(before)
     assert "audit_log" not in before  # the log holds ids, not names, from the start
     assert check(desk).intact, check(desk).problems
@@ -128,6 +133,8 @@ def test_erasure_leaves_nothing_personal_and_the_log_verifies(
     assert desk.verify(life["unit"].credential).check("proof").outcome.value == "passed"
     # someone else is untouched
     assert desk.issuer.get(life["other"]["id"]).holder_name == "Ivo Ban"
+    with pytest.raises(PolicyError, match="erased"):  # nothing left to bind to a wallet
+        desk.issuer.deliver(life["renamed"].id, "did:example:x", actor="wallet", via="test")
     entries = [e for e in desk.log() if e.action == "erase"]
     assert len(entries) == 3 and all(set(e.details) == {"sha256", "case"} for e in entries)
 

@@ -4,8 +4,9 @@ A person is found by a certificate of theirs (number or id), and is every creden
 with that certificate's holder id, or (without one) the same name as people type it
 (NFKC, case, spaces). The export holds each credential record (state, dates, terms,
 the signed credential), the governance cases about those credentials (complaints,
-appeals, decisions, with their data) and the audit entries about them. The audit log
-holds ids, not names, so its entries are listed as they are.
+appeals, decisions, with their data) and the audit entries about them. Certificates
+imported from before vcissue under the same name are listed too. The audit log holds
+ids, not names, so its entries are listed as they are.
 """
 
 from __future__ import annotations
@@ -45,12 +46,27 @@ def holder_export(issuer: IssuerCore, key: str) -> dict[str, Any]:
         ids = {r.id for r in records}
         cases = [c for c in tx.cases() if c.subject in ids]
         audit = [e for r in records for e in tx.audit_for(r.id)]
+        names = {_name_key(r.holder_name) for r in records if r.holder_name != "[erased]"}
+        imported = [i for i in tx.imports() if _name_key(i.holder_name) in names]
         return {
             "format": FORMAT,
             "exportedAt": format_datetime(now),
             "holder": {"name": anchor.holder_name, "id": anchor.holder_id},
             "credentials": [_credential(r) for r in records],
             "cases": [_case(c) for c in cases],
+            "imported": [  # certificates issued before vcissue, by the same name
+                {
+                    "number": i.number,
+                    "holderName": i.holder_name,
+                    "holderEmail": i.holder_email,
+                    "qualification": i.qualification_id,
+                    "awarded": format_datetime(i.awarded),
+                    "expires": format_datetime(i.expires),
+                    "state": i.state,
+                    "credentialId": i.credential_id,
+                }
+                for i in imported
+            ],
             "audit": [
                 {
                     "seq": e.seq,
