@@ -160,3 +160,25 @@ def test_the_cli_erases_under_two_approvers(
     assert code == 0, (out, err)
     store = Backend("sqlite", "", path=deployment / "vcissue.db")
     assert holding(store, "Ana Novak", "ana@example.org") == {}
+
+
+def test_an_imported_certificate_without_a_credential_is_erased_by_its_number(
+    store: Store, backend: Backend, tmp_path: Path
+) -> None:
+    desk = Desk(store, tmp_path, approvers=2)
+    csv = (
+        "number,holder_name,holder_email,qualification,awarded,expires,state\n"
+        "EM-2019-000001,Ana Novak,ana@example.org,ecomentor,2019-01-01,2024-01-01,expired\n"
+        "EM-2021-000004,ana novak,,ecomentor,2021-01-01,2031-01-01,current\n"
+        "EM-2021-000005,Ivo Ban,,ecomentor,2021-01-01,2031-01-01,current\n"
+    )
+    import_certificates(
+        desk.issuer, parse_import_csv(csv, desk.issuer.qualifications), by=desk.alice
+    )
+    assert desk.issuer.erase("EM-2021-000004", by=desk.director_1).state == "pending"
+    assert desk.issuer.erase("EM-2021-000004", by=desk.director_2).state == "done"
+    assert holding(backend, "Ana", "Novak", "ana@example.org") == {}
+    answer = desk.issuer.public_status("EM-2021-000004")
+    assert answer.holder_name == ERASED and answer.current  # still a current certificate
+    assert desk.issuer.public_status("EM-2021-000005").holder_name == "Ivo Ban"
+    assert check(desk).intact, check(desk).problems

@@ -149,6 +149,18 @@ def test_erasure_under_two_approvers(service: Service) -> None:
     assert audit["intact"] is True, audit
     unknown = service.call("POST", "/holders/EM-1999-1/erase", {}, key="approver-1")
     assert unknown.status == 404
+    imported = (
+        "number,holder_name,holder_email,qualification,awarded,expires,state\n"
+        "EM-2019-000001,Eva Kos,eva@example.org,ecomentor,2019-01-01,2029-01-01,current\n"
+    )
+    stored = service.call("POST", "/imports", raw=imported.encode(), headers=CSV, key="issuer")
+    assert stored.status == 200, stored.body
+    path = "/holders/EM-2019-000001/erase"
+    assert service.call("POST", path, {}, key="approver-1").status == 202
+    erased = service.call("POST", path, {}, key="approver-2")
+    assert erased.status == 200 and erased.json()["state"] == "imported", erased.body
+    page = service.call("GET", "/register/EM-2019-000001", headers={"Accept": "application/json"})
+    assert page.json()["holderName"] == "[erased]"
 
 
 def test_a_register_moves_over_and_its_certificates_get_credentials(service: Service) -> None:

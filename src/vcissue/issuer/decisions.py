@@ -39,7 +39,7 @@ from ..governance.principals import SYSTEM, Principal, identity
 from ..model import Award, EvidenceRef
 from ..store.records import CaseRecord, CredentialRecord, Tx
 from .core import BatchReport, IssuedCredential, IssuerCore, Prepared, _texts, _Work, storable
-from .erasure import erase_person
+from .erasure import erase_imported, erase_person
 
 __all__ = ["DecisionOutcome", "Decisions", "LifecycleReport"]
 
@@ -254,8 +254,29 @@ class Decisions(IssuerCore):
     ) -> DecisionOutcome:
         """Erase the personal data of the holder of ``credential_id`` (``issuer.erasure``):
         names, e-mail addresses and languages out of every record about them; ids, dates,
-        status bits and the audit log kept. Two approvers by default: it cannot be undone."""
-        return self._on(credential_id, "erase", by, reason)
+        status bits and the audit log kept. Two approvers by default: it cannot be undone.
+        An imported certificate without a credential is erased by its number."""
+        try:
+            self.get(credential_id)
+        except UnknownCredentialError:
+            imported = self._imported(credential_id)
+            if imported is None:
+                raise
+        else:
+            return self._on(credential_id, "erase", by, reason)
+        number = imported.number  # no credential: the case names the number in its data
+        pending = self.store.read(
+            lambda tx: [
+                c.id
+                for c in tx.cases(kind="decision", state="pending")
+                if c.type == "erase" and c.data.get("imported") == number
+            ]
+        )
+        if pending:  # a second principal asking for the same erasure approves it
+            return self.approve(pending[0], by=by, note=reason)
+        return self._decide(
+            "erase", None, by, reason, {"imported": number}, imported.qualification_id
+        )
 
     def _on(
         self,
@@ -584,6 +605,8 @@ class Decisions(IssuerCore):
                 decided=decided,
                 prepared=prepared,
             )
+        if case.type == "erase" and case.subject is None:
+            return erase_imported(self, work, str(data["imported"]), actor=actor, case=ref)
         assert case.subject is not None
         record = self._locked(work.tx, case.subject)
         reason = str(data.get("reason", ""))

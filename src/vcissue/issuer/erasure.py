@@ -39,7 +39,7 @@ from ..store.records import CredentialRecord, Tx
 from .core import IssuerCore, _Work
 from .holders import _name_key, _same_person
 
-__all__ = ["ERASED", "erase_person", "scrub"]
+__all__ = ["ERASED", "erase_imported", "erase_person", "scrub"]
 
 ERASED = "[erased]"
 
@@ -144,3 +144,19 @@ def erase_person(
                         replace(delivery, last_error=error), attempts_was=delivery.attempts
                     )
     return sorted(ids)
+
+
+def erase_imported(
+    core: IssuerCore, work: _Work, number: str, *, actor: str, case: str | None
+) -> list[str]:
+    """Erase an imported certificate's holder who has no credential: the name and e-mail
+    of every import under their name; one ``erase`` audit entry naming the number."""
+    found = work.tx.get_import(number)
+    if found is None or found.holder_name == ERASED:
+        return []
+    key = _name_key(found.holder_name)
+    numbers = [i.number for i in work.tx.imports() if _name_key(i.holder_name) == key]
+    for each in numbers:
+        work.tx.erase_import(each, holder_name=ERASED)
+    core._audit(work, actor, "erase", None, numbers=numbers, case=case)
+    return numbers

@@ -74,4 +74,13 @@ def erase_holder(
     outcome = issuer.erase(key, reason=request.reason, by=who)
     if outcome.state == "pending":
         response.status_code = 202
+    if issuer.credential_id(key) == key and not key.startswith("urn:"):
+        return StatusChanged(  # an imported certificate without a credential
+            credentialId=key,
+            state="imported",
+            decision=outcome.case_id,
+            decisionState=outcome.state,  # type: ignore[arg-type]  # one of the four
+            approvals=list(outcome.approvals),
+            required=outcome.required,
+        )
     return status_changed(issuer, issuer.get(key).id, outcome)
