@@ -570,3 +570,69 @@ def test_batch_evidence_digests_and_rpl_with_line_numbered_errors(
     )  # fmt: skip
     assert ana["evidence"][1]["description"] == "U1 Planning the mentoring activities"
     assert len(issued["Marko Horvat"]["evidence"][0]["description"].split("; ")) == 3
+
+
+def test_recertification_window_lapse_and_scope_expansion_from_the_cli(
+    deployment: Path, staff: dict[str, str]
+) -> None:
+    """Issue 12 §3 from the command line: recertify is refused before the scheme's window
+    and after its grace period (lapse); expand-scope supersedes with a replacement that
+    names itself; both typed errors change nothing."""
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    rules = json.loads(
+        (Path(__file__).parents[2] / "examples/ecomentor/qualification.json").read_text()
+    )
+    rules["recertification"] = {"window": "P6M", "grace": "P3M"}
+    (deployment / "ecomentor.json").write_text(json.dumps(rules))
+    toml = deployment / "vcissue.toml"
+    toml.write_text(re.sub(r"(?m)^files = \[.*\]$", 'files = ["ecomentor.json"]', toml.read_text()))
+    five_years = timedelta(days=5 * 365 + 1)
+    now = datetime.now(UTC)
+
+    def issued(name: str, ago: timedelta, *more: str) -> str:
+        code, out, err = run(
+            deployment,
+            "issue", "--qualification", "ecomentor", "--holder-name", name,
+            "--awarded", (now - ago).isoformat(), *more,
+            key=staff["registrar"],
+        )  # fmt: skip
+        assert code == 0, err
+        return out.split()[1]
+
+    fresh = issued("Ana Novak", timedelta(0))
+    lapsed = issued("Ivo Horvat", five_years + timedelta(days=200))
+    due = issued("Lea Kovač", five_years - timedelta(days=30))
+    code, _, err = run(deployment, "recertify", fresh, key=staff["registrar"])
+    assert code == 3 and "[policy-violation]" in err and "opens P6M before expiry" in err, err
+    code, _, err = run(deployment, "recertify", lapsed, key=staff["registrar"])
+    assert code == 3 and "[policy-violation]" in err and "lapsed" in err, err
+    code, out, err = run(deployment, "recertify", due, "-o", "due.json", key=staff["registrar"])
+    assert code == 0, err
+    assert json.loads((deployment / "due.json").read_text())["evidence"][-1]["id"] == due
+    code, out, _ = run(deployment, "status", lapsed, "--json")
+    assert "replacedBy" not in json.loads(out)  # the refused recertification changed nothing
+
+    partial = issued("Sara Babić", timedelta(0), "--units", "U1")
+    code, out, err = run(
+        deployment, "expand-scope", partial, "--units", "U1,U2", "--reason", "U2 passed",
+        "-o", "wider.json", key=staff["d1"],
+    )  # fmt: skip
+    assert code == 0, err
+    wider = json.loads((deployment / "wider.json").read_text())
+    assert (
+        wider["evidence"][-1]["genre"] == "ScopeExpansion"
+        and wider["evidence"][-1]["id"] == partial
+    )
+    assert [a["targetCode"] for a in wider["credentialSubject"]["achievement"]["alignment"]] == [
+        "U1",
+        "U2",
+    ]
+    assert verdict(deployment, "wider.json") == (0, "VALID")
+    code, out, _ = run(deployment, "status", partial, "--json")
+    assert json.loads(out)["current"] is False and json.loads(out)["replacedBy"] == wider["id"]
+    code, _, err = run(
+        deployment, "expand-scope", wider["id"], "--units", "U1", "--reason", "r", key=staff["d1"]
+    )
+    assert code == 3 and "[policy-violation]" in err, err

@@ -99,6 +99,25 @@ class StatusRequest(_Strict):
     until: datetime | None = None  # suspend and extend-suspension: the deadline (ISO/IEC 17024 9.5)
 
 
+class RecertifyRequest(_Strict):
+    """Recertify (within the scheme's window and grace period); ``evidence``: what the
+    recertification was decided on (CPD records), each with its SHA-256."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=2000)] = "recertification"
+    evidence: Annotated[list[EvidenceIn], Field(max_length=50)] = []
+
+
+class ScopeRequest(_Strict):
+    """Reduce the scope to ``units`` (a proper subset: the old one is withdrawn) or expand
+    it to ``units`` (a proper superset: the old one is superseded)."""
+
+    action: Literal["reduce", "expand"]
+    units: Annotated[
+        list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=100)
+    ]
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
 class ApproveRequest(_Strict):
     note: Annotated[str, Field(max_length=2000)] = ""
 

@@ -19,8 +19,11 @@ from ..auth import role
 from ..problems import documented
 from ..schemas import (
     CredentialView,
+    EvidenceIn,
     Issued,
     IssueRequest,
+    RecertifyRequest,
+    ScopeRequest,
     StatusChanged,
     StatusRequest,
     UnsignedCredentialRequest,
@@ -97,10 +100,7 @@ def issue(
         units=body.units,
         scope=body.scope,
         limitations=body.limitations,
-        evidence=[
-            EvidenceRef.of_hex(e.url, e.sha256, name=e.name, description=e.description)
-            for e in body.evidence
-        ],
+        evidence=evidence_refs(body.evidence),
         rpl=body.rpl,
     )
     issued = issuer.issue(award, by=who, batch_key=body.reference)
@@ -213,6 +213,62 @@ def rename(
     """Reissue the certificate under the holder's new name (``vcissue rename``): the old
     one is superseded, not revoked; the ``rename`` policy decides who and how many."""
     outcome = issuer.rename(credential_id, name=request.name, reason=request.reason, by=who)
+    if outcome.state == "pending":
+        response.status_code = 202
+    return status_changed(issuer, issuer.get(credential_id).id, outcome)
+
+
+def evidence_refs(items: list[EvidenceIn]) -> list[EvidenceRef]:
+    """The request's evidence, each SHA-256 checked (a wrong one: a 422 problem)."""
+    return [
+        EvidenceRef.of_hex(e.url, e.sha256, name=e.name, description=e.description) for e in items
+    ]
+
+
+PENDING_OR_DONE = {
+    202: {"description": "a decision pending: more approvers needed"},
+    **documented(*AUTH, 404, 409, *BODY, *STORE),
+}
+
+
+@router.post(
+    "/credentials/{credential_id}/recertify",
+    operation_id="recertify",
+    responses=PENDING_OR_DONE,
+)
+def recertify(
+    credential_id: str,
+    request: RecertifyRequest,
+    response: Response,
+    issuer: Desk,
+    who: Annotated[Principal, Depends(role("issuer"))],
+) -> StatusChanged:
+    """``vcissue recertify``: a new credential with new dates that references the old one,
+    inside the scheme's recertification window and grace period (409 outside it)."""
+    outcome = issuer.recertify(
+        credential_id, by=who, reason=request.reason, evidence=evidence_refs(request.evidence)
+    )
+    if outcome.state == "pending":
+        response.status_code = 202
+    return status_changed(issuer, issuer.get(credential_id).id, outcome)
+
+
+@router.post(
+    "/credentials/{credential_id}/scope",
+    operation_id="changeScope",
+    responses=PENDING_OR_DONE,
+)
+def change_scope(
+    credential_id: str,
+    request: ScopeRequest,
+    response: Response,
+    issuer: Desk,
+    who: Annotated[Principal, Depends(role("operator", "approver"))],
+) -> StatusChanged:
+    """``vcissue reduce-scope`` / ``expand-scope``: the replacement names itself a scope
+    reduction or expansion in its evidence."""
+    change = issuer.reduce_scope if request.action == "reduce" else issuer.expand_scope
+    outcome = change(credential_id, units=request.units, reason=request.reason, by=who)
     if outcome.state == "pending":
         response.status_code = 202
     return status_changed(issuer, issuer.get(credential_id).id, outcome)
