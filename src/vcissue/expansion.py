@@ -60,6 +60,11 @@ class Unsupported(Exception):
 class Contexts(Protocol):
     """pyld's context processing, as the reference path runs it (with its memo)."""
 
+    @property
+    def scope(self) -> object | None:
+        """What a context URL means depends on (a context set's memo); None: not kept."""
+        ...
+
     def process(
         self, active: Any, local: Any, *, override_protected: bool = False, propagate: bool = True
     ) -> Any: ...
@@ -314,21 +319,30 @@ class _Walk:
 
     def plan(self, ctx: Any, active_property: str | None, element: Mapping[str, Any]) -> _Plan:
         """``_plan``, kept for nodes of one shape: it depends only on the context, the
-        property, the keys in their order and the types (``type``/``@type`` values)."""
-        cache_key = None
-        if "@context" not in element:
-            types = _type_signature(element)
-            if types is not None:
+        property, the keys in their order and the types (``type``/``@type`` values), and
+        for the top node on its ``@context`` URLs and what they mean (``Contexts.scope``:
+        the initial context is every context set's)."""
+        cache_key: tuple[Any, ...] | None = None
+        scope = None
+        types = _type_signature(element)
+        if types is not None:
+            if "@context" not in element:
                 cache_key = (id(ctx), active_property, tuple(element), types)
+            elif active_property is None:
+                urls = _urls(element["@context"])
+                scope = self.contexts.scope
+                if scope is not None and urls is not None:
+                    cache_key = (id(ctx), None, tuple(element), types, urls, id(scope))
+            if cache_key is not None:
                 found = _PLANS.get(cache_key)
-                if found is not None and found[0] is ctx:
-                    return found[1]
+                if found is not None and found[0] is ctx and found[1] is scope:
+                    return found[2]
         plan, type_key = self._plan(ctx, active_property, element)
         # another alias of @type would make the types of the signature the wrong ones
         if cache_key is not None and type_key in (None, "type", "@type"):
             if len(_PLANS) >= MAX_PLANS:
                 _PLANS.clear()
-            _PLANS[cache_key] = (ctx, plan)
+            _PLANS[cache_key] = (ctx, scope, plan)
         return plan
 
     def _plan(
@@ -428,8 +442,17 @@ class _Walk:
 # context its types expand in, its own context, its @id key, its keys' plans).
 _KeyPlan = tuple[str, str, str, bool, str, "str | None", Any]
 _Plan = tuple[Any, Any, "str | None", tuple[_KeyPlan, ...]]
-_PLANS: dict[tuple[Any, ...], tuple[Any, _Plan]] = {}
+_PLANS: dict[tuple[Any, ...], tuple[Any, object | None, _Plan]] = {}
 MAX_PLANS = 4096
+
+
+def _urls(local: Any) -> tuple[str, ...] | None:
+    """A local context of URLs as a key; None for anything else (never kept)."""
+    if type(local) is str:
+        return (local,)
+    if type(local) is list and all(type(url) is str for url in local):
+        return tuple(local)
+    return None
 
 
 def _type_signature(element: Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -437,9 +460,9 @@ def _type_signature(element: Mapping[str, Any]) -> tuple[Any, ...] | None:
     signature: list[Any] = []
     for name in ("type", "@type"):
         value = element.get(name)
-        if value is None or isinstance(value, str):
+        if value is None or type(value) is str:
             signature.append(value)
-        elif isinstance(value, list) and all(isinstance(t, str) for t in value):
+        elif type(value) is list and all(type(t) is str for t in value):
             signature.append(tuple(value))
         else:
             return None

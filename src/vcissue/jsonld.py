@@ -637,6 +637,11 @@ class _PyldContexts:
         self._processor = processor
         self._options = options
 
+    @property
+    def scope(self) -> object | None:
+        # the context set's memo: one per set, so what its URLs mean
+        return self._processor._memo
+
     def process(
         self, active: Any, local: Any, *, override_protected: bool = False, propagate: bool = True
     ) -> Any:

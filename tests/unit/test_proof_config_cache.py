@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from vcissue.errors import ContextError
+from vcissue.errors import ContextError, VcissueError
 from vcissue.jsonld import OB_V3, VC_V2, ContextSet, canonize
 from vcissue.proofs.eddsa_rdfc_2022 import EddsaRdfc2022
 
@@ -58,3 +58,30 @@ def test_refusals_are_not_kept() -> None:
         with pytest.raises(ContextError):
             suite.canonicalize_config(config, ContextSet.bundled())
     assert len(suite._configs) == 0
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"created": ["2026-03-02T09:30:00Z"]},  # a list of one string is not the string
+        {"@context": VC_V2},  # one URL, not a list of one
+        {"expires": 1},  # not strings: keyed by its JSON
+        {"expires": 1.0},
+        {"expires": True},
+    ],
+)
+def test_configurations_that_differ_only_in_shape_are_kept_apart(variant: dict[str, Any]) -> None:
+    suite = EddsaRdfc2022()
+    bundled = ContextSet.bundled()
+    suite.canonicalize_config(CONFIG, bundled)
+    config = {**CONFIG, **variant}
+    try:
+        expected: bytes | type[Exception] = canonize(config, bundled, cached=False).encode()
+    except VcissueError as error:  # whichever refusal, the cache must give it too
+        expected = type(error)
+    try:
+        got: bytes | type[Exception] = suite.canonicalize_config(config, bundled)
+    except VcissueError as error:
+        got = type(error)
+    assert got == expected
+    assert suite.canonicalize_config(CONFIG, bundled) == canonize(CONFIG, bundled).encode()
