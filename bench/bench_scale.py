@@ -12,12 +12,16 @@ PostgreSQL backend of the deployment waited on a lock (pg_stat_activity, sampled
 generator shares the machine's cores with the servers.
 
 Then, for each size in --sizes: a synthetic store of that many credentials on PostgreSQL
-(one real issuance as the template; the other rows, their status allocations and a
-matching audit chain written in bulk: states 90 % active, 5 % suspended, 3 % revoked, 2 %
-withdrawn; expiry spread over ten years), and the time of the body's reads at that size:
-`report counts` (Issuer.counts), `report expiring` within 90 days (Issuer.expiring), `audit
-verify` (Issuer.audit_check, a full replay of the chain) and 1,000 register lookups
-(Issuer.public_status, p50/p99). Never asserted in tests.
+(one real issuance as the template; the other rows, their status allocations, an audit
+chain the store replays to exactly (issues, suspensions, revocations, withdrawals) and the
+status bits and signed lists that go with it, written in bulk: states 90 % active, 5 %
+suspended, 3 % revoked, 2 % withdrawn; expiry spread over ten years), then the first
+checkpoint (its state digest replays the whole log once), ten real issues
+after it, and the time of the body's reads at that size: `report counts`, `expiring`
+within 90 days and `issued` (issuer.reports.report), Issuer.counts, `audit verify` from the
+checkpoint (re-hashing the chain; and reading only the entries after it) and `--full`,
+and 1,000 register lookups (Issuer.public_status, p50/p99). --keep keeps the schema.
+Never asserted in tests.
 """
 
 from __future__ import annotations
@@ -154,10 +158,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="per instance")
     parser.add_argument("--sizes", default="10000,1000000", help="'' to skip the large store")
     parser.add_argument("--postgres", default=os.environ.get("VCISSUE_TEST_POSTGRES_URL"))
+    parser.add_argument("--keep", action="store_true", help="keep the large store's schema")
     args = parser.parse_args()
     if not args.postgres:
         raise SystemExit("needs --postgres URL or $VCISSUE_TEST_POSTGRES_URL")
+    load = os.getloadavg()
     print(
+        f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; "
         f"issuance across instances on one PostgreSQL, {platform.machine()} "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{args.clients} clients per instance x {args.seconds:.0f} s"
@@ -249,32 +256,84 @@ def _bench_id(n: int) -> str:
     return f"urn:uuid:{uuid.UUID(hashlib.md5(f'bench{n}'.encode()).hexdigest())}"
 
 
-def _extend_audit(conn: Any, start: int, size: int) -> None:
-    """One issue entry per bench credential, chained from the current head."""
+_STATES = (
+    (90, "active", None),
+    (95, "suspended", "suspend"),
+    (98, "revoked", "revoke"),
+    (100, "withdrawn", "withdraw"),
+)  # fmt: skip  (mod(n, 100) below, as in _grow)
+
+
+def _extend_audit(conn: Any, issuer: Any, template_id: str, start: int, size: int) -> None:
+    """What the log says of each bench credential, chained from the current head: its
+    issue (both status indices, the digest of its signed form) and, for the 10 % that
+    are not active, the suspension, revocation or withdrawal; and the status bits and
+    the re-signed lists that go with them. The store then replays to exactly its log."""
     from datetime import UTC, datetime
 
+    from vcissue.status import Bitstring
     from vcissue.store.audit import canonical_details, entry_hash
 
+    lists = {
+        row[0]: (row[1], Bitstring.from_bytes(bytes(row[2]), min_bits=1))
+        for row in conn.execute("SELECT id, purpose, bits FROM status_lists WHERE id LIKE %s",
+                                ("%-bench-%",))
+    }  # fmt: skip
+    first = {
+        purpose: conn.execute(
+            "SELECT id FROM status_lists WHERE purpose = %s ORDER BY id LIMIT 1", (purpose,)
+        ).fetchone()[0]
+        for purpose in ("revocation", "suspension")
+    }
+    signed = conn.execute("SELECT signed_json FROM credentials WHERE id = %s",
+                          (template_id,)).fetchone()[0]  # fmt: skip
+    sha = hashlib.sha256(signed.encode("utf-8")).hexdigest()
     seq, prev = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     at = datetime.now(UTC).replace(microsecond=0)
     with conn.cursor().copy(
         "COPY audit_log (seq, at, actor, action, credential_id, details, prev_hash, hash) "
         "FROM STDIN"
     ) as copy:
-        for n in range(start, size):
+
+        def append(action: str, credential_id: str, details: dict[str, Any]) -> None:
+            nonlocal seq, prev
             seq += 1
-            credential_id = _bench_id(n)
-            details = {"qualification": "ecomentor", "number": f"BENCH-{n}"}
             digest = entry_hash(
-                seq=seq, at=at, actor="bench", action="issue", credential_id=credential_id,
+                seq=seq, at=at, actor="bench", action=action, credential_id=credential_id,
                 details=details, prev_hash=prev,
             )  # fmt: skip
             copy.write_row(
-                (seq, at, "bench", "issue", credential_id, canonical_details(details), prev,
+                (seq, at, "bench", action, credential_id, canonical_details(details), prev,
                  digest)
             )  # fmt: skip
             prev = digest
+
+        for n in range(start, size):
+            credential_id = _bench_id(n)
+            index = n % LIST_SIZE
+            revocation = f"{first['revocation']}-bench-{n // LIST_SIZE}"
+            suspension = f"{first['suspension']}-bench-{n // LIST_SIZE}"
+            append("issue", credential_id, {
+                "qualification": "ecomentor", "number": f"BENCH-{n}",
+                "revocation": [revocation, index], "suspension": [suspension, index],
+                "sha256": sha,
+            })  # fmt: skip
+            action = next(action for bound, _, action in _STATES if n % 100 < bound)
+            if action is not None:
+                append(action, credential_id, {"reason": "bench"})
+                lists[suspension if action == "suspend" else revocation][1].set(index, True)
     conn.execute("UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1", (seq, prev))
+    for list_id, (purpose, bits) in lists.items():
+        conn.execute(
+            "UPDATE status_lists SET bits = %s, published_json = %s WHERE id = %s",
+            (bits.to_bytes(), issuer._sign_list(list_id, purpose, bits, at), list_id),
+        )
+
+
+def _timed(fn: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
 
 
 def large_store(args: argparse.Namespace, tmp: Path) -> None:
@@ -285,8 +344,10 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
     import psycopg
 
     from vcissue.governance.principals import principal
+    from vcissue.issuer.reports import report
     from vcissue.model import Award
     from vcissue.system import system_clock
+    from vcissue.verify import TrustList
     from vcissue.wiring import build_issuer
 
     schema = f"vcissue_million_{uuid.uuid4().hex[:8]}"
@@ -294,15 +355,19 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
     directory = tmp / schema
     directory.mkdir()
     config, _ = _deployment(directory, f"{args.postgres}{separator}schema={schema}", 8000)
-    issuer = build_issuer(
-        load_settings(config, env={}), PASSPHRASE.encode(), clock=system_clock, rng=system_random
-    )
-    award = Award.from_request(
-        issuer.qualification("ecomentor"),
-        holder_name="Template",
-        awarded=datetime.now(UTC) - timedelta(days=1),
-    )
-    template = issuer.issue(award, by=principal(issuer.store, "bench")).record.id
+    settings = load_settings(config, env={})
+    issuer = build_issuer(settings, PASSPHRASE.encode(), clock=system_clock, rng=system_random)
+    trust = TrustList.of(KeyStore(settings.keys_dir).trusted_issuer())
+    by = principal(issuer.store, "bench")
+
+    def award(name: str) -> Award:
+        return Award.from_request(
+            issuer.qualification("ecomentor"),
+            holder_name=name,
+            awarded=datetime.now(UTC) - timedelta(days=1),
+        )
+
+    template = issuer.issue(award("Template"), by=by).record.id
     print(f"\na large store (PostgreSQL, schema {schema}):")
     grown = 1
     try:
@@ -312,39 +377,57 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
                 conn.execute(f'SET search_path TO "{schema}"')
                 conn.execute("SET session_replication_role = replica")  # bulk: no triggers
                 _grow(conn, template, size, grown)
-                _extend_audit(conn, grown, size)
+                _extend_audit(conn, issuer, template, grown, size)
                 conn.commit()
-                conn.execute("ANALYZE")
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f'SET search_path TO "{schema}"')
+                conn.execute("VACUUM ANALYZE")
             grown = size
             built = time.perf_counter() - started
+            # the first checkpoint after a bulk load replays the whole log for its digest
+            fold, kept = _timed(issuer.checkpoint)
+            for n in range(10):  # after the checkpoint: what verify replays
+                issuer.issue(award(f"Later {n}"), by=by)
             sample = random.Random(1).sample(range(1, size), min(1000, size - 1))
             ids = [_bench_id(n) for n in sample]
-            timings = {}
+            timings: dict[str, float] = {"first checkpoint after the load (whole log)": fold}
+            checks = {}
             for name, fn in (
-                ("report counts", issuer.counts),
-                ("report expiring (90 days)", lambda: issuer.expiring(timedelta(days=90))),
-                ("audit verify (full replay)", issuer.audit_check),
-            ):
-                t0 = time.perf_counter()
-                fn()
-                timings[name] = time.perf_counter() - t0
+                ("report counts", lambda: report(issuer, "counts")),
+                ("report expiring (90 days)", lambda: report(issuer, "expiring")),
+                ("report issued", lambda: report(issuer, "issued")),
+                ("Issuer.counts", issuer.counts),
+                ("audit verify (from checkpoint)",
+                 lambda kept=kept: issuer.audit_check(trust=trust, checkpoint=kept)),
+                ("  only entries after it",
+                 lambda kept=kept: issuer.audit_check(trust=trust, checkpoint=kept,
+                                                     whole_chain=False)),
+                ("audit verify --full", lambda: issuer.audit_check(trust=trust, full=True)),
+            ):  # fmt: skip
+                timings[name], checks[name] = _timed(fn)
+            for name, found in checks.items():
+                if name.startswith(("audit", "  only")) and not found.intact:
+                    print(f"    {name}: NOT INTACT {found.problems[:3]}")
             lookups = []
             for credential_id in ids:
                 t0 = time.perf_counter()
                 issuer.public_status(credential_id)
                 lookups.append(time.perf_counter() - t0)
             lookups.sort()
-            print(f"  {size:>9,} credentials (built in {built:.0f} s):")
+            load = os.getloadavg()
+            print(f"  {size:>9,} credentials (built in {built:.0f} s; load average "
+                  f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}):")  # fmt: skip
             for name, seconds in timings.items():
-                print(f"    {name:28} {seconds:8.3f} s")
+                print(f"    {name:44} {seconds:8.3f} s")
             print(
-                f"    {'register lookup':28} p50 {statistics.median(lookups) * 1000:6.2f} ms  "
+                f"    {'register lookup':44} p50 {statistics.median(lookups) * 1000:6.2f} ms  "
                 f"p99 {lookups[int(len(lookups) * 0.99) - 1] * 1000:6.2f} ms"
             )
     finally:
         issuer.store.close()
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        if not args.keep:
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 if __name__ == "__main__":

@@ -438,6 +438,11 @@ def test_audit_verify_replays_the_log_and_checks_a_kept_checkpoint(
     shutil.copy(published, deployment / "kept-checkpoint.json")  # a third party's copy
     code, out, _ = run(deployment, "audit", "verify", "--checkpoint", "kept-checkpoint.json")
     assert code == 0 and "it extends the checkpoint of entry" in out, out
+    issue(deployment, staff["registrar"])  # issue 15: only the entries after it are replayed
+    code, out, _ = run(deployment, "audit", "verify", "--checkpoint", "kept-checkpoint.json")
+    assert code == 0 and "entries after the signed checkpoint of entry" in out, out
+    code, out, _ = run(deployment, "audit", "verify", "--full")
+    assert code == 0 and "replayed from the first entry" in out, out
     with sqlite3.connect(deployment / "vcissue.db") as db:
         db.execute("UPDATE credentials SET state = 'revoked' WHERE id = ?", (credential_id,))
     code, out, _ = run(deployment, "audit", "verify")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..batch import parse_batch_csv
-from ..checkpoint import Checkpoint
+from ..checkpoint import CHECKPOINT_NAME, Checkpoint
 from ..errors import CredentialError
 from ..governance.principals import identity
 from ..issuer import DecisionOutcome, IssuedCredential
@@ -294,16 +294,27 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     if found.publish_dir is not None and found.publish_dir.is_dir():
         published = DirectorySource(found.publish_dir, found.status_base_url)
     kept = _checkpoint(args.checkpoint, args.allow_insecure_loopback) if args.checkpoint else None
-    check = desk.audit_check(trust=trust, published=published, checkpoint=kept)
+    start = kept
+    if start is None and found.publish_dir is not None:  # the body's last signed checkpoint
+        last = found.publish_dir / CHECKPOINT_NAME
+        if last.is_file():
+            start = Checkpoint.from_json(parse_object(read_text(str(last), "checkpoint")))
+    check = desk.audit_check(trust=trust, published=published, checkpoint=start, full=args.full)
     if not check.intact:
         for problem in check.problems:
             print(f"audit log: {problem}")
         print(f"AUDIT LOG BROKEN: {len(check.problems)} problems")
         return EXIT_INVALID
+    replayed = (
+        f"the {check.entries - check.replayed_after} entries after the signed checkpoint of "
+        f"entry {check.replayed_after}, replayed onto the state it commits to,"
+        if check.replayed_after
+        else "replayed from the first entry, it"
+    )
     print(
-        f"audit log intact: {check.entries} entries, head {check.head}; replayed, it matches "
+        f"audit log intact: {check.entries} entries, head {check.head}; {replayed} matches "
         "every credential's state and status bits in the store and the signed lists"
-        + (f"; it extends the checkpoint of entry {kept.seq}" if kept else "")
+        + (f"; it extends the checkpoint of entry {start.seq}" if start else "")
     )
     return 0
 
@@ -474,6 +485,12 @@ def register(commands: Any) -> None:
         metavar="FILE|URL",
         help="a signed checkpoint a third party kept (the audit-checkpoint file published "
         "beside the status lists)",
+    )
+    verify.add_argument(
+        "--full",
+        action="store_true",
+        help="hash and replay the whole log from its first entry (by default only the entries "
+        "after the checkpoint: --checkpoint's, else the last one in publish_dir)",
     )
     verify.add_argument(
         "--allow-insecure-loopback",

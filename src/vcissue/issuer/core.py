@@ -54,6 +54,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from .. import proofs
@@ -95,6 +96,7 @@ from ..status import (
     status_entry,
     status_list_credential,
 )
+from ..store.audit import verify_audit_chain
 from ..store.records import (
     AuditEntry,
     CredentialRecord,
@@ -106,7 +108,7 @@ from ..store.records import (
 )
 from ..verify import TrustList
 from ..verify.structure import issuer_id
-from .replay import compare, replay
+from .replay import STATE_BITS, compare, digest_hex, fold, replay, state_digest, store_element
 
 __all__ = [
     "AuditCheck",
@@ -124,6 +126,8 @@ REVOCATION = StatusPurpose.REVOCATION.value
 SUSPENSION = StatusPurpose.SUSPENSION.value
 _CHANGEABLE = ("active", "suspended")
 _SUCCESSION_HOPS = 50  # recertifications followed by a name check (a loop is a bug)
+_FOLD_AT_MOST = 2_000  # entries a checkpoint folds its state digest over, else a full replay
+_RECORD_STATE_EVERY = 256  # entries between the state digests recorded in the store
 _NUMBER_ATTEMPTS = 10_000  # taken numbers skipped before giving up (imports fill ranges)
 
 
@@ -287,6 +291,7 @@ class AuditCheck:
     entries: int
     head: str
     problems: tuple[str, ...]
+    replayed_after: int = 0  # the checkpoint's entry it replayed from (0: the whole log)
 
     @property
     def intact(self) -> bool:
@@ -352,6 +357,7 @@ class IssuerCore:
         self._clock = clock
         self._rng = rng
         self.publisher = publisher
+        self._state: tuple[int, int] | None = None  # (seq, state digest) last signed
 
     @property
     def signs(self) -> bool:
@@ -513,13 +519,37 @@ class IssuerCore:
         trust: TrustList | None = None,
         published: StatusListSource | None = None,
         checkpoint: Checkpoint | None = None,
+        full: bool = False,
+        whole_chain: bool = True,
     ) -> AuditCheck:
         """The chain intact; the log, replayed, equal to the store's credential states and
         status bits and to the signed lists (the store's copies, and ``published``'s: the
         publish directory); and, given a ``checkpoint`` a third party kept, the log still
         extends it. ``trust`` (the body's DID document) checks the signatures of the lists
-        and of the checkpoint. Every difference names the credential."""
+        and of the checkpoint. Every difference names the credential.
 
+        Given a checkpoint with a state digest (and ``trust``), only the entries after it
+        are hashed and replayed, onto the state it commits to, and the result set against
+        the store (``_incremental_check``); whatever that finds wrong is then named by the
+        full replay, which ``full`` asks for outright. ``whole_chain`` (the default) still
+        re-hashes every entry before the checkpoint too, so an entry edited anywhere is
+        found; without it only the entries after the checkpoint are read at all."""
+        incremental: list[str] = []
+        if checkpoint is not None and checkpoint.state is not None and trust and not full:
+            found = self._incremental_check(checkpoint, trust, published, whole_chain)
+            if found.intact:
+                return found
+            incremental = list(found.problems)
+        seq, head, problems = self._full_check(trust, published, checkpoint)
+        return AuditCheck(seq, head, tuple(incremental + [p for p in problems
+                                                          if p not in incremental]))  # fmt: skip
+
+    def _full_check(
+        self,
+        trust: TrustList | None,
+        published: StatusListSource | None,
+        checkpoint: Checkpoint | None,
+    ) -> tuple[int, str, list[str]]:
         def read(tx: Tx) -> tuple[int, str, list[str], list[AuditEntry], Any, Any]:
             seq, head = tx.audit_head()
             return (
@@ -534,24 +564,102 @@ class IssuerCore:
         seq, head, problems, entries, records, lists = self.store.read(read)
         expected, odd = replay(entries)
         problems += odd
-
-        def signed(item: StatusListRecord) -> dict[str, StatusList | str]:
-            places: dict[str, StatusList | str] = {}
-            if item.published_json is not None:
-                places["the store's copy"] = self._read_list(item, item.published_json, trust)
-            if published is not None:
-                try:
-                    document = published(item.id)
-                except (VcissueError, OSError) as error:
-                    places["as published"] = f"cannot be read: {error}"
-                else:
-                    places["as published"] = self._read_list(item, document, trust)
-            return places
-
-        problems += compare(expected, records, lists, signed)
+        problems += compare(expected, records, lists, partial(self._signed, trust, published))
         if checkpoint is not None:
-            problems += self._checkpoint_problems(checkpoint, entries, trust)
-        return AuditCheck(seq, head, tuple(problems))
+            wrong = self._checkpoint_problems(checkpoint, trust)
+            wrong = wrong or log_extends([(e.seq, e.hash) for e in entries], checkpoint)
+            if not wrong and checkpoint.state is not None:
+                before, _ = replay(entries[: checkpoint.seq])
+                if digest_hex(state_digest(before)) != checkpoint.state:
+                    wrong.append(
+                        f"the checkpoint of {proofs.format_datetime(checkpoint.time)} commits "
+                        f"to a state the log does not replay to at entry {checkpoint.seq}"
+                    )
+            problems += wrong
+        return seq, head, problems
+
+    def _signed(
+        self, trust: TrustList | None, published: StatusListSource | None, item: StatusListRecord
+    ) -> dict[str, StatusList | str]:
+        """The signed copies of a list: the store's, and ``published``'s."""
+        places: dict[str, StatusList | str] = {}
+        if item.published_json is not None:
+            places["the store's copy"] = self._read_list(item, item.published_json, trust)
+        if published is not None:
+            try:
+                document = published(item.id)
+            except (VcissueError, OSError) as error:
+                places["as published"] = f"cannot be read: {error}"
+            else:
+                places["as published"] = self._read_list(item, document, trust)
+        return places
+
+    def _incremental_check(
+        self,
+        checkpoint: Checkpoint,
+        trust: TrustList,
+        published: StatusListSource | None,
+        whole_chain: bool,
+    ) -> AuditCheck:
+        """From a signed checkpoint that carries a state digest: its signature; the log's
+        entry at its ``seq`` has its head (the log extends it); the entries after it are
+        chained from there to the head row; replayed onto the state it commits to, they
+        give the digest of the store's credential rows and list bits (every row is read,
+        slim, in one pass; no record is loaded); and every signed list equals the store's
+        bits. Earlier entries are not replayed (the checkpoint's digest stands for them)
+        and, unless ``whole_chain``, not read. Problems here only say that something
+        differs; the full check names it."""
+        when = proofs.format_datetime(checkpoint.time)
+        problems = self._checkpoint_problems(checkpoint, trust)
+        if problems:
+            return AuditCheck(0, "", tuple(problems), checkpoint.seq)
+        start = checkpoint.seq
+
+        def read(tx: Tx) -> tuple[int, str, list[str], list[AuditEntry], Any, Any, int]:
+            seq, head = tx.audit_head()
+            chain = tx.verify_audit() if whole_chain else None
+            entries = tx.audit_entries(after=max(0, start - 1))
+            touched = {e.credential_id for e in entries if e.seq > start and e.credential_id}
+            history = {
+                credential_id: [e for e in tx.audit_for(credential_id) if e.seq <= seq]
+                for credential_id in touched
+            }
+            lists = tx.lists()
+            bits = {item.id: Bitstring.from_bytes(item.bits, min_bits=1) for item in lists}
+
+            def bit(list_id: str, index: int) -> bool | None:
+                found = bits.get(list_id)
+                return None if found is None or index >= len(found) else found.get(index)
+
+            stored = sum(
+                store_element(row[0], row[1], (row[2], row[3]), (row[4], row[5]), bit, row[6])
+                for row in tx.credential_states()
+            )
+            after = [entry for entry in entries if entry.seq > start]
+            if chain is None:  # the entries after the checkpoint, chained from it
+                chain = verify_audit_chain(after, head=(seq, head), start=(start, checkpoint.head))
+            return seq, head, chain, entries, history, lists, stored
+
+        seq, head, chain, entries, history, lists, stored = self.store.read(read)
+        problems += chain
+        if start > 0 and (
+            not entries or (entries[0].seq, entries[0].hash) != (start, checkpoint.head)
+        ):
+            problems.append(f"the log does not extend the checkpoint of {when} (entry {start})")
+        after = [entry for entry in entries if entry.seq > start]
+        expected, odd = fold(int(checkpoint.state or "0", 16), start, seq, history)
+        problems += odd
+        if expected != stored % (1 << STATE_BITS):
+            problems.append(
+                f"the store's credentials differ from the state the checkpoint of {when} "
+                f"commits to, with the {len(after)} entries after it replayed"
+            )
+        for item in lists:
+            want = Bitstring.from_bytes(item.bits, min_bits=1).to_bytes()
+            for where, found in self._signed(trust, published, item).items():
+                if isinstance(found, str) or found.bitstring.to_bytes() != want:
+                    problems.append(f"signed list {item.id} ({where}) differs from the store's")
+        return AuditCheck(seq, head, tuple(problems), start)
 
     def _read_list(
         self, item: StatusListRecord, document: object, trust: TrustList | None
@@ -571,9 +679,8 @@ class IssuerCore:
         except (VcissueError, ValueError) as error:
             return f"not a list signed by this body: {error}"
 
-    def _checkpoint_problems(
-        self, checkpoint: Checkpoint, entries: Sequence[AuditEntry], trust: TrustList | None
-    ) -> list[str]:
+    def _checkpoint_problems(self, checkpoint: Checkpoint, trust: TrustList | None) -> list[str]:
+        """Why ``checkpoint`` is not a checkpoint of this body's log it signed."""
         when = proofs.format_datetime(checkpoint.time)
         if checkpoint.log != self.profile.id:
             return [f"the checkpoint of {when} is of {checkpoint.log}'s log, not this body's"]
@@ -583,7 +690,7 @@ class IssuerCore:
             checkpoint.verify(trust)
         except VcissueError as error:
             return [f"the checkpoint of {when} is not the body's: {error}"]
-        return log_extends([(e.seq, e.hash) for e in entries], checkpoint)
+        return []
 
     def audit_entries(self) -> list[AuditEntry]:
         return self.store.read(lambda tx: tx.audit_entries())
@@ -895,11 +1002,39 @@ class IssuerCore:
         return result
 
     def checkpoint(self) -> Checkpoint:
-        """A signed checkpoint of the audit log as it is now (``vcissue.checkpoint``)."""
-        seq, head = self.store.read(lambda tx: tx.audit_head())
+        """A signed checkpoint of the audit log as it is now (``vcissue.checkpoint``), with
+        the digest of the state the log replays to (``replay.state_digest``)."""
+        key = self.key
+        seq, head, digest, recorded = self.store.read(self._log_state)
+        self._state = (seq, digest)
+        if seq - recorded >= _RECORD_STATE_EVERY:  # where the next process resumes
+            self.store.run(lambda tx: tx.save_audit_state(seq, digest_hex(digest)))
         return Checkpoint.sign(
-            log=self.profile.id, seq=seq, head=head, time=self.now(), key=self.key
-        )
+            log=self.profile.id, seq=seq, head=head, time=self.now(), key=key,
+            state=digest_hex(digest),
+        )  # fmt: skip
+
+    def _log_state(self, tx: Tx) -> tuple[int, str, int, int]:
+        """``(seq, head, state digest, seq of the recorded digest)`` of the log in ``tx``:
+        folded on from the digest this desk last signed or the store recorded, whichever
+        is later (one indexed read per credential the entries since then name), or
+        replayed whole when that is too far back (a store from before state digests)."""
+        seq, head = tx.audit_head()
+        recorded, text = tx.audit_state()
+        start, digest = recorded, int(text or "0", 16)
+        mine = self._state
+        if mine is not None and start < mine[0] <= seq:
+            start, digest = mine
+        if start > seq or seq - start > _FOLD_AT_MOST:
+            expected, _ = replay(e for e in tx.audit_entries() if e.seq <= seq)
+            return seq, head, state_digest(expected), recorded if start <= seq else 0
+        named = {e.credential_id for e in tx.audit_entries(after=start) if e.seq <= seq}
+        history = {
+            credential_id: [e for e in tx.audit_for(credential_id) if e.seq <= seq]
+            for credential_id in named
+            if credential_id
+        }
+        return seq, head, fold(digest, start, seq, history)[0], recorded
 
     def checkpoint_url(self) -> str:
         return f"{self.settings.status_base_url}/{CHECKPOINT_NAME}"

@@ -159,17 +159,22 @@ def entry_hash(
 
 
 def verify_audit_chain(
-    entries: Iterable[AuditEntry], *, head: tuple[int, str] | None = None
+    entries: Iterable[AuditEntry],
+    *,
+    head: tuple[int, str] | None = None,
+    start: tuple[int, str] = (0, GENESIS_HASH),
 ) -> list[str]:
     """Every problem found in ``entries`` (in ``seq`` order); ``[]`` means the chain is intact.
 
     ``head`` is ``(seq, hash)`` of the last append as the store recorded it; with it a
-    deleted tail is detected too. One edited entry yields one problem: the chain goes
-    on from each entry's *stored* hash, so the damage is reported where it is.
+    deleted tail is detected too. ``start`` is ``(seq, hash)`` of the entry the first of
+    ``entries`` follows (a checkpoint's, to check only the entries after it). One edited
+    entry yields one problem: the chain goes on from each entry's *stored* hash, so the
+    damage is reported where it is.
     """
     problems: list[str] = []
-    expected_seq = 1
-    prev_hash = GENESIS_HASH
+    expected_seq = start[0] + 1
+    prev_hash = start[1]
     last: AuditEntry | None = None
     for entry in entries:
         if entry.seq != expected_seq:
@@ -206,8 +211,8 @@ def verify_audit_chain(
         last = entry
     if head is not None:
         head_seq, head_hash = head
-        last_seq = last.seq if last is not None else 0
-        last_hash = last.hash if last is not None else GENESIS_HASH
+        last_seq = last.seq if last is not None else start[0]
+        last_hash = last.hash if last is not None else start[1]
         if last_seq != head_seq:
             problems.append(
                 f"chain ends at entry {last_seq} but the head records entry {head_seq}"

@@ -64,6 +64,10 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
     certificates a body issued before vcissue (``vcissue import``), by their number:
     the register answers for them; ``credential_id`` is the credential issued on
     request for one (``vcissue issue-imported``), which then answers instead.
+``audit_state`` (migration 11)
+    one row: the digest of the state the audit log replays to after entry ``seq``
+    (``issuer.replay.state_digest``), where the issuer resumes folding it for the next
+    signed checkpoint. Not trusted by verification: checkpoints carry the digest signed.
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -373,6 +377,18 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             "WHERE NOT is_full",
         ),
     ),
+    Migration(
+        11,
+        "the audit log's state digest",
+        (
+            """CREATE TABLE audit_state (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                seq INTEGER NOT NULL CHECK (seq >= 0),
+                digest TEXT NOT NULL
+            )""",
+            "INSERT INTO audit_state (id, seq, digest) VALUES (1, 0, '')",
+        ),
+    ),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -658,6 +674,18 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             "DROP INDEX status_lists_one_open",
             "CREATE UNIQUE INDEX status_lists_one_open_per_body ON status_lists (body, purpose) "
             "WHERE NOT is_full",
+        ),
+    ),
+    Migration(
+        11,
+        "the audit log's state digest",
+        (
+            """CREATE TABLE audit_state (
+                id integer PRIMARY KEY CHECK (id = 1),
+                seq bigint NOT NULL CHECK (seq >= 0),
+                digest text NOT NULL
+            )""",
+            "INSERT INTO audit_state (id, seq, digest) VALUES (1, 0, '')",
         ),
     ),
 )

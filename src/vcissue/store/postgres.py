@@ -95,6 +95,7 @@ def split_url(url: str, schema: str | None = None) -> tuple[str, str]:
 class PostgresTx(SqlTx):
     for_update_clause = " FOR UPDATE"
     _MONTH = "to_char(awarded AT TIME ZONE 'UTC', 'YYYY-MM')"
+    _SIGNED_SHA256 = "encode(sha256(convert_to(signed_json, 'UTF8')), 'hex')"
 
     def __init__(self, conn: psycopg.Connection[Any], *, write: bool) -> None:
         super().__init__(write=write)

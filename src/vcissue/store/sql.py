@@ -8,6 +8,7 @@ locking and error mapping.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import threading
@@ -78,6 +79,10 @@ def _bits(size: int, bits: object) -> bytes:
     if len(bits) != (size + 7) // 8:
         raise StoreError(f"a list of {size} bits needs {(size + 7) // 8} bytes, not {len(bits)}")
     return bytes(bits)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _utc(value: datetime) -> datetime:
@@ -1220,8 +1225,9 @@ class SqlTx:
         self._change("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
         return AuditEntry(seq, at, actor, action, credential_id, stored_details, prev_hash, digest)
 
-    def audit_entries(self) -> list[AuditEntry]:
-        rows = self._all(_SELECT_AUDIT + " ORDER BY seq")
+    def audit_entries(self, *, after: int = 0) -> list[AuditEntry]:
+        """The entries with ``seq > after``, in order (all of them by default)."""
+        rows = self._all(_SELECT_AUDIT + " WHERE seq > ? ORDER BY seq", (_index("after", after),))
         return [self._audit(row) for row in rows]
 
     def audit_for(self, credential_id: str) -> list[AuditEntry]:
@@ -1239,6 +1245,38 @@ class SqlTx:
     def verify_audit(self) -> list[str]:
         """Problems in the stored chain (``[]`` = intact), checked against the head row."""
         return verify_audit_chain(self.audit_entries(), head=self.audit_head())
+
+    def audit_state(self) -> tuple[int, str]:
+        """``(seq, digest)``: the digest of the log's state after entry ``seq``, as the
+        issuer last recorded it (``(0, '')`` before it recorded any); its starting point
+        for the state digest of the next checkpoint (``issuer.replay.state_digest``)."""
+        row = self._one("SELECT seq, digest FROM audit_state WHERE id = 1")
+        return (0, "") if row is None else (int(row[0]), str(row[1]))
+
+    def save_audit_state(self, seq: int, digest: str) -> None:
+        """Record ``digest`` as the state after entry ``seq`` unless a later one is there."""
+        _text("digest", digest)
+        self._change(
+            "UPDATE audit_state SET seq = ?, digest = ? WHERE id = 1 AND seq < ?",
+            (_index("seq", seq), digest, seq),
+        )
+
+    _SIGNED_SHA256: ClassVar[str | None] = None  # SQL of sha256(signed_json) as hex, if any
+
+    def credential_states(self) -> Iterator[tuple[str, str, str, int, str, int, str]]:
+        """``(id, state, revocation list, index, suspension list, index, sha256 of the
+        signed form as hex)`` of every credential, streamed (no order): what the audit
+        check sets against the log without loading the records."""
+        self._check_active()
+        sha = self._SIGNED_SHA256 or "signed_json"
+        cursor = self._execute(
+            "SELECT id, state, revocation_list, revocation_index, suspension_list, "  # noqa: S608
+            f"suspension_index, {sha} FROM credentials"
+        )
+        while rows := cursor.fetchmany(5000):
+            for row in rows:
+                digest = row[6] if self._SIGNED_SHA256 else _sha256(row[6])
+                yield row[0], row[1], row[2], int(row[3]), row[4], int(row[5]), digest
 
 
 class SqlStore:
