@@ -443,7 +443,7 @@ class _Walk:
 _KeyPlan = tuple[str, str, str, bool, str, "str | None", Any]
 _Plan = tuple[Any, Any, "str | None", tuple[_KeyPlan, ...]]
 _PLANS: dict[tuple[Any, ...], tuple[Any, object | None, _Plan]] = {}
-MAX_PLANS = 4096
+MAX_PLANS = 1024  # as many as _Tables: each keeps its contexts alive
 
 
 def _urls(local: Any) -> tuple[str, ...] | None:

@@ -25,30 +25,39 @@ _MAX_DEPTH = 512  # deeper (or cyclic) structures are left to the package, which
 
 def _plain(document: Any) -> bool:
     """True if json.dumps writes ``document`` as RFC 8785 does."""
+    if type(document) is not dict and type(document) is not list:
+        return _plain_scalar(document)
     stack: list[tuple[Any, int]] = [(document, 0)]
     while stack:
-        item, depth = stack.pop()
-        kind = type(item)
-        if kind is str:
-            if not item.isascii() and _SURROGATE.search(item):
-                return False
-        elif kind is dict:
-            if depth > _MAX_DEPTH:
-                return False
-            for key, value in item.items():
+        container, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            return False
+        if type(container) is dict:
+            for key in container:
                 if type(key) is not str or (not key.isascii() and _ASTRAL_OR_SURROGATE.search(key)):
                     return False
+            values = container.values()
+        else:
+            values = container
+        for value in values:  # scalars here, containers on the stack
+            kind = type(value)
+            if kind is str:
+                if not value.isascii() and _SURROGATE.search(value):
+                    return False
+            elif kind is dict or kind is list:
                 stack.append((value, depth + 1))
-        elif kind is list:
-            if depth > _MAX_DEPTH:
+            elif not _plain_scalar(value):
                 return False
-            stack.extend((value, depth + 1) for value in item)
-        elif kind is int:
-            if not -_MAX_INTEGER <= item <= _MAX_INTEGER:
-                return False
-        elif kind is not bool and item is not None:
-            return False  # floats, and anything that is not plain JSON
     return True
+
+
+def _plain_scalar(value: Any) -> bool:
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or not _SURROGATE.search(value)
+    if kind is int:
+        return bool(-_MAX_INTEGER <= value <= _MAX_INTEGER)
+    return kind is bool or value is None  # floats, and anything that is not plain JSON
 
 
 def jcs(document: Any) -> bytes:
