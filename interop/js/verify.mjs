@@ -18,8 +18,8 @@
 //   --now ISO-DATETIME    the verification time for validFrom/validUntil (default: now)
 //
 // Prints one JSON object: {"verified": bool, "error": string|null, "suite": string|null,
-// "status": [{"purpose", "index", "set"}] | null} ("suite" is the proof's cryptosuite;
-// several proofs are joined with ","; "status" only with --status-lists). Exit status 0 if
+// "status": [{"purpose", "index", "set"}]} ("suite" is the proof's cryptosuite; several
+// proofs are joined with ","; "status" only with --status-lists). Exit status 0 if
 // verified, 1 if not, 2 on a usage error.
 import {parseArgs} from 'node:util';
 import * as vc from '@digitalbazaar/vc';
@@ -102,14 +102,15 @@ async function main() {
         `status check failed: ${errorChain(result.statusResult.error) ?? 'not verified'}` :
         'not verified');
   }
-  const status = values['status-lists'] === undefined ? null :
-    (result.statusResult?.results ?? []).map(r => ({
+  const answer = {verified, error, suite: proofSuite(credential)};
+  if(values['status-lists'] !== undefined) {
+    answer.status = (result.statusResult?.results ?? []).map(r => ({
       purpose: r.credentialStatus.statusPurpose,
       index: r.credentialStatus.statusListIndex,
       set: r.status
     }));
-  process.stdout.write(
-    JSON.stringify({verified, error, suite: proofSuite(credential), status}) + '\n');
+  }
+  process.stdout.write(JSON.stringify(answer) + '\n');
   process.exitCode = verified ? 0 : 1;
 }
 
