@@ -205,3 +205,22 @@ def test_a_register_moves_over_and_its_certificates_get_credentials(service: Ser
     refused = service.call("POST", "/imports/EM-2023-000002/credential", key="issuer")
     assert refused.status == 409 and "revoked" in refused.json()["detail"]
     assert service.call("POST", "/imports/EM-1/credential", key="issuer").status == 404
+
+
+def test_numbers_backfill_over_http_numbers_old_rows_once(service: Service) -> None:
+    ana, ivo = issue(service, "Ana Novak"), issue(service, "Ivo Ban")
+    # rows as a store migrated from before numbers holds them: no number in the record
+    service.backend.raw("UPDATE credentials SET number = NULL WHERE id = ?", (ana["id"],))
+    assert service.call("GET", f"/register/{number(ana)}").status == 404
+    assert service.call("POST", "/numbers/backfill", key="auditor").status == 403
+    reply = service.call("POST", "/numbers/backfill", key="operator")
+    assert reply.status == 200, reply.body
+    # the number its signed credential carries, not a new one
+    assert reply.json() == {
+        "numbered": [{"credentialId": ana["id"], "number": number(ana)}],
+        "skipped": [],
+    }
+    assert service.call("GET", f"/register/{number(ana)}").json()["current"] is True
+    again = service.call("POST", "/numbers/backfill", key="operator").json()
+    assert again == {"numbered": [], "skipped": []}  # idempotent
+    assert number(ivo) != number(ana)

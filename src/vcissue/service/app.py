@@ -36,6 +36,7 @@ from .routes import (
     governance,
     holders,
     imports,
+    numbers,
     public,
     register,
     reports,
@@ -102,7 +103,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     for routes in (
         public, register, credentials, governance, audit, reports, wallet, bulk, holders,
-        imports,
+        imports, numbers,
     ):  # fmt: skip
         app.include_router(routes.router)
     app.state.issuer = issuer
