@@ -159,3 +159,41 @@ def test_a_retired_key_used_after_rotation_is_refused(store: Store, tmp_path: Pa
         .credential
     )
     assert site.verdict(after)[0] is Verdict.VALID
+
+
+def test_the_holder_is_mailed_a_link_to_the_re_signed_copy(store: Store, tmp_path: Path) -> None:
+    """After the drill the holder's e-mail says the certificate was signed again and links
+    to the holder page, which serves the re-signed copy (SMTP on loopback)."""
+    from tests.receivers import smtp_server
+    from vcissue.notify.config import NotifySettings, Smtp
+    from vcissue.notify.delivery import Deliverer
+    from vcissue.wallet.holder_page import HOLDER_PATH, HolderLinks
+    from vcissue.wallet.sessions import WalletSettings
+
+    site = Deployment(store, tmp_path)
+    holder = Holder("Ana Novak", email="ana@example.org", language="hr")
+    old = site.issuer.issue(Award(holder, ecomentor(), awarded=START), by=site.alice).credential
+    site.clock.at = START + timedelta(days=2)
+    site.keys.compromise("key-1", PASS, since=START + timedelta(days=1), now=site.clock.at)
+    desk = site.desk()
+    desk.resign(f"{DID}#key-1", actor=site.op.id, reason="laptop stolen")
+    links = HolderLinks(desk, WalletSettings("https://certs.example"), rng=random.Random(7))
+    with smtp_server() as box:
+        sender = Deliverer(
+            store,
+            NotifySettings(smtp=Smtp("127.0.0.1", box.port, timeout=10)),
+            clock=site.clock,
+            body_name="EcoMentor",
+            holder_page=lambda credential: links.create(credential, actor="system:notify").url,
+        )
+        assert sender.run_once().sent == 2  # issued, then re-signed
+        (_, mail) = box.messages[-1]
+    assert mail["To"] == "ana@example.org"
+    assert "ponovno je potpisan" in mail["Subject"]
+    text = mail.get_content()
+    link = next(word for word in text.split() if word.startswith("https://"))
+    record = links.resolve(link.removeprefix(f"https://certs.example{HOLDER_PATH}/"))
+    fresh = json.loads(record.signed_json)
+    assert fresh["id"] == old["id"] and fresh["proof"] != old["proof"]
+    assert fresh["proof"]["verificationMethod"] == f"{DID}#key-2"
+    assert site.verdict(fresh)[0] is Verdict.VALID
