@@ -29,18 +29,17 @@ row's normalised content (so an identical row, wherever it sits, is the same awa
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .errors import CredentialError, MalformedInput, VcissueError
+from .csvrows import RowError, read_rows
+from .errors import CredentialError, VcissueError
 from .model import Award, EvidenceRef, Qualification
 
-__all__ = ["BatchRow", "RowError", "parse_batch_csv"]
+__all__ = ["BatchRow", "parse_batch_csv"]
 
 REQUIRED = ("holder_name", "qualification")
 OPTIONAL = (
@@ -59,8 +58,6 @@ OPTIONAL = (
 )
 # columns added later: in a row's key only when filled, so older rows keep their keys
 _LATER = ("evidence_url", "evidence_sha256", "rpl")
-MAX_ROWS = 100_000
-MAX_FIELD = 4_096
 
 
 @dataclass(frozen=True)
@@ -68,12 +65,6 @@ class BatchRow:
     line: int  # 1-based line number in the file (the header is line 1)
     award: Award
     batch_key: str
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    message: str
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -126,50 +117,12 @@ def parse_batch_csv(
     A bad header is a ``MalformedInput`` (nothing can be read); a bad row is a
     ``RowError`` naming its line, and the rows after it are still read.
     """
-    if not isinstance(text, str):
-        raise MalformedInput("the batch must be text")
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise MalformedInput("the batch file is empty") from None
-    except csv.Error as error:
-        raise MalformedInput(f"line 1: {error}") from None
-    names = [name.strip() for name in header]
-    unknown = sorted(set(names) - set(REQUIRED) - set(OPTIONAL))
-    missing = [name for name in REQUIRED if name not in names]
-    if unknown or missing or len(set(names)) != len(names):
-        raise MalformedInput(
-            "line 1: bad header"
-            + (f"; unknown columns {unknown}" if unknown else "")
-            + (f"; missing columns {missing}" if missing else "")
-            + ("; repeated columns" if len(set(names)) != len(names) else "")
-        )
     seen: dict[str, int] = {}
-    rows = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield RowError(line, f"unreadable CSV: {error}")
+    for read in read_rows(text, what="batch file", required=REQUIRED, optional=OPTIONAL):
+        if isinstance(read, RowError):
+            yield read
             continue
-        line = reader.line_num  # the last physical line of this record
-        if not any(value.strip() for value in values):
-            continue  # blank lines are allowed
-        rows += 1
-        if rows > MAX_ROWS:
-            yield RowError(line, f"more than {MAX_ROWS} rows; split the batch")
-            return
-        if len(values) != len(names):
-            yield RowError(line, f"{len(values)} fields, the header has {len(names)}")
-            continue
-        if any(len(value) > MAX_FIELD for value in values):
-            yield RowError(line, f"a field is longer than {MAX_FIELD} characters")
-            continue
-        row = {name: value.strip() for name, value in zip(names, values, strict=True)}
+        line, row = read
         key = _batch_key(row)
         if key in seen:
             yield RowError(line, f"same award as line {seen[key]} (skipped)")

@@ -20,14 +20,11 @@ file. Re-running a file skips what is done already, so a run that stopped halfwa
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .batch import MAX_FIELD, MAX_ROWS, RowError
-from .errors import MalformedInput
+from .csvrows import RowError, read_rows
 
 __all__ = ["ACTIONS", "DecisionRow", "parse_decisions_csv"]
 
@@ -48,50 +45,12 @@ class DecisionRow:
 def parse_decisions_csv(text: str) -> Iterator[DecisionRow | RowError]:
     """One ``DecisionRow`` or ``RowError`` per data row, in file order; a bad header is a
     ``MalformedInput``."""
-    if not isinstance(text, str):
-        raise MalformedInput("the decisions file must be text")
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise MalformedInput("the decisions file is empty") from None
-    except csv.Error as error:
-        raise MalformedInput(f"line 1: {error}") from None
-    names = [name.strip() for name in header]
-    unknown = sorted(set(names) - set(REQUIRED) - set(OPTIONAL))
-    missing = [name for name in REQUIRED if name not in names]
-    if unknown or missing or len(set(names)) != len(names):
-        raise MalformedInput(
-            "line 1: bad header"
-            + (f"; unknown columns {unknown}" if unknown else "")
-            + (f"; missing columns {missing}" if missing else "")
-            + ("; repeated columns" if len(set(names)) != len(names) else "")
-        )
     seen: dict[tuple[str, str], int] = {}
-    rows = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield RowError(line, f"unreadable CSV: {error}")
+    for read in read_rows(text, what="decisions file", required=REQUIRED, optional=OPTIONAL):
+        if isinstance(read, RowError):
+            yield read
             continue
-        line = reader.line_num
-        if not any(value.strip() for value in values):
-            continue
-        rows += 1
-        if rows > MAX_ROWS:
-            yield RowError(line, f"more than {MAX_ROWS} rows; split the file")
-            return
-        if len(values) != len(names):
-            yield RowError(line, f"{len(values)} fields, the header has {len(names)}")
-            continue
-        if any(len(value) > MAX_FIELD for value in values):
-            yield RowError(line, f"a field is longer than {MAX_FIELD} characters")
-            continue
-        row = {name: value.strip() for name, value in zip(names, values, strict=True)}
+        line, row = read
         problem = _problem(row)
         if problem:
             yield RowError(line, problem)

@@ -14,7 +14,7 @@ import pytest
 from tests.integration.test_audit_state import check
 from tests.integration.test_cli_lifecycle import deployment, run, staff  # noqa: F401
 from tests.integration.test_issuer import Desk
-from vcissue.batch import RowError
+from vcissue.csvrows import RowError
 from vcissue.errors import PolicyError, UnknownCredentialError
 from vcissue.imports import ImportRow, parse_import_csv
 from vcissue.issuer.imports import import_certificates, issue_imported

@@ -20,7 +20,8 @@ import pytest
 
 from tests.factories import Body, ecomentor
 from tests.integration.conftest import Backend
-from vcissue.batch import RowError, parse_batch_csv
+from vcissue.batch import parse_batch_csv
+from vcissue.csvrows import RowError
 from vcissue.errors import CredentialError, PolicyError, UnknownCredentialError
 from vcissue.files import DirectoryPublisher
 from vcissue.governance.policies import DEFAULT_POLICIES, Policies, Policy

@@ -37,6 +37,9 @@ CORE = [
     "vcissue.errors",
     "vcissue.ports",
     "vcissue.batch",
+    "vcissue.bulk",
+    "vcissue.imports",
+    "vcissue.csvrows",
     "vcissue.jose",
     "vcissue.holder",
 ]

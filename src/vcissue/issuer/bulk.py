@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..batch import RowError
 from ..bulk import DecisionRow
+from ..csvrows import RowError
 from ..errors import VcissueError
 from ..governance.principals import Principal
 from .decisions import DecisionOutcome, Decisions

@@ -58,9 +58,9 @@ from functools import partial
 from typing import Any
 
 from .. import proofs
-from ..batch import RowError
 from ..checkpoint import CHECKPOINT_NAME, Checkpoint, log_extends
 from ..credential import IssuerProfile, bind_subject, build, new_credential_id
+from ..csvrows import RowError
 from ..errors import (
     ConflictError,
     CredentialError,

@@ -25,7 +25,8 @@ from datetime import datetime
 from typing import Any
 
 from .. import proofs
-from ..batch import BatchRow, RowError
+from ..batch import BatchRow
+from ..csvrows import RowError
 from ..errors import (
     CredentialError,
     DuplicateError,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
-from ..batch import RowError
+from ..csvrows import RowError
 from ..errors import NotPermitted, PolicyError, UnknownCredentialError, VcissueError
 from ..governance.principals import Principal
 from ..imports import ImportRow

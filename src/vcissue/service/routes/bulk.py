@@ -16,8 +16,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, ConfigDict
 
-from ...batch import RowError
 from ...bulk import DecisionRow, parse_decisions_csv
+from ...csvrows import RowError
 from ...errors import MalformedInput, UnknownCredentialError
 from ...governance.principals import Principal
 from ...issuer.bulk import run_decisions

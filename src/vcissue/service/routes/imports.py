@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict
 
-from ...batch import RowError
+from ...csvrows import RowError
 from ...governance.principals import Principal
 from ...imports import parse_import_csv
 from ...issuer.imports import import_certificates, issue_imported
