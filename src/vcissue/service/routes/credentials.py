@@ -138,13 +138,16 @@ def local_lists(issuer: Issuer) -> Callable[[str], Mapping[str, Any]]:
     return local_list
 
 
+PENDING_OR_DONE = {
+    202: {"description": "a decision pending: more approvers needed"},
+    **documented(*AUTH, 404, 409, *BODY, *STORE),
+}
+
+
 @router.post(
     "/credentials/status",
     operation_id="updateCredentialStatus",
-    responses={
-        202: {"description": "a decision pending: more approvers needed"},
-        **documented(*AUTH, 404, 409, *BODY, *STORE),
-    },
+    responses=PENDING_OR_DONE,
 )
 def change_status(
     request: StatusRequest,
@@ -170,12 +173,15 @@ def change_status(
         outcome = issuer.revoke(subject, reason=reason, by=who)
     else:
         outcome = issuer.withdraw(subject, reason=reason, by=who)
+    return decided(response, issuer, subject, outcome)
+
+
+def decided(
+    response: Response, issuer: Any, subject: str, outcome: DecisionOutcome
+) -> StatusChanged:
+    """The answer to a decision: 202 while it waits for approvers, else 200."""
     if outcome.state == "pending":
         response.status_code = 202
-    return status_changed(issuer, subject, outcome)
-
-
-def status_changed(issuer: Any, subject: str, outcome: DecisionOutcome) -> StatusChanged:
     result = outcome.result
     return StatusChanged(
         credentialId=subject,
@@ -198,10 +204,7 @@ class RenameRequest(BaseModel):
 @router.post(
     "/credentials/{credential_id}/rename",
     operation_id="renameHolder",
-    responses={
-        202: {"description": "a decision pending: more approvers needed"},
-        **documented(*AUTH, 404, 409, *BODY, *STORE),
-    },
+    responses=PENDING_OR_DONE,
 )
 def rename(
     credential_id: str,
@@ -213,9 +216,7 @@ def rename(
     """Reissue the certificate under the holder's new name (``vcissue rename``): the old
     one is superseded, not revoked; the ``rename`` policy decides who and how many."""
     outcome = issuer.rename(credential_id, name=request.name, reason=request.reason, by=who)
-    if outcome.state == "pending":
-        response.status_code = 202
-    return status_changed(issuer, issuer.get(credential_id).id, outcome)
+    return decided(response, issuer, issuer.get(credential_id).id, outcome)
 
 
 def evidence_refs(items: list[EvidenceIn]) -> list[EvidenceRef]:
@@ -223,12 +224,6 @@ def evidence_refs(items: list[EvidenceIn]) -> list[EvidenceRef]:
     return [
         EvidenceRef.of_hex(e.url, e.sha256, name=e.name, description=e.description) for e in items
     ]
-
-
-PENDING_OR_DONE = {
-    202: {"description": "a decision pending: more approvers needed"},
-    **documented(*AUTH, 404, 409, *BODY, *STORE),
-}
 
 
 @router.post(
@@ -248,9 +243,7 @@ def recertify(
     outcome = issuer.recertify(
         credential_id, by=who, reason=request.reason, evidence=evidence_refs(request.evidence)
     )
-    if outcome.state == "pending":
-        response.status_code = 202
-    return status_changed(issuer, issuer.get(credential_id).id, outcome)
+    return decided(response, issuer, issuer.get(credential_id).id, outcome)
 
 
 @router.post(
@@ -269,9 +262,7 @@ def change_scope(
     reduction or expansion in its evidence."""
     change = issuer.reduce_scope if request.action == "reduce" else issuer.expand_scope
     outcome = change(credential_id, units=request.units, reason=request.reason, by=who)
-    if outcome.state == "pending":
-        response.status_code = 202
-    return status_changed(issuer, issuer.get(credential_id).id, outcome)
+    return decided(response, issuer, issuer.get(credential_id).id, outcome)
 
 
 @router.get(

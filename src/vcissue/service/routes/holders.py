@@ -16,8 +16,8 @@ from ...issuer.holders import holder_export
 from ..auth import role
 from ..problems import documented
 from ..schemas import StatusChanged
-from . import AUTH, BODY, STORE, Desk, StrictJsonRoute
-from .credentials import status_changed
+from . import AUTH, STORE, Desk, StrictJsonRoute
+from .credentials import PENDING_OR_DONE, decided
 
 __all__ = ["router"]
 
@@ -57,10 +57,7 @@ class EraseRequest(BaseModel):
 @router.post(
     "/holders/{key}/erase",
     operation_id="eraseHolder",
-    responses={
-        202: {"description": "a decision pending: more approvers needed"},
-        **documented(*AUTH, 404, 409, *BODY, *STORE),
-    },
+    responses=PENDING_OR_DONE,
 )
 def erase_holder(
     key: str,
@@ -72,9 +69,9 @@ def erase_holder(
     """Erase the personal data of the holder of the certificate KEY from every record;
     ids, status bits and the audit log stay (``vcissue.issuer.erasure``)."""
     outcome = issuer.erase(key, reason=request.reason, by=who)
-    if outcome.state == "pending":
-        response.status_code = 202
     if issuer.credential_id(key) == key and not key.startswith("urn:"):
+        if outcome.state == "pending":
+            response.status_code = 202
         return StatusChanged(  # an imported certificate without a credential
             credentialId=key,
             state="imported",
@@ -83,4 +80,4 @@ def erase_holder(
             approvals=list(outcome.approvals),
             required=outcome.required,
         )
-    return status_changed(issuer, issuer.get(key).id, outcome)
+    return decided(response, issuer, issuer.get(key).id, outcome)
