@@ -59,6 +59,22 @@ _BASE43_VALUE = {char: value for value, char in enumerate(BASE43_ALPHABET)}
 # the space and "%".
 _URL_CHARS = re.compile(r"HTTPS?://[0-9A-Z.:-]+(/[0-9A-Z$*+./:-]*)?")
 _VERSIONED_PREFIX = re.compile(r"VC([0-9A-Za-z]{1,16}):")
+# ASCII only: under re.IGNORECASE alone U+017F (long s) matches "s", which JavaScript's /i
+# does not, and the page's decoder must agree with this one on every text.
+_LINK_SCHEME = re.compile(r"https?://", re.IGNORECASE | re.ASCII)
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# The online form, as one grammar both decoders apply (never a platform URL parser: Python's
+# urlsplit and the browser's URL differ on ports, backslashes, tabs, IDNs, dot segments):
+# http(s), a host name or IPv6 literal, an optional port, path segments of RFC 3986
+# pchars, and the last "/register/<id>".
+_PCHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})"
+_REGISTER_LINK = re.compile(
+    r"([Hh][Tt][Tt][Pp][Ss]?)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?"
+    rf"((?:/{_PCHAR}*)*)/register/({_PCHAR}+)"
+)
+# A decoded credential id: printable ASCII (vcissue's ids are urn:uuid). Non-ASCII would
+# leave printability to each side's Unicode tables, which differ by version.
+_CREDENTIAL_ID = re.compile(r"[ -~]+")
 _NOT_OURS = "not a vcissue certificate QR payload"
 
 
@@ -191,8 +207,9 @@ def _clean(text: str | bytes) -> str:
     if len(text) > MAX_PAYLOAD_CHARS:
         raise QrPayloadError(f"{_NOT_OURS}: longer than any QR code can hold")
     # Scanners add line ends; Base45 itself contains spaces, so only those are trimmed
-    # at the end (the browser verifier trims the same).
-    payload = text.lstrip().rstrip("\r\n\t")
+    # at the end. ASCII white space only, as the browser verifier trims (str.lstrip()
+    # would also take U+00A0, U+3000, ... which the page keeps and refuses).
+    payload = text.lstrip(" \t\r\n").rstrip("\r\n\t")
     if not payload:
         raise QrPayloadError("empty payload: nothing was scanned")
     return payload
@@ -208,15 +225,28 @@ def _refuse_prefix(payload: str) -> NoReturn:
 
 
 def _fragment_of(payload: str) -> str | None:
-    """The fragment of a printed verifier URL ``HTTPS://HOST/PATH#VC2:...``, else None."""
-    if not re.match(r"https?://", payload, re.IGNORECASE):
+    """The fragment of a printed verifier URL ``HTTPS://HOST/PATH#VC2:...``, percent-decoded
+    as a browser's address bar would hand it on, else None."""
+    if not _LINK_SCHEME.match(payload):
         return None
     _, marker, fragment = payload.partition("#")
     if not marker:
         return None
+    fragment = _percent_decoded(fragment, "the link's fragment")
     if not fragment.startswith(("VC", "vc")):
         raise QrPayloadError(f"{_NOT_OURS}: the link's fragment holds no certificate")
     return fragment
+
+
+def _percent_decoded(text: str, what: str) -> str:
+    # As JavaScript's decodeURIComponent: a "%" must start an escape, the escapes UTF-8
+    # (unquote alone keeps a stray "%" and would accept what the page refuses).
+    if _STRAY_PERCENT.search(text):
+        raise QrPayloadError(f"{_NOT_OURS}: {what} has a '%' that starts no escape")
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        raise QrPayloadError(f"{_NOT_OURS}: {what} is not percent-encoded UTF-8") from None
 
 
 def _unpack(text: str, packs: PackSet) -> bytes:
@@ -319,31 +349,20 @@ def register_url(base_url: str, credential_id: str) -> str:
 
 
 def parse_register_url(text: str | bytes) -> RegisterLink:
-    """Recognise an online payload; QrPayloadError if the text is not one."""
+    """Recognise an online payload; QrPayloadError if the text is not one. Scheme and host
+    are lower-cased; the rest is kept as written."""
     payload = _clean(text)
-    try:
-        parts = urlsplit(payload)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        raise QrPayloadError(f"{_NOT_OURS}: not a URL") from None
-    prefix, marker, tail = parts.path.rpartition(REGISTER_PATH)
-    if (
-        parts.scheme not in ("https", "http")
-        or not parts.netloc
-        or "@" in parts.netloc
-        or parts.query
-        or parts.fragment
-        or not marker
-        or not tail
-        or "/" in tail
-    ):
+    link = _REGISTER_LINK.fullmatch(payload)
+    if link is None:
         raise QrPayloadError(f"{_NOT_OURS}: not a link <base URL>{REGISTER_PATH}<credential id>")
-    try:
-        credential_id = unquote(tail, errors="strict")
-    except UnicodeDecodeError:
-        raise QrPayloadError(f"{_NOT_OURS}: the credential id is not UTF-8") from None
-    if not credential_id.isprintable():
+    scheme, host, port, prefix, tail = link.groups()
+    if port is not None and int(port) > 0xFFFF:
+        raise QrPayloadError(f"{_NOT_OURS}: port {port} is not a port")
+    credential_id = _percent_decoded(tail, "the credential id")
+    if not _CREDENTIAL_ID.fullmatch(credential_id):
         raise QrPayloadError(f"{_NOT_OURS}: not a credential id: {credential_id!r}")
-    return RegisterLink(f"{parts.scheme}://{parts.netloc}{prefix}", credential_id)
+    port_part = "" if port is None else f":{int(port)}"
+    return RegisterLink(f"{scheme.lower()}://{host.lower()}{port_part}{prefix}", credential_id)
 
 
 def read_payload(text: str | bytes, packs: PackSet | None = None) -> dict[str, Any] | RegisterLink:

@@ -508,13 +508,16 @@ function wire() {
 // A printed certificate's QR code is a link to this page with the payload in its fragment
 // (never sent to any server): verify it as soon as the page opens.
 function verifyFragment() {
-  let fragment = '';
+  const raw = location.hash.slice(1);
+  let fragment = raw;
   try {
-    fragment = decodeURIComponent(location.hash.slice(1));
+    fragment = decodeURIComponent(raw);
   } catch {
-    fragment = location.hash.slice(1);
+    // Left as it is: its "%" is no Base43 character, so the decoder refuses it and says so.
   }
-  if(/^VC[0-9A-Za-z]{1,16}:/.test(fragment)) {
+  // Any case, as the decoder's own test of a link's fragment: "#vc2:..." is refused with
+  // its reason rather than ignored; other fragments ("#top") are not ours.
+  if(/^VC/i.test(fragment)) {
     scanStatus(t('Certificate read from the link.'));
     verifyText(fragment, 'link');
   }

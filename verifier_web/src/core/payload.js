@@ -32,7 +32,8 @@ export function cleanText(text) {
   if(typeof text !== 'string') {
     throw new PayloadError(NOT_OURS);
   }
-  if(text.length > MAX_PAYLOAD_CHARS) {
+  // Counted in code points, as vcissue.qr counts (text.length counts UTF-16 units).
+  if(text.length > MAX_PAYLOAD_CHARS && codePoints(text) > MAX_PAYLOAD_CHARS) {
     throw new PayloadError(`${NOT_OURS}: longer than any QR code can hold`);
   }
   // Base45 includes the space character, so only line breaks and tabs are trimmed at the end.
@@ -43,7 +44,25 @@ export function cleanText(text) {
   return payload;
 }
 
-/** The fragment of a printed verifier link, or null when `payload` is not one. */
+function codePoints(text) {
+  let count = 0;
+  for(const _ of text) {
+    count++;
+  }
+  return count;
+}
+
+/** `text` percent-decoded (UTF-8, every "%" an escape), or PayloadError naming `what`. */
+function percentDecoded(text, what) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new PayloadError(`${NOT_OURS}: ${what} is not percent-encoded UTF-8`);
+  }
+}
+
+/** The fragment of a printed verifier link, percent-decoded as the address bar hands it
+ * on, or null when `payload` is not a link. */
 export function fragmentOf(payload) {
   if(!/^https?:\/\//i.test(payload)) {
     return null;
@@ -52,7 +71,7 @@ export function fragmentOf(payload) {
   if(marker < 0) {
     return null;
   }
-  const fragment = payload.slice(marker + 1);
+  const fragment = percentDecoded(payload.slice(marker + 1), 'the link\'s fragment');
   if(!fragment.startsWith('VC') && !fragment.startsWith('vc')) {
     throw new PayloadError(`${NOT_OURS}: the link's fragment holds no certificate`);
   }
@@ -149,23 +168,22 @@ export function credentialFrom(json) {
   return credential;
 }
 
-// "<base_url>/register/<credential id>", read as vcissue.qr.parse_register_url reads it.
+// "<base_url>/register/<credential id>", by the one grammar vcissue.qr.parse_register_url
+// applies (never the browser's URL parser, which Python's urlsplit does not match on ports,
+// backslashes, tabs, IDNs or dot segments): http(s), a host name or IPv6 literal, an
+// optional port, path segments of RFC 3986 pchars, the last "/register/<id>"; scheme and
+// host lower-cased, the id percent-decoded and printable ASCII.
+const PCHAR = "(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})";
+const REGISTER_LINK = new RegExp('^([Hh][Tt][Tt][Pp][Ss]?)://([A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\])' +
+  `(?::([0-9]{1,5}))?((?:/${PCHAR}*)*)/register/(${PCHAR}+)$`);
+
 function parseOnline(payload) {
-  if(!/^https?:\/\//i.test(payload)) {
+  const link = REGISTER_LINK.exec(payload);
+  if(!link) {
     return null;
   }
-  let url;
-  try {
-    url = new URL(payload);
-  } catch {
-    return null;
-  }
-  if(url.username || url.password || url.search || url.hash || payload.includes('#')) {
-    return null;
-  }
-  const marker = url.pathname.lastIndexOf('/register/');
-  const tail = marker < 0 ? '' : url.pathname.slice(marker + '/register/'.length);
-  if(!tail || tail.includes('/')) {
+  const [, scheme, host, port, prefix, tail] = link;
+  if(port !== undefined && Number(port) > 0xffff) {
     return null;
   }
   let credentialId;
@@ -174,9 +192,13 @@ function parseOnline(payload) {
   } catch {
     return null;
   }
-  // Printable only: no control or separator characters in what the page shows.
-  if(/[\p{C}\p{Z}]/u.test(credentialId.replace(/ /g, ''))) {
+  if(!/^[ -~]+$/.test(credentialId)) {
     return null;
   }
-  return {kind: 'online', url: url.href, credentialId};
+  const base = `${scheme.toLowerCase()}://${host.toLowerCase()}` +
+    `${port === undefined ? '' : `:${Number(port)}`}${prefix}`;
+  // Percent-encoded as Python's quote(id, safe=':') writes it.
+  const quoted = encodeURIComponent(credentialId).replace(/[!'()*]/g,
+    character => `%${character.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%3A/g, ':');
+  return {kind: 'online', url: `${base}/register/${quoted}`, credentialId};
 }
