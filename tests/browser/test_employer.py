@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -30,22 +31,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import segno
 import uvicorn
 import zxingcpp
 from PIL import Image
 
 from tests.browser.page_driver import CHROMIUM, ROOT, VERIFIER_WEB
 from vcissue.cli.common import DEMO_PASSPHRASE
+from vcissue.qr import make_qr
 from vcissue.service import create_app
 from vcissue.settings import load_settings
 
 ARTEFACTS = ROOT / "test-artifacts" / "employer"
 DPI = 300
+# QR alphanumeric characters, the "#" (a byte) and Base43: what a printed link may hold
+ALPHANUMERIC_LINK = re.compile(r"[0-9A-Z $%*+./:-]+#VC2:[0-9A-Z$*+./:-]+")
 MESSAGES = {
     "en": {"VALID": "VALID", "REVOKED": "REVOKED", "FORGED": "FORGED",
-           "STATUS_UNKNOWN": "STATUS UNKNOWN", "refresh": "Connect to refresh"},
+           "STATUS_UNKNOWN": "STATUS UNKNOWN", "refresh": "Connect to refresh",
+           "instructions": "scan the QR code with a phone camera"},
     "hr": {"VALID": "VAŽEĆE", "REVOKED": "OPOZVANO", "FORGED": "KRIVOTVORENO",
-           "STATUS_UNKNOWN": "STATUS NEPOZNAT", "refresh": "Spojite se na mrežu za osvježavanje"},
+           "STATUS_UNKNOWN": "STATUS NEPOZNAT", "refresh": "Spojite se na mrežu za osvježavanje",
+           "instructions": "skenirajte QR kôd kamerom telefona"},
 }  # fmt: skip
 
 
@@ -105,13 +112,27 @@ def printed_qr(deployment: Path, credential: str, url: str, language: str, out: 
     version = int(barcode.extra["Version"])
     modules = 17 + 4 * version
     width_px = barcode.position.top_right.x - barcode.position.top_left.x + 1
+    printed_text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                  check=True, timeout=120).stdout  # fmt: skip
     return {
         "text": barcode.text,
         "version": version,
         "level": barcode.ec_level,
         "module_mm": width_px / modules * 25.4 / DPI,
         "pdf": pdf,
+        "printed_text": " ".join(printed_text.split()),
     }
+
+
+def assert_alphanumeric_link(qr: dict[str, Any], printed_url: str) -> None:
+    """The QR text is the upper-case link and the symbol packs it as alphanumeric segments:
+    the version read equals the smallest one make_qr finds with URL and payload in
+    alphanumeric mode (in byte mode the same text needs a larger symbol)."""
+    text = qr["text"]
+    assert text.startswith(printed_url + "#VC2:"), text[:60]
+    assert ALPHANUMERIC_LINK.fullmatch(text), text[:60]
+    assert qr["version"] == make_qr(text).version, (qr["version"], make_qr(text).version)
+    assert make_qr(text).version < segno.make_qr(text, error="M", mode="byte").version
 
 
 def phone(job: dict[str, Any], work: Path) -> dict[str, Any]:
@@ -143,7 +164,10 @@ def test_printed_certificate_opens_the_verifier_and_verifies_offline(
     printed = {name: printed_qr(deployment, name, url, language, tmp_path)
                for name in ("marko", "lea", "marko-tampered")}  # fmt: skip
     for name, qr in printed.items():
-        assert qr["text"].startswith(f"HTTP://127.0.0.1:{port}/V#VC2:"), qr["text"][:60]
+        assert_alphanumeric_link(qr, f"HTTP://127.0.0.1:{port}/V")
+        # the certificate prints where to verify and how (one line of instructions)
+        assert url in qr["printed_text"], qr["printed_text"]
+        assert words["instructions"] in qr["printed_text"], qr["printed_text"]
         assert qr["version"] <= 24, (name, qr["version"])
         assert qr["level"] in ("M", "Q", "H"), qr["level"]
         assert 0.5 <= qr["module_mm"] <= 0.85, qr["module_mm"]
@@ -205,24 +229,36 @@ def test_stale_snapshot_says_status_unknown_and_a_missing_pack_is_named(
     _cli("verifier-bundle", "--trust", "trust.json", "--status-dir", "public/status-lists",
          "-o", str(bare), cwd=deployment)  # fmt: skip
     qr = printed_qr(deployment, "marko", "https://certification.example/V", language, tmp_path)
+    assert_alphanumeric_link(qr, "HTTPS://CERTIFICATION.EXAMPLE/V")
     fragment = qr["text"].split("#", 1)[1]
+    escaped = "VC2%3A" + fragment[4:]  # as a scanner app that escapes ":" would hand it on
+    marko = (deployment / "credentials" / "marko.json").read_text("utf-8")
     result = phone({"userDataDir": str(tmp_path / "profile"), "locale": language,
                     "screenshotDir": str(ARTEFACTS / language / "standalone"), "steps": [
         {"name": "stale-snapshot", "action": "open", "url": f"{old.as_uri()}#{fragment}"},
+        {"name": "paste-json-stale", "action": "paste", "text": marko},
+        {"name": "escaped-fragment", "action": "open", "url": f"{old.as_uri()}#{escaped}"},
+        {"name": "lower-case-fragment", "action": "open",
+         "url": f"{old.as_uri()}#{fragment.lower()}"},
         {"name": "missing-pack", "action": "open", "url": f"{bare.as_uri()}#{fragment}"},
-        {"name": "paste-json-stale", "action": "paste",
-         "text": (deployment / "credentials" / "marko.json").read_text("utf-8")},
+        {"name": "paste-json-fresh", "action": "paste", "text": marko},
     ]}, tmp_path)  # fmt: skip
     steps = steps_by_name(result)
     stale = steps["stale-snapshot"]
     assert stale["verdict"] == "STATUS_UNKNOWN", stale["text"]
     assert stale["label"].strip().endswith(words["STATUS_UNKNOWN"])
     assert words["refresh"] in stale["text"]
+    # a pasted credential JSON is held to the same stale snapshot, not shown VALID
+    assert steps["paste-json-stale"]["verdict"] == "STATUS_UNKNOWN", steps["paste-json-stale"]
+    assert words["refresh"] in steps["paste-json-stale"]["text"]
+    # the escaped fragment is read (and judged as the plain one); a lower-cased one is refused
+    assert steps["escaped-fragment"]["verdict"] == "STATUS_UNKNOWN", steps["escaped-fragment"]
+    assert steps["lower-case-fragment"]["verdict"] == "NOT_VCISSUE_QR"
     missing = steps["missing-pack"]
     assert missing["verdict"] == "MISSING_PACK", missing["text"]
     pack_id = next((deployment / "qr-packs").glob("*.json")).stem.rsplit("-", 1)[1]
     assert pack_id in missing["text"]
     # the bare page has a fresh snapshot: the pasted JSON (no pack needed) is VALID there
-    assert steps["paste-json-stale"]["verdict"] == "VALID"
+    assert steps["paste-json-fresh"]["verdict"] == "VALID"
     if os.environ.get("VCISSUE_SHOW_SIZES"):
         print(qr)
