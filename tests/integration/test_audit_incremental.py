@@ -9,6 +9,7 @@ checkpoint is refused."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -22,8 +23,11 @@ from tests.integration.test_issuer import BASE, Desk
 from vcissue.checkpoint import CHECKPOINT_NAME, Checkpoint
 from vcissue.issuer import AuditCheck, core
 from vcissue.issuer.replay import digest_hex, replay, state_digest
+from vcissue.status import Bitstring
 from vcissue.status_sources import DirectorySource
 from vcissue.store import Store
+from vcissue.store.audit import STATE_BITS, state_element
+from vcissue.store.sql import SqlTx
 
 DIFFERS = "the store's credentials differ from the state the checkpoint of"
 
@@ -104,10 +108,9 @@ def test_verify_replays_only_the_entries_after_the_checkpoint(store: Store, tmp_
     desk = Desk(store, tmp_path)
     kept, _, _ = history(desk)
     assert kept.state is not None and Checkpoint.from_json(kept.to_json()) == kept
-    for whole_chain in (True, False):
-        found = check(desk, kept, whole_chain=whole_chain)
-        assert found.intact, found.problems
-        assert found.replayed_after == kept.seq and found.entries == kept.seq + 4
+    found = check(desk, kept)
+    assert found.intact, found.problems
+    assert found.replayed_after == kept.seq and found.entries == kept.seq + 4
     assert check(desk, published(desk)).intact  # the last one: nothing after it
     full = check(desk, kept, full=True)
     assert full.intact and full.replayed_after == 0
@@ -120,38 +123,46 @@ def test_tampering_after_the_checkpoint_is_caught_incrementally(
     kept, before, after = history(desk)
     # a row no entry after the checkpoint touches, flipped in the database
     backend.raw("UPDATE credentials SET state = 'active' WHERE id = ?", (before,))
-    found = check(desk, kept, whole_chain=False)
+    found = check(desk, kept)
     assert found.problems[0].startswith(DIFFERS), found.problems
     assert f"credential {before}: the store says active, the log says revoked" in found.problems
     backend.raw("UPDATE credentials SET state = 'revoked' WHERE id = ?", (before,))
-    assert check(desk, kept, whole_chain=False).intact
+    assert check(desk, kept).intact
 
     # the revocation after the checkpoint cut from the log, the chain made consistent
     rewrite_log(store, backend, kept.seq, drop=after)
     assert store.read(lambda tx: tx.verify_audit()) == []
-    found = check(desk, kept, whole_chain=False)
+    found = check(desk, kept)
     assert found.problems[0].startswith(DIFFERS), found.problems
     assert f"credential {after}: the store says revoked, the log says active" in found.problems
 
 
-def test_tampering_before_the_checkpoint_is_caught_by_the_extension_or_the_chain(
+def test_tampering_before_the_checkpoint_is_caught_by_the_extension_or_the_full_check(
     store: Store, backend: Backend, tmp_path: Path
 ) -> None:
     desk = Desk(store, tmp_path)
     kept, before, _ = history(desk)
     entries = store.read(lambda tx: tx.audit_entries())
     backend.drop_append_only_guards()
-    # an entry before the checkpoint edited in place: its hash no longer matches
+    # an entry before the checkpoint edited in place: the state the store is held to is
+    # the one the checkpoint signs, so only the full check, re-hashing it, finds it
     backend.raw("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2")
-    found = check(desk, kept)
+    assert check(desk, kept).intact
+    found = check(desk, kept, full=True)
     assert "entry 2: hash mismatch (entry was altered)" in found.problems
+    # the checkpoint's own entry edited in place: read, and re-hashed, by default
+    backend.raw("UPDATE audit_log SET actor = 'someone-else' WHERE seq = ?", (kept.seq,))
+    found = check(desk, kept)
+    assert f"entry {kept.seq}: hash mismatch (entry was altered)" in found.problems
+    backend.raw("UPDATE audit_log SET actor = ? WHERE seq = ?", (entries[kept.seq - 1].actor,
+                                                                  kept.seq))  # fmt: skip
     backend.raw("UPDATE audit_log SET actor = ? WHERE seq = 2", (entries[1].actor,))
     assert check(desk, kept).intact
 
     # the revocation before the checkpoint cut and the whole log rewritten consistently
     rewrite_log(store, backend, 0, drop=before, guards=False)
     backend.raw("UPDATE credentials SET state = 'active' WHERE id = ?", (before,))
-    found = check(desk, kept, whole_chain=False)
+    found = check(desk, kept)
     assert any("the log does not extend the checkpoint of" in p for p in found.problems), found
     assert any("the log was rewritten" in problem for problem in found.problems)
 
@@ -176,3 +187,120 @@ def test_a_forged_checkpoint_fails(store: Store, tmp_path: Path) -> None:
     assert legacy.to_json()["format"] == "vcissue-audit-checkpoint/1"
     found = check(desk, Checkpoint.from_json(legacy.to_json()))
     assert found.intact and found.replayed_after == 0
+
+
+def _flip_bit(store: Store, list_id: str, index: int) -> None:
+    """A status bit flipped in the store's list (its signed copies left as they were)."""
+
+    def flip(tx: Any) -> None:
+        current = tx.get_list(list_id, for_update=True)
+        bits = Bitstring.from_bytes(current.bits, min_bits=1)
+        bits.set(index, not bits.get(index))
+        tx.save_list(current.id, bits=bits.to_bytes(), version=current.version + 1,
+                     full=current.full, published_json=current.published_json,
+                     published_at=current.published_at)  # fmt: skip
+
+    store.run(flip)
+
+
+TAMPERS = ("signed form before", "state after", "bit before", "bit after", "entry inserted",
+           "entry deleted", "entry inserted before")  # fmt: skip
+
+
+@pytest.mark.parametrize("tamper", TAMPERS)
+def test_each_tamper_is_caught_from_the_checkpoint(
+    store: Store, backend: Backend, tmp_path: Path, tamper: str
+) -> None:
+    """Rows and bits of credentials changed before the checkpoint and after it, entries
+    after it inserted (a consistent chain) or deleted, an entry before it inserted: the
+    default check, from the checkpoint, finds each; the full replay then names it."""
+    desk = Desk(store, tmp_path)
+    kept, before, after = history(desk)
+    assert check(desk, kept).intact
+    old, new = desk.issuer.get(before), desk.issuer.get(after)
+    backend.drop_append_only_guards()
+    if tamper == "signed form before":  # another credential's signed form, validly signed
+        backend.raw("UPDATE credentials SET signed_json = ? WHERE id = ?",
+                    (new.signed_json, before))  # fmt: skip
+        named = f"credential {before}: its signed form differs"
+    elif tamper == "state after":
+        backend.raw("UPDATE credentials SET state = 'active' WHERE id = ?", (after,))
+        named = f"credential {after}: the store says active, the log says revoked"
+    elif tamper == "bit before":
+        _flip_bit(store, old.revocation_list, old.revocation_index)
+        named = f"credential {before}: revocation bit {old.revocation_index}"
+    elif tamper == "bit after":
+        _flip_bit(store, new.revocation_list, new.revocation_index)
+        named = f"credential {after}: revocation bit {new.revocation_index}"
+    elif tamper == "entry inserted":  # the revocation after the checkpoint undone in the log
+        store.run(lambda tx: tx.append_audit(actor="x", action="reinstate", credential_id=after,
+                                             details={}, at=desk.clock.at))  # fmt: skip
+        named = f"credential {after}: the store says revoked, the log says active"
+    elif tamper == "entry deleted":
+        backend.raw("DELETE FROM audit_log WHERE seq = ?", (kept.seq + 2,))
+        named = f"seq gap: entry {kept.seq + 2} missing before entry {kept.seq + 3}"
+    else:  # the log rewritten with one more entry before the checkpoint
+        entries = store.read(lambda tx: tx.audit_entries())
+        backend.raw("DELETE FROM audit_log")
+        backend.raw("UPDATE audit_head SET seq = 0, hash = ?", ("0" * 64,))
+
+        def rewrite(tx: Any) -> None:
+            tx.append_audit(actor="x", action="note", credential_id=None, details={},
+                            at=desk.clock.at)  # fmt: skip
+            for entry in entries:
+                tx.append_audit(actor=entry.actor, action=entry.action,
+                                credential_id=entry.credential_id, details=entry.details,
+                                at=entry.at)  # fmt: skip
+
+        store.run(rewrite)
+        named = "the log was rewritten"
+    found = desk.issuer._incremental_check(kept, desk.body.trust, None)
+    assert found.problems, tamper  # the default check alone
+    assert check(desk, kept).problems[: len(found.problems)] == found.problems
+    assert any(named in problem for problem in check(desk, kept, full=True).problems), tamper
+
+
+def test_the_store_sums_its_rows_as_the_log_does(
+    store: Store, backend: Backend, tmp_path: Path
+) -> None:
+    """``Tx.state_sum`` (SQL on PostgreSQL, Python on SQLite, both checked against the
+    Python definition row by row) equals the replayed log's digest, also for rows whose
+    lists or indices the store does not have (the element's ``-`` bit) and texts beyond
+    ASCII, where a character count and a byte count differ."""
+    desk = Desk(store, tmp_path)
+    history(desk)
+    expected, _ = replay(store.read(lambda tx: tx.audit_entries()))
+    assert store.read(lambda tx: tx.state_sum()) == state_digest(expected)
+    first = desk.issuer.get(next(iter(expected)))
+    if backend.name != "sqlite":  # (the raw SQLite connection enforces no foreign keys)
+        backend.raw("ALTER TABLE credentials DROP CONSTRAINT "
+                    "credentials_revocation_list_revocation_index_id_fkey")  # fmt: skip
+    for change in (
+        "UPDATE credentials SET revocation_index = 999999999 WHERE id = ?",  # beyond the list
+        "UPDATE credentials SET revocation_list = 'https://gone.example/ć' WHERE id = ?",
+        'UPDATE credentials SET signed_json = \'{"name": "Ćiril 𝄞"}\' WHERE id = ?',
+    ):
+        backend.raw(change, (first.id,))
+
+        def both(tx: Any) -> tuple[int, int]:
+            return tx.state_sum(), SqlTx.state_sum(tx)
+
+        computed, reference = store.read(both)
+        record = desk.issuer.get(first.id)
+        lists = {item.id: item.bits for item in desk.issuer.status_lists()}
+
+        def bit(list_id: str, index: int, lists: dict[str, bytes] = lists) -> bool | None:
+            bits = lists.get(list_id)
+            if bits is None or index >= len(bits) * 8:
+                return None
+            return Bitstring.from_bytes(bits, min_bits=1).get(index)
+
+        by_hand = state_digest({k: v for k, v in expected.items() if k != first.id})
+        by_hand += state_element(
+            first.id, record.state, (record.revocation_list, record.revocation_index),
+            bit(record.revocation_list, record.revocation_index),
+            (record.suspension_list, record.suspension_index),
+            bit(record.suspension_list, record.suspension_index),
+            hashlib.sha256(record.signed_json.encode()).hexdigest(),
+        )  # fmt: skip
+        assert computed == reference == by_hand % (1 << STATE_BITS), change

@@ -475,8 +475,9 @@ def register(commands: Any) -> None:
     verify = command(
         audit_commands,
         "verify",
-        "check the hash chain, replay the log against the store's states, status bits and "
-        "signed lists, and (--checkpoint) that the log extends a kept checkpoint; exit 1 if not",
+        "from the last signed checkpoint (--checkpoint's, else publish_dir's): check that the "
+        "log extends it, hash and replay the entries after it onto the state it signs, and "
+        "set that against the store's states, status bits and signed lists; exit 1 if not",
         cmd_audit_verify,
         signs=False,
     )
@@ -490,7 +491,8 @@ def register(commands: Any) -> None:
         "--full",
         action="store_true",
         help="hash and replay the whole log from its first entry (by default only the entries "
-        "after the checkpoint: --checkpoint's, else the last one in publish_dir)",
+        "after the checkpoint, whose signature vouches for those before it: an entry before "
+        "it edited in place changes no state the store is held to, and only --full finds it)",
     )
     verify.add_argument(
         "--allow-insecure-loopback",

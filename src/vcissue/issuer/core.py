@@ -108,7 +108,7 @@ from ..store.records import (
 )
 from ..verify import TrustList
 from ..verify.structure import issuer_id
-from .replay import STATE_BITS, compare, digest_hex, fold, replay, state_digest, store_element
+from .replay import compare, digest_hex, fold, replay, state_digest
 
 __all__ = [
     "AuditCheck",
@@ -520,7 +520,6 @@ class IssuerCore:
         published: StatusListSource | None = None,
         checkpoint: Checkpoint | None = None,
         full: bool = False,
-        whole_chain: bool = True,
     ) -> AuditCheck:
         """The chain intact; the log, replayed, equal to the store's credential states and
         status bits and to the signed lists (the store's copies, and ``published``'s: the
@@ -529,14 +528,15 @@ class IssuerCore:
         and of the checkpoint. Every difference names the credential.
 
         Given a checkpoint with a state digest (and ``trust``), only the entries after it
-        are hashed and replayed, onto the state it commits to, and the result set against
+        are read, hashed and replayed, onto the state it signs, and the result set against
         the store (``_incremental_check``); whatever that finds wrong is then named by the
-        full replay, which ``full`` asks for outright. ``whole_chain`` (the default) still
-        re-hashes every entry before the checkpoint too, so an entry edited anywhere is
-        found; without it only the entries after the checkpoint are read at all."""
+        full replay, which ``full`` asks for outright. The entries before the checkpoint
+        are vouched for by its signature (its head and its state digest): an entry before
+        it edited in place, which changes no state the store is held to, is found by
+        ``full`` only."""
         incremental: list[str] = []
         if checkpoint is not None and checkpoint.state is not None and trust and not full:
-            found = self._incremental_check(checkpoint, trust, published, whole_chain)
+            found = self._incremental_check(checkpoint, trust, published)
             if found.intact:
                 return found
             incremental = list(found.problems)
@@ -595,64 +595,47 @@ class IssuerCore:
         return places
 
     def _incremental_check(
-        self,
-        checkpoint: Checkpoint,
-        trust: TrustList,
-        published: StatusListSource | None,
-        whole_chain: bool,
+        self, checkpoint: Checkpoint, trust: TrustList, published: StatusListSource | None
     ) -> AuditCheck:
         """From a signed checkpoint that carries a state digest: its signature; the log's
-        entry at its ``seq`` has its head (the log extends it); the entries after it are
-        chained from there to the head row; replayed onto the state it commits to, they
-        give the digest of the store's credential rows and list bits (every row is read,
-        slim, in one pass; no record is loaded); and every signed list equals the store's
-        bits. Earlier entries are not replayed (the checkpoint's digest stands for them)
-        and, unless ``whole_chain``, not read. Problems here only say that something
-        differs; the full check names it."""
+        entry at its ``seq`` is intact and has its head (the log extends it); the entries
+        after it chain from there to the head row; replayed onto the state it signs (the
+        history of each credential they name is read by index), they give the sum of the
+        store's credential rows and list bits, which the store computes (``Tx.state_sum``:
+        in SQL on PostgreSQL; no record is loaded); and every signed list equals the
+        store's bits. Nothing before the checkpoint is read but the histories of the
+        credentials changed after it. Problems here only say that something differs; the
+        full check names it."""
         when = proofs.format_datetime(checkpoint.time)
         problems = self._checkpoint_problems(checkpoint, trust)
         if problems:
             return AuditCheck(0, "", tuple(problems), checkpoint.seq)
         start = checkpoint.seq
 
-        def read(tx: Tx) -> tuple[int, str, list[str], list[AuditEntry], Any, Any, int]:
+        def read(tx: Tx) -> tuple[int, str, list[AuditEntry], Any, Any, int]:
             seq, head = tx.audit_head()
-            chain = tx.verify_audit() if whole_chain else None
             entries = tx.audit_entries(after=max(0, start - 1))
             touched = {e.credential_id for e in entries if e.seq > start and e.credential_id}
             history = {
                 credential_id: [e for e in tx.audit_for(credential_id) if e.seq <= seq]
                 for credential_id in touched
             }
-            lists = tx.lists()
-            bits = {item.id: Bitstring.from_bytes(item.bits, min_bits=1) for item in lists}
+            return seq, head, entries, history, tx.lists(), tx.state_sum()
 
-            def bit(list_id: str, index: int) -> bool | None:
-                found = bits.get(list_id)
-                return None if found is None or index >= len(found) else found.get(index)
-
-            stored = sum(
-                store_element(row[0], row[1], (row[2], row[3]), (row[4], row[5]), bit, row[6])
-                for row in tx.credential_states()
-            )
-            after = [entry for entry in entries if entry.seq > start]
-            if chain is None:  # the entries after the checkpoint, chained from it
-                chain = verify_audit_chain(after, head=(seq, head), start=(start, checkpoint.head))
-            return seq, head, chain, entries, history, lists, stored
-
-        seq, head, chain, entries, history, lists, stored = self.store.read(read)
-        problems += chain
-        if start > 0 and (
-            not entries or (entries[0].seq, entries[0].hash) != (start, checkpoint.head)
-        ):
-            problems.append(f"the log does not extend the checkpoint of {when} (entry {start})")
+        seq, head, entries, history, lists, stored = self.store.read(read)
+        if start > 0:  # the checkpoint's own entry: intact, and the one it signed
+            if not entries or (entries[0].seq, entries[0].hash) != (start, checkpoint.head):
+                problems.append(f"the log does not extend the checkpoint of {when} (entry {start})")
+            else:
+                problems += verify_audit_chain(entries[:1], start=(start - 1, entries[0].prev_hash))
         after = [entry for entry in entries if entry.seq > start]
+        problems += verify_audit_chain(after, head=(seq, head), start=(start, checkpoint.head))
         expected, odd = fold(int(checkpoint.state or "0", 16), start, seq, history)
         problems += odd
-        if expected != stored % (1 << STATE_BITS):
+        if expected != stored:
             problems.append(
                 f"the store's credentials differ from the state the checkpoint of {when} "
-                f"commits to, with the {len(after)} entries after it replayed"
+                f"signs, with the {len(after)} entries after it replayed"
             )
         for item in lists:
             want = Bitstring.from_bytes(item.bits, min_bits=1).to_bytes()

@@ -11,11 +11,12 @@ Every action that changes a credential's state or bits is listed here (``_EFFECT
 action the issuer learns later must be added, or replay reports the difference it makes.
 
 State digests (incremental verification): ``state_digest`` sums, modulo 2**2048, one
-SHAKE-256 element per credential over what the log says it is (id, state, both status
-indices and bits, the digest of its signed form). A sum can be updated per credential
-(subtract its old element, add its new one), so the issuer keeps the digest current as the
-log grows and signs it into each checkpoint, and a verifier replays only the entries after
-a checkpoint; the same sum over the store's rows (``store_element``) must come out equal.
+2048-bit SHA-512 element per credential over what the log says it is (id, state, both
+status indices and bits, the digest of its signed form; ``store.audit.state_element``). A
+sum can be updated per credential (subtract its old element, add its new one), so the
+issuer keeps the digest current as the log grows and signs it into each checkpoint, and a
+verifier replays only the entries after a checkpoint; the same sum over the store's rows
+(``Tx.state_sum``, computed by PostgreSQL itself) must come out equal.
 Finding two different states with one digest is the generalised birthday (k-sum) problem
 over 2048 bits (Wagner), out of reach for any number of credentials a body holds.
 """
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ..status import Bitstring, StatusList
+from ..store.audit import STATE_BITS, state_element
 from ..store.records import AuditEntry, CredentialRecord, StatusListRecord
 
 __all__ = [
@@ -38,7 +40,6 @@ __all__ = [
     "fold",
     "replay",
     "state_digest",
-    "store_element",
 ]
 
 
@@ -207,53 +208,15 @@ def compare(
 
 # ----------------------------------------------------------------------------- state digests
 
-STATE_BITS = 2048
 _MODULUS = 1 << STATE_BITS
-
-
-_BIT = {True: "1", False: "0", None: "-"}
-
-
-def _element(
-    credential_id: str,
-    state: str,
-    revocation: tuple[str, int],
-    revoked: bool | None,
-    suspension: tuple[str, int],
-    suspended: bool | None,
-    sha256: str | None,
-) -> int:
-    # one encoding per tuple (texts length-prefixed, numbers and bits delimited), written
-    # out by hand: at a million rows it is most of the cost
-    (rl, ri), (sl, si), sha = revocation, suspension, sha256 or ""
-    data = (
-        f"{len(credential_id)}:{credential_id}{len(state)}:{state}{len(rl)}:{rl}{ri},"
-        f"{_BIT[revoked]}{len(sl)}:{sl}{si},{_BIT[suspended]}{len(sha)}:{sha}"
-    ).encode()
-    return int.from_bytes(hashlib.shake_256(data).digest(STATE_BITS // 8), "big")
 
 
 def element(credential_id: str, want: Expected) -> int:
     """One credential's term of the state digest, as the log says it is."""
-    return _element(
+    return state_element(
         credential_id, want.state, want.revocation, want.revoked, want.suspension,
         want.suspended, want.sha256,
     )  # fmt: skip
-
-
-def store_element(
-    credential_id: str,
-    state: str,
-    revocation: tuple[str, int],
-    suspension: tuple[str, int],
-    bit: Callable[[str, int], bool | None],
-    sha256: str,
-) -> int:
-    """The same term from the store: its row, and its bits in the store's lists
-    (``bit(list, index)``, None for a list that is gone)."""
-    return _element(
-        credential_id, state, revocation, bit(*revocation), suspension, bit(*suspension), sha256
-    )
 
 
 def state_digest(expected: Mapping[str, Expected]) -> int:

@@ -43,15 +43,19 @@ from .records import AuditEntry
 
 __all__ = [
     "GENESIS_HASH",
+    "STATE_BITS",
     "canonical_details",
     "canonical_entry",
     "entry_hash",
     "iso_utc",
     "parse_iso_utc",
+    "state_element",
     "verify_audit_chain",
 ]
 
 GENESIS_HASH = "0" * 64
+STATE_BITS = 2048  # of a state element, and of the state digest (their sum mod 2**STATE_BITS)
+_BIT = {True: "1", False: "0", None: "-"}
 
 
 def iso_utc(moment: datetime) -> str:
@@ -221,3 +225,29 @@ def verify_audit_chain(
         elif last_hash != head_hash:
             problems.append(f"entry {last_seq}: hash differs from the hash the head records")
     return problems
+
+
+def state_element(
+    credential_id: str,
+    state: str,
+    revocation: tuple[str, int],
+    revoked: bool | None,
+    suspension: tuple[str, int],
+    suspended: bool | None,
+    sha256: str | None,
+) -> int:
+    """One credential's term of the state digest (``issuer.replay.state_digest``): the
+    2048 bits ``SHA-512(i || SHA-512(data))`` for ``i`` = 0..3 (one byte each), as a
+    big-endian number, where ``data`` is the UTF-8 of the tuple written as ``len:text``
+    for texts (length in characters), ``index,`` for numbers and ``1``, ``0`` or ``-``
+    (no such bit) for bits. Here, and not in the issuer, because PostgreSQL computes the
+    same element for every stored row in SQL (``PostgresTx.state_sum``); SHA-512, not an
+    XOF, because core PostgreSQL has it."""
+    (rl, ri), (sl, si), sha = revocation, suspension, sha256 or ""
+    data = (
+        f"{len(credential_id)}:{credential_id}{len(state)}:{state}{len(rl)}:{rl}{ri},"
+        f"{_BIT[revoked]}{len(sl)}:{sl}{si},{_BIT[suspended]}{len(sha)}:{sha}"
+    ).encode()
+    inner = hashlib.sha512(data).digest()
+    blocks = b"".join(hashlib.sha512(bytes((i,)) + inner).digest() for i in range(4))
+    return int.from_bytes(blocks, "big")

@@ -52,6 +52,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from ..errors import ConflictError, DuplicateError, StoreError
+from .audit import STATE_BITS
 from .migrations import POSTGRES_MIGRATIONS, Migration, pending_migrations
 from .sql import SqlStore, SqlTx
 
@@ -92,14 +93,69 @@ def split_url(url: str, schema: str | None = None) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=urlencode(kept))), chosen
 
 
+def _bit(column: str, index: str) -> str:
+    return (
+        f"CASE WHEN {index} >= 0 AND {index} < length({column}) "
+        f"THEN get_bit({column}, {index})::text ELSE '-' END"
+    )
+
+
+def _text(column: str) -> str:
+    return f"length({column}) || ':' || {column}"
+
+
+# The 2048-bit element, as text for the cast to bit(2048): SHA-512(i || SHA-512(data)).
+_LANES = [(start, min(63, STATE_BITS - start)) for start in range(0, STATE_BITS, 63)]
+_LANE_SHIFTS = [STATE_BITS - start - width for start, width in _LANES]
+_STATE_SUM = (
+    "SELECT "  # noqa: S608 (no input: the text is built from constants)
+    + ", ".join(f"sum(substring(e FROM {start + 1} FOR {n})::bigint)" for start, n in _LANES)
+    + " FROM (SELECT ('x' || encode("
+    + " || ".join(f"sha512('\\x0{i}'::bytea || inner_hash)" for i in range(4))
+    + ", 'hex'))::bit(2048) AS e FROM (SELECT sha512(convert_to("
+    + " || ".join(
+        (
+            _text("c.id"),
+            _text("c.state"),
+            _text("c.revocation_list"),
+            "c.revocation_index || ','",
+            _bit("r.v", "c.revocation_index"),
+            _text("c.suspension_list"),
+            "c.suspension_index || ','",
+            _bit("s.v", "c.suspension_index"),
+            "'64:' || encode(sha256(convert_to(c.signed_json, 'UTF8')), 'hex')",
+        )
+    )
+    + ", 'UTF8')) AS inner_hash FROM credentials c"
+    # each list's bits once, as a bit string (get_bit on it counts from the left, as the
+    # status list does); each OFFSET 0 keeps the planner from pulling an expression up
+    # into every place that uses it (the conversion per row, the hashes per lane)
+    + " LEFT JOIN (SELECT id, ('x' || encode(bits, 'hex'))::varbit AS v FROM status_lists"
+    " OFFSET 0) r ON r.id = c.revocation_list"
+    + " LEFT JOIN (SELECT id, ('x' || encode(bits, 'hex'))::varbit AS v FROM status_lists"
+    " OFFSET 0) s ON s.id = c.suspension_list OFFSET 0) hashed OFFSET 0) elements"
+)
+
+
 class PostgresTx(SqlTx):
     for_update_clause = " FOR UPDATE"
     _MONTH = "to_char(awarded AT TIME ZONE 'UTC', 'YYYY-MM')"
-    _SIGNED_SHA256 = "encode(sha256(convert_to(signed_json, 'UTF8')), 'hex')"
 
     def __init__(self, conn: psycopg.Connection[Any], *, write: bool) -> None:
         super().__init__(write=write)
         self._conn = conn
+
+    def state_sum(self) -> int:
+        """``SqlTx.state_sum`` in one query: PostgreSQL computes each row's element
+        (``audit.state_element``, byte for byte) and sums it in lanes of at most 63 bits
+        (each an exact ``sum(bigint)``); only the 33 lane sums come back, and carrying
+        them into one number is the sole work left here."""
+        self._check_active()
+        row = self._one(_STATE_SUM)
+        if row is None:
+            raise StoreError("the state sum returned no row")
+        total = sum(int(lane or 0) << shift for lane, shift in zip(row, _LANE_SHIFTS, strict=True))
+        return total % (1 << STATE_BITS)
 
     def _execute(self, query: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         text = _QUERIES.get(query)

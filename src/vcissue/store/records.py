@@ -28,7 +28,7 @@ Datetimes must be timezone-aware; they come back in UTC with microseconds kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -383,7 +383,7 @@ class Tx(Protocol):
     def verify_audit(self) -> list[str]: ...
     def audit_state(self) -> tuple[int, str]: ...
     def save_audit_state(self, seq: int, digest: str) -> None: ...
-    def credential_states(self) -> Iterator[tuple[str, str, str, int, str, int, str]]: ...
+    def state_sum(self) -> int: ...
 
 
 class Store(Protocol):

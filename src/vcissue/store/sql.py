@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import ConflictError, DuplicateError, NotFoundError, StoreError
-from .audit import canonical_details, entry_hash, verify_audit_chain
+from .audit import STATE_BITS, canonical_details, entry_hash, state_element, verify_audit_chain
 from .records import (
     CREDENTIAL_STATES,
     DELIVERY_STATES,
@@ -1261,22 +1261,34 @@ class SqlTx:
             (_index("seq", seq), digest, seq),
         )
 
-    _SIGNED_SHA256: ClassVar[str | None] = None  # SQL of sha256(signed_json) as hex, if any
-
-    def credential_states(self) -> Iterator[tuple[str, str, str, int, str, int, str]]:
-        """``(id, state, revocation list, index, suspension list, index, sha256 of the
-        signed form as hex)`` of every credential, streamed (no order): what the audit
-        check sets against the log without loading the records."""
+    def state_sum(self) -> int:
+        """The sum, mod ``2**STATE_BITS``, of ``audit.state_element`` over every stored
+        credential: its row (id, state, both status indices, the SHA-256 of its signed
+        form) and its two bits in the store's lists (``-`` for a list or an index that is
+        not there). What the audit check sets against the state digest the log replays
+        to, without loading a record. Here one narrow pass in Python; PostgreSQL computes
+        it in SQL."""
         self._check_active()
-        sha = self._SIGNED_SHA256 or "signed_json"
+        rows = self._all("SELECT id, bits FROM status_lists")
+        lists = {str(list_id): bytes(bits) for list_id, bits in rows}
+
+        def bit(list_id: str, index: int) -> bool | None:
+            bits = lists.get(list_id)
+            if bits is None or not 0 <= index < len(bits) * 8:
+                return None
+            return bool(bits[index >> 3] & (0x80 >> (index & 7)))
+
+        total = 0
         cursor = self._execute(
-            "SELECT id, state, revocation_list, revocation_index, suspension_list, "  # noqa: S608
-            f"suspension_index, {sha} FROM credentials"
+            "SELECT id, state, revocation_list, revocation_index, suspension_list, "
+            "suspension_index, signed_json FROM credentials"
         )
         while rows := cursor.fetchmany(5000):
-            for row in rows:
-                digest = row[6] if self._SIGNED_SHA256 else _sha256(row[6])
-                yield row[0], row[1], row[2], int(row[3]), row[4], int(row[5]), digest
+            for cid, state, rl, ri, sl, si, signed in rows:
+                total += state_element(
+                    cid, state, (rl, ri), bit(rl, ri), (sl, si), bit(sl, si), _sha256(signed)
+                )
+        return total % (1 << STATE_BITS)
 
 
 class SqlStore:
