@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_scale.py [--instances 1,2,4] [--seconds 20] [--clients 8]
                                           [--sizes 10000,1000000] [--postgres URL]
+                                          [--large-store postgresql|sqlite]
 
 For each N in --instances: a fresh PostgreSQL schema and deployment, N `vcissue serve
 --workers 1` processes (as N instances behind a load balancer), and C keep-alive clients
@@ -21,6 +22,8 @@ after it, and the time of the body's reads at that size: `report counts`, `expir
 within 90 days and `issued` (issuer.reports.report), Issuer.counts, `audit verify` from the
 checkpoint (the entries after it, and the store's sum) and `--full`,
 and 1,000 register lookups (Issuer.public_status, p50/p99). --keep keeps the schema.
+--large-store sqlite builds the large store in a SQLite file instead (--instances '' skips
+the instances).
 Never asserted in tests.
 """
 
@@ -37,6 +40,8 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -159,8 +164,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,1000000", help="'' to skip the large store")
     parser.add_argument("--postgres", default=os.environ.get("VCISSUE_TEST_POSTGRES_URL"))
     parser.add_argument("--keep", action="store_true", help="keep the large store's schema")
+    parser.add_argument(
+        "--large-store", choices=("postgresql", "sqlite"), default="postgresql",
+        help="the back end of the large store (SQLite: a file in a temporary directory)",
+    )  # fmt: skip
     args = parser.parse_args()
-    if not args.postgres:
+    if not args.postgres and (args.instances or args.large_store == "postgresql"):
         raise SystemExit("needs --postgres URL or $VCISSUE_TEST_POSTGRES_URL")
     load = os.getloadavg()
     print(
@@ -251,6 +260,112 @@ def _grow(conn: Any, template_id: str, size: int, start: int) -> None:
     )
 
 
+@contextmanager
+def _audit_sink(conn: Any) -> Iterator[Callable[[tuple[Any, ...]], None]]:
+    """Where ``_extend_audit`` writes audit rows: COPY on PostgreSQL, batched inserts
+    (datetimes as the store's ISO text) on SQLite."""
+    if isinstance(conn, _Lite):
+        from vcissue.store.audit import iso_utc
+
+        batch: list[tuple[Any, ...]] = []
+
+        def flush() -> None:
+            conn.conn.executemany("INSERT INTO audit_log (seq, at, actor, action, credential_id, "
+                                  "details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                  batch)  # fmt: skip
+            batch.clear()
+
+        def write(row: tuple[Any, ...]) -> None:
+            batch.append((row[0], iso_utc(row[1]), *row[2:]))
+            if len(batch) >= 10_000:
+                flush()
+
+        yield write
+        flush()
+        return
+    with conn.cursor().copy(
+        "COPY audit_log (seq, at, actor, action, credential_id, details, prev_hash, hash) "
+        "FROM STDIN"
+    ) as copy:
+        yield copy.write_row
+
+
+class _Lite:
+    """A sqlite3 connection that takes the PostgreSQL ``%s`` placeholders of the SQL here."""
+
+    def __init__(self, path: str) -> None:
+        import sqlite3
+
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("BEGIN")
+
+    def execute(self, query: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(query.replace("%s", "?"), tuple(params))
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.execute("VACUUM")
+        self.conn.execute("ANALYZE")
+        self.conn.close()
+
+
+def _grow_sqlite(lite: _Lite, template_id: str, size: int, start: int) -> None:
+    """``_grow`` for SQLite, the rows made here (the same ids, states, dates and indices)."""
+    from datetime import UTC, datetime, timedelta
+
+    from vcissue.store.audit import iso_utc
+
+    cursor = lite.execute("SELECT * FROM credentials WHERE id = %s", (template_id,))
+    columns = [d[0] for d in cursor.description]
+    template = cursor.fetchone()
+    lists = {
+        purpose: lite.execute(
+            "SELECT id FROM status_lists WHERE purpose = %s ORDER BY id LIMIT 1", (purpose,)
+        ).fetchone()[0]
+        for purpose in ("revocation", "suspension")
+    }
+    for first in lists.values():
+        for n in range(size // LIST_SIZE + 2):
+            lite.execute(
+                "INSERT OR IGNORE INTO status_lists (id, purpose, size, bits, version, is_full, "
+                "published_json, published_at, created_at) SELECT %s, purpose, size, bits, "
+                "version, 1, published_json, published_at, created_at FROM status_lists "
+                "WHERE id = %s",
+                (f"{first}-bench-{n}", first),
+            )
+    now = datetime.now(UTC)
+    lite.conn.executemany(
+        "INSERT INTO allocations (list_id, idx, credential_id) VALUES (?, ?, ?)",
+        (
+            (f"{lists[purpose]}-bench-{n // LIST_SIZE}", n % LIST_SIZE, _bench_id(n))
+            for n in range(start, size)
+            for purpose in ("revocation", "suspension")
+        ),
+    )
+
+    def row(n: int) -> tuple[Any, ...]:
+        state = next(name for bound, name, _ in _STATES if n % 100 < bound)
+        overrides = {
+            "id": _bench_id(n), "holder_name": f"Holder {n}", "number": f"BENCH-{n}",
+            "batch_key": None, "previous_id": None, "state": state,
+            "suspended_until": iso_utc(now + timedelta(days=30))
+            if state == "suspended" else None,
+            "awarded": iso_utc(now - timedelta(days=n % 3650)),
+            "expires": iso_utc(now + timedelta(days=(n * 7919) % 3650 - 1825)),
+            "revocation_list": f"{lists['revocation']}-bench-{n // LIST_SIZE}",
+            "revocation_index": n % LIST_SIZE,
+            "suspension_list": f"{lists['suspension']}-bench-{n // LIST_SIZE}",
+            "suspension_index": n % LIST_SIZE,
+        }  # fmt: skip
+        return tuple(overrides.get(c, v) for c, v in zip(columns, template, strict=True))
+
+    lite.conn.executemany(
+        f"INSERT INTO credentials ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})",
+        (row(n) for n in range(start, size)),
+    )
+
+
 def _bench_id(n: int) -> str:
     """The id the SQL above gives row n: md5('bench' || n) as a UUID."""
     return f"urn:uuid:{uuid.UUID(hashlib.md5(f'bench{n}'.encode()).hexdigest())}"
@@ -271,6 +386,7 @@ def _extend_audit(conn: Any, issuer: Any, template_id: str, start: int, size: in
     the re-signed lists that go with them. The store then replays to exactly its log."""
     from datetime import UTC, datetime
 
+    from vcissue.model.scheme import DEFAULT_BODY
     from vcissue.status import Bitstring
     from vcissue.store.audit import canonical_details, entry_hash
 
@@ -290,10 +406,7 @@ def _extend_audit(conn: Any, issuer: Any, template_id: str, start: int, size: in
     sha = hashlib.sha256(signed.encode("utf-8")).hexdigest()
     seq, prev = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     at = datetime.now(UTC).replace(microsecond=0)
-    with conn.cursor().copy(
-        "COPY audit_log (seq, at, actor, action, credential_id, details, prev_hash, hash) "
-        "FROM STDIN"
-    ) as copy:
+    with _audit_sink(conn) as write_row:
 
         def append(action: str, credential_id: str, details: dict[str, Any]) -> None:
             nonlocal seq, prev
@@ -302,7 +415,7 @@ def _extend_audit(conn: Any, issuer: Any, template_id: str, start: int, size: in
                 seq=seq, at=at, actor="bench", action=action, credential_id=credential_id,
                 details=details, prev_hash=prev,
             )  # fmt: skip
-            copy.write_row(
+            write_row(
                 (seq, at, "bench", action, credential_id, canonical_details(details), prev,
                  digest)
             )  # fmt: skip
@@ -326,7 +439,7 @@ def _extend_audit(conn: Any, issuer: Any, template_id: str, start: int, size: in
     for list_id, (purpose, bits) in lists.items():
         conn.execute(
             "UPDATE status_lists SET bits = %s, published_json = %s WHERE id = %s",
-            (bits.to_bytes(), issuer._sign_list(list_id, purpose, bits, at), list_id),
+            (bits.to_bytes(), issuer._sign_list(list_id, purpose, bits, at, DEFAULT_BODY), list_id),
         )
 
 
@@ -351,10 +464,16 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
     from vcissue.wiring import build_issuer
 
     schema = f"vcissue_million_{uuid.uuid4().hex[:8]}"
-    separator = "&" if "?" in args.postgres else "?"
+    separator = "&" if "?" in (args.postgres or "") else "?"
     directory = tmp / schema
     directory.mkdir()
-    config, _ = _deployment(directory, f"{args.postgres}{separator}schema={schema}", 8000)
+    lite = args.large_store == "sqlite"
+    url = (
+        f"sqlite:///{directory / 'vcissue.db'}"
+        if lite
+        else f"{args.postgres}{separator}schema={schema}"
+    )
+    config, _ = _deployment(directory, url, 8000)
     settings = load_settings(config, env={})
     issuer = build_issuer(settings, PASSPHRASE.encode(), clock=system_clock, rng=system_random)
     trust = TrustList.of(KeyStore(settings.keys_dir).trusted_issuer())
@@ -368,20 +487,26 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
         )
 
     template = issuer.issue(award("Template"), by=by).record.id
-    print(f"\na large store (PostgreSQL, schema {schema}):")
+    print(f"\na large store ({'SQLite' if lite else f'PostgreSQL, schema {schema}'}):")
     grown = 1
     try:
         for size in (int(n) for n in args.sizes.split(",")):
             started = time.perf_counter()
-            with psycopg.connect(args.postgres, autocommit=False) as conn:
-                conn.execute(f'SET search_path TO "{schema}"')
-                conn.execute("SET session_replication_role = replica")  # bulk: no triggers
-                _grow(conn, template, size, grown)
+            if lite:
+                conn = _Lite(str(directory / "vcissue.db"))
+                _grow_sqlite(conn, template, size, grown)
                 _extend_audit(conn, issuer, template, grown, size)
                 conn.commit()
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f'SET search_path TO "{schema}"')
-                conn.execute("VACUUM ANALYZE")
+            else:
+                with psycopg.connect(args.postgres, autocommit=False) as conn:
+                    conn.execute(f'SET search_path TO "{schema}"')
+                    conn.execute("SET session_replication_role = replica")  # no triggers
+                    _grow(conn, template, size, grown)
+                    _extend_audit(conn, issuer, template, grown, size)
+                    conn.commit()
+                with psycopg.connect(args.postgres, autocommit=True) as conn:
+                    conn.execute(f'SET search_path TO "{schema}"')
+                    conn.execute("VACUUM ANALYZE")
             grown = size
             built = time.perf_counter() - started
             # the first checkpoint after a bulk load replays the whole log for its digest
@@ -422,7 +547,7 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
             )
     finally:
         issuer.store.close()
-        if not args.keep:
+        if not args.keep and not lite:
             with psycopg.connect(args.postgres, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 

@@ -1283,11 +1283,13 @@ class SqlTx:
             "SELECT id, state, revocation_list, revocation_index, suspension_list, "
             "suspension_index, signed_json FROM credentials"
         )
+        sha256 = hashlib.sha256
         while rows := cursor.fetchmany(5000):
             for cid, state, rl, ri, sl, si, signed in rows:
                 total += state_element(
-                    cid, state, (rl, ri), bit(rl, ri), (sl, si), bit(sl, si), _sha256(signed)
-                )
+                    cid, state, (rl, ri), bit(rl, ri), (sl, si), bit(sl, si),
+                    sha256(signed.encode()).hexdigest(),
+                )  # fmt: skip
         return total % (1 << STATE_BITS)
 
 
