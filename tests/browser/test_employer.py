@@ -192,7 +192,7 @@ def test_printed_certificate_opens_the_verifier_and_verifies_offline(
     assert online["valid"]["logo"]
     assert online["worker"]["cached"]
     installable = online["installable"]  # Chromium's own verdict on installing the app
-    assert installable["manifestUrl"].endswith(".webmanifest") or installable["manifestUrl"]
+    assert installable["manifestUrl"] == f"http://127.0.0.1:{port}/verifier.webmanifest"
     assert installable["manifestErrors"] == [], installable["manifestErrors"]
     assert installable["installabilityErrors"] == [], installable["installabilityErrors"]
     assert online["revoked"]["verdict"] == "REVOKED"
