@@ -571,13 +571,35 @@ def test_eight_processes_issue_500_each(backend: Backend, tmp_path: Path) -> Non
     print(f"\n{backend.name}: {WORKERS}x{PER_WORKER} issued in {elapsed:.1f}s")
 
 
-def _batch_then_die(spec: tuple[str, str | None, str, str], tmp: str, csv_path: str) -> None:
+def _batch_then_die(
+    spec: tuple[str, str | None, str, str], tmp: str, csv_path: str, workers: int
+) -> None:
     issuer = _issuer_for(spec, tmp)
     rows = parse_batch_csv(Path(csv_path).read_text(), issuer.qualifications, now=START)
-    issuer.issue_batch(rows, by=WORKER)
+    issuer.issue_batch(rows, by=WORKER, chunk=KILL_CHUNK, workers=workers)
 
 
-def test_a_batch_killed_halfway_resumes_without_loss(backend: Backend, tmp_path: Path) -> None:
+KILL_CHUNK = 16  # rows per transaction in the killed batch
+
+
+def _children(pid: int) -> set[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(child) for child in path.read_text().split()} if path.exists() else set()
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a container's init may never reap an orphan)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_batch_killed_halfway_resumes_without_loss(
+    backend: Backend, tmp_path: Path, workers: int
+) -> None:
     body = Body()
     rows = 200
     csv_path = tmp_path / "holders.csv"
@@ -587,7 +609,7 @@ def test_a_batch_killed_halfway_resumes_without_loss(backend: Backend, tmp_path:
     )
     spec = _spec(backend, body)
     ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(target=_batch_then_die, args=(spec, str(tmp_path), str(csv_path)))
+    proc = ctx.Process(target=_batch_then_die, args=(spec, str(tmp_path), str(csv_path), workers))
     proc.start()
     store = backend.open()
     deadline = time.monotonic() + 120
@@ -596,11 +618,20 @@ def test_a_batch_killed_halfway_resumes_without_loss(backend: Backend, tmp_path:
         if count >= rows // 2:
             break
         time.sleep(0.01)
+    signers = _children(proc.pid or 0)
     os.kill(proc.pid or 0, signal.SIGKILL)
     proc.join(timeout=30)
     assert proc.exitcode == -signal.SIGKILL
+    if workers > 1:
+        assert len(signers) == workers, "the signing workers run beside the batch"
+    deadline = time.monotonic() + 30
+    while signers and time.monotonic() < deadline:  # orphaned workers see the pipe close
+        signers = {pid for pid in signers if _running(pid)}
+        time.sleep(0.05)
+    assert not signers, "signing workers outlived the killed batch"
     before = store.read(lambda tx: len(tx.list_credentials()))
     assert rows // 2 <= before < rows, "the kill must land halfway through the batch"
+    assert before % KILL_CHUNK == 0, "a chunk is stored whole or not at all"
 
     issuer = _issuer_for(spec, str(tmp_path))
     report = issuer.issue_batch(
@@ -613,9 +644,10 @@ def test_a_batch_killed_halfway_resumes_without_loss(backend: Backend, tmp_path:
     assert len(credentials) == rows
     assert len({c.batch_key for c in credentials}) == rows
     allocated = store.read(lambda tx: sum(tx.allocated_count(item.id) for item in tx.lists()))
-    # Indices are reserved in a short transaction of their own before signing: the kill
-    # may have left one credential's reservation (two indices) unused, never reused.
-    assert allocated in (2 * rows, 2 * rows + 2)
+    # Indices are reserved in a short transaction of their own before signing, a chunk
+    # ahead of the one being stored: the kill may have left two chunks' reservations (two
+    # indices a row) unused, never reused.
+    assert 2 * rows <= allocated <= 2 * rows + 4 * KILL_CHUNK and allocated % 2 == 0
     assert store.read(lambda tx: tx.verify_audit()) == []
     desk = Desk(store, tmp_path, body=body)
     desk.publish_dir = Path(tmp_path)

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.factories import EXAMPLES, ecomentor
 from tests.integration.test_issuer import START, Desk
+from vcissue.batch import parse_batch_csv
 from vcissue.errors import PolicyError
 from vcissue.governance.principals import add_principal
 from vcissue.model import (
@@ -134,3 +136,74 @@ def test_a_pending_award_keeps_its_evidence_digest_and_rpl(store: Store, tmp_pat
     assert report["digestMultibase"] == evidence.digest
     assert rpl["description"] == "U3 Evaluating the mentoring activities"
     assert desk.verify(vc).verdict is Verdict.VALID
+
+
+@pytest.mark.parametrize(("chunk", "workers"), [(1, 1), (2, 1), (3, 1), (256, 1), (2, 2), (256, 2)])
+def test_a_batch_in_chunks_answers_as_row_by_row(
+    store: Store, tmp_path: Path, chunk: int, workers: int
+) -> None:
+    """Chunks and signing workers change how rows are stored, not what a row gets: a Level
+    2 row sees the Level 1 row before it in the same batch (it waits for the rows before it
+    to be stored), one without a Level 1 is refused by line, a row handed twice is issued
+    once, and nothing else is lost."""
+    desk = Desk(store, tmp_path, qualifications=[ecomentor(), kcs(1), kcs(2)])
+    text = (
+        "holder_name,qualification,reference\n"
+        "Ana Novak,ecomentor,E-1\n"
+        "Children First,kcs-level1,K-1\n"
+        "Ivo Horvat,ecomentor,E-2\n"
+        "Children First,kcs-level2,K-2\n"
+        "Other Org,kcs-level2,K-3\n"
+        "Lea Kovač,ecomentor,E-3\n"
+    )
+    rows = list(parse_batch_csv(text, desk.issuer.qualifications, now=START))
+    seen: list[int] = []
+    report = desk.issuer.issue_batch(
+        [*rows, rows[0], rows[3]], by=desk.alice, chunk=chunk, workers=workers,
+        progress=lambda done, _: seen.append(done),
+    )  # fmt: skip
+    assert seen == list(range(1, len(rows) + 3))
+    assert [line for line, _ in report.issued] == [2, 3, 4, 5, 7]
+    assert [(error.line, "none is held" in error.message) for error in report.errors] == [(6, True)]
+    issued = dict(report.issued)
+    assert report.already_issued == [(2, issued[2]), (5, issued[5])]
+    level2 = desk.issuer.get(issued[5]).signed_json
+    assert issued[3] in level2  # the Level 1 of the same batch is its prerequisite
+    records = desk.issuer.store.read(lambda tx: tx.list_credentials())
+    assert sorted(record.id for record in records) == sorted(issued.values())
+    assert desk.issuer.audit_check().intact
+    for record in records:
+        assert desk.verify(json.loads(record.signed_json)).verdict is Verdict.VALID
+
+
+def test_a_chunk_spoiled_by_one_row_falls_back_to_row_by_row(store: Store, tmp_path: Path) -> None:
+    """A row that fails when its chunk is stored rolls the chunk's transaction back; the
+    chunk's rows are then issued one by one, so the others are not lost and the row gets
+    its own answer (here it fails once, then succeeds on its own), with no index reused."""
+    desk = Desk(store, tmp_path, qualifications=[ecomentor()])
+    text = "holder_name,qualification,reference\n" + "".join(
+        f"Holder {i},ecomentor,R-{i}\n" for i in range(5)
+    )
+    rows = list(parse_batch_csv(text, desk.issuer.qualifications, now=START))
+    issuer = desk.issuer
+    issue_tx = issuer._issue_tx
+    failed: list[str] = []
+
+    def once(work: Any, award: Any, credential_id: str, actor: str, key: Any, **kw: Any) -> Any:
+        if key == rows[2].batch_key and not failed:
+            failed.append(key)
+            raise PolicyError("refused once")
+        return issue_tx(work, award, credential_id, actor, key, **kw)
+
+    issuer._issue_tx = once  # type: ignore[method-assign]
+    report = issuer.issue_batch(rows, by=desk.alice, chunk=5)
+    assert failed == [rows[2].batch_key]
+    assert [line for line, _ in report.issued] == [2, 3, 4, 5, 6]
+    assert report.errors == [] and report.already_issued == []
+    records = issuer.store.read(lambda tx: tx.list_credentials())
+    assert len(records) == 5
+    allocated = issuer.store.read(lambda tx: sum(tx.allocated_count(e.id) for e in tx.lists()))
+    assert allocated == 2 * 5 + 2 * 5  # the spoiled chunk's reservations stay unused
+    assert issuer.audit_check().intact
+    for record in records:
+        assert desk.verify(json.loads(record.signed_json)).verdict is Verdict.VALID

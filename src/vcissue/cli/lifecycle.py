@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -146,7 +147,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     by = acting(args, desk)
     text = read_text(args.file, "batch file")
     rows = list(parse_batch_csv(text, desk.qualifications, now=desk.now()))
-    report = desk.issue_batch(rows, by=by, progress=Progress(len(rows)))
+    report = desk.issue_batch(rows, by=by, progress=Progress(len(rows)), workers=args.workers)
     for error in report.errors:
         print(f"{args.file}:{error.line}: skipped: {error.message}", file=sys.stderr)
     print(
@@ -375,6 +376,12 @@ def register(commands: Any) -> None:
 
     batch = command(commands, "batch", "issue from a CSV of holders (see vcissue.batch)", cmd_batch)
     batch.add_argument("file")
+    batch.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes that sign while the store is written (default: one per CPU)",
+    )
     batch.add_argument("--output-dir", help="write each credential as <uuid>.json here")
 
     suspend = command(commands, "suspend", "suspend a certificate until a deadline", cmd_suspend)

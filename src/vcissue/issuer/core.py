@@ -32,7 +32,9 @@ verifier; reports and ``public_status`` compare it with the clock.
 
 Status lists: every credential gets one index in the open revocation list and one in
 the open suspension list, drawn uniformly at random among the never-used indices (herd
-privacy) in the same transaction that stores the credential. A full list is closed and
+privacy), reserved in a short transaction before the credential is signed (``_prepare``;
+a batch reserves a chunk at a time) or, for a decision that issues inside a larger
+transaction, in that transaction. A full list is closed and
 a new one opened (roll-over). List URLs are ``{status_base_url}/{purpose}-{n}``; the
 file in ``publish_dir`` is named ``{purpose}-{n}``.
 
@@ -198,7 +200,8 @@ class Prepared:
     revocation: tuple[str, int]
     suspension: tuple[str, int]
     number: str
-    signed: dict[str, Any]
+    created: datetime  # the proof's created (the reservation's time)
+    signed_json: str = ""  # the signed credential as stored; empty until signed
 
 
 @dataclass
@@ -267,6 +270,11 @@ class PublicStatus:
         }
 
 
+def _compact(document: Mapping[str, Any]) -> str:
+    """A signed document as the store keeps it."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -313,6 +321,9 @@ class _Work:
         self.tx = tx
         self.now = now
         self.changes: Changes = {}
+        # the open list of each (purpose, body) this transaction locked: a chunk's
+        # reservations read it once, not once per index
+        self.open_lists: dict[tuple[str, str], StatusListRecord] = {}
 
 
 class IssuerCore:
@@ -697,28 +708,50 @@ class IssuerCore:
         """Reserve the status indices of a new credential (one short transaction: the only
         time the open lists are locked), then build and sign it outside any transaction.
         ``number``: the certificate's number already (an imported certificate's)."""
-        credential_id = self._new_credential_id()
+        return self._prepare_all([(award, number)])[0]
 
-        def reserve(work: _Work) -> Prepared:
-            ready = award
-            if ready.previous_credential is None:  # a new award, not a replacement
-                ready = self._with_prerequisites(work, ready)
-            body = ready.qualification.body
-            return Prepared(
-                ready,
-                credential_id,
-                self._allocate(work, REVOCATION, credential_id, body),
-                self._allocate(work, SUSPENSION, credential_id, body),
-                number or self._number(work, ready),
-                {},
-            )
+    def _prepare_all(self, awards: Sequence[tuple[Award, str | None]]) -> list[Prepared]:
+        """``_prepare`` for many awards: reserved together, then each signed."""
+        return [self._sign_reserved(one) for one in self._reserve_all(awards)]
 
-        reserved: Prepared = self._change(reserve)
+    def _reserve_all(self, awards: Sequence[tuple[Award, str | None]]) -> list[Prepared]:
+        """One reservation transaction for all ``awards`` (a batch's chunk): their status
+        indices and numbers. A reservation appends nothing to the log, so it publishes no
+        checkpoint."""
+        ids = [self._new_credential_id() for _ in awards]
+
+        def reserve(work: _Work) -> list[Prepared]:
+            return [
+                self._reserve(work, award, credential_id, number)
+                for (award, number), credential_id in zip(awards, ids, strict=True)
+            ]
+
+        reserved: list[Prepared] = self._change(reserve, checkpoint=False)
+        return reserved
+
+    def _sign_reserved(self, reserved: Prepared) -> Prepared:
+        """``reserved`` built and signed (no store: batch workers run this too)."""
         signed = self._sign_award(
-            reserved.award, credential_id, reserved.revocation, reserved.suspension,
-            reserved.number, self.now(),
+            reserved.award, reserved.credential_id, reserved.revocation, reserved.suspension,
+            reserved.number, reserved.created,
         )  # fmt: skip
-        return dataclasses.replace(reserved, signed=signed)
+        return dataclasses.replace(reserved, signed_json=_compact(signed))
+
+    def _reserve(
+        self, work: _Work, award: Award, credential_id: str, number: str | None
+    ) -> Prepared:
+        ready = award
+        if ready.previous_credential is None:  # a new award, not a replacement
+            ready = self._with_prerequisites(work, ready)
+        body = ready.qualification.body
+        return Prepared(
+            ready,
+            credential_id,
+            self._allocate(work, REVOCATION, credential_id, body),
+            self._allocate(work, SUSPENSION, credential_id, body),
+            number or self._number(work, ready),
+            work.now,
+        )
 
     def _sign_award(
         self,
@@ -765,7 +798,7 @@ class IssuerCore:
         if prepared is not None:
             award, credential_id = prepared.award, prepared.credential_id
             revocation, suspension = prepared.revocation, prepared.suspension
-            number, signed = prepared.number, prepared.signed
+            number, signed_json = prepared.number, prepared.signed_json
         else:
             if award.previous_credential is None:  # a new award, not a replacement
                 award = self._with_prerequisites(work, award)
@@ -774,7 +807,7 @@ class IssuerCore:
             suspension = self._allocate(work, SUSPENSION, credential_id, body)
             number = self._number(work, award)
             signed = self._sign_award(award, credential_id, revocation, suspension, number, now)
-        signed_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+            signed_json = _compact(signed)
         record = CredentialRecord(
             id=credential_id,
             holder_name=award.holder.name,
@@ -811,6 +844,7 @@ class IssuerCore:
             "issue",
             credential_id,
             notify=previous is None,  # a replacement's notice is the replacing change's
+            record=record,
             qualification=record.qualification_id,
             units=list(record.units),
             revocation=[revocation[0], revocation[1]],
@@ -871,12 +905,14 @@ class IssuerCore:
         """An unused index of ``body``'s open list of ``purpose``, rolling over when full."""
         tx = work.tx
         for _ in range(2):
-            current = tx.open_list(purpose, body=body)  # locked until commit
-            if current is None:
+            current = work.open_lists.get((purpose, body)) or tx.open_list(purpose, body=body)
+            if current is None:  # (open_list locks the list until commit)
                 current = self._create_list(work, purpose, body)
+            work.open_lists[(purpose, body)] = current
             index = self._draw(tx, current, credential_id)
             if index is not None:
                 return current.id, index
+            del work.open_lists[(purpose, body)]
             tx.save_list(  # full: close it; the loop opens the next one
                 current.id,
                 bits=current.bits,
@@ -972,8 +1008,9 @@ class IssuerCore:
             raise UnknownCredentialError(f"no credential {credential_id!r}")
         return record
 
-    def _change(self, fn: Callable[[_Work], Any]) -> Any:
-        """Run ``fn`` as one transaction; publish the lists it re-signed once committed."""
+    def _change(self, fn: Callable[[_Work], Any], *, checkpoint: bool = True) -> Any:
+        """Run ``fn`` as one transaction; publish the lists it re-signed once committed,
+        and (``checkpoint``: it may have appended to the log) a checkpoint of the log."""
 
         def attempt(tx: Tx) -> tuple[Any, Changes]:
             work = _Work(tx, self.now())  # fresh per attempt: Store.run may retry
@@ -981,7 +1018,10 @@ class IssuerCore:
 
         result, changes = self.store.run(attempt)
         # the lists, then a signed checkpoint of the log they came with
-        self.publisher.publish({**changes, **self._checkpoint_change()})
+        if checkpoint:
+            changes = {**changes, **self._checkpoint_change()}
+        if changes:
+            self.publisher.publish(changes)
         return result
 
     def checkpoint(self) -> Checkpoint:
@@ -993,9 +1033,13 @@ class IssuerCore:
         if seq - recorded >= _RECORD_STATE_EVERY:  # where the next process resumes
             self.store.run(lambda tx: tx.save_audit_state(seq, digest_hex(digest)))
         return Checkpoint.sign(
-            log=self.profile.id, seq=seq, head=head, time=self.now(), key=key,
+            log=self.profile.id,
+            seq=seq,
+            head=head,
+            time=self.now(),
+            key=key,
             state=digest_hex(digest),
-        )  # fmt: skip
+        )
 
     def _log_state(self, tx: Tx) -> tuple[int, str, int, int]:
         """``(seq, head, state digest, seq of the recorded digest)`` of the log in ``tx``:
@@ -1036,10 +1080,12 @@ class IssuerCore:
         credential_id: str | None,
         *,
         notify: bool = True,
+        record: CredentialRecord | None = None,
         **details: Any,
     ) -> None:
         """Append the audit entry and, for a state change, its outbox event (one each,
-        in the change's transaction: ``vcissue.notify.events``)."""
+        in the change's transaction: ``vcissue.notify.events``). ``record``: the
+        credential as this transaction left it, when the caller holds it."""
         entry = work.tx.append_audit(
             actor=actor,
             action=action,
@@ -1048,7 +1094,8 @@ class IssuerCore:
             at=work.now,
         )
         if notify and credential_id is not None and events.kind_of(action) is not None:
-            record = work.tx.get_credential(credential_id)
+            if record is None:
+                record = work.tx.get_credential(credential_id)
             event = None if record is None else events.from_audit(entry, record)
             if event is not None:
                 work.tx.add_event(event)

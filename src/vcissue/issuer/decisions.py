@@ -33,12 +33,13 @@ from ..errors import (
     NotPermitted,
     PolicyError,
     UnknownCredentialError,
-    VcissueError,
 )
 from ..governance.policies import Policy
 from ..governance.principals import SYSTEM, Principal, identity
 from ..model import Award, EvidenceRef
 from ..store.records import CaseRecord, CredentialRecord, Tx
+from . import batching
+from .batching import BATCH_CHUNK
 from .core import BatchReport, IssuedCredential, IssuerCore, Prepared, _texts, _Work, storable
 from .erasure import erase_imported, erase_person
 
@@ -123,6 +124,29 @@ class Decisions(IssuerCore):
         ``request_award`` instead; so does a principal who assessed the candidate.
         With ``batch_key``, a second call with the same key returns the first credential.
         """
+        params = self._award_at_once(award, by, batch_key, assessors)
+        prepared = None
+        if batch_key is None or self._issued_for(batch_key) is None:
+            # Signed before the transaction that stores it: concurrent issuers (threads,
+            # processes, instances on one PostgreSQL) lock the open lists only to reserve.
+            prepared = self._prepare(award, number=number)
+        outcome = self._decide(
+            "award",
+            None,
+            by,
+            "award",
+            params,
+            award.qualification.id,
+            batch_key=batch_key,
+            prepared=prepared,
+        )
+        issued: IssuedCredential = outcome.result
+        return issued
+
+    def _award_at_once(
+        self, award: Award, by: Principal, batch_key: str | None, assessors: Sequence[str]
+    ) -> dict[str, Any]:
+        """The award decision's parameters, once ``by`` may make it alone (``issue``)."""
         qualification = self.qualification(award.qualification.id)
         policy = self.settings.policies.of("award", qualification.id)
         if policy.approvers > 1:
@@ -133,17 +157,7 @@ class Decisions(IssuerCore):
         params = self._award_params(award, assessors)
         self._require_role(by, policy, "award")
         _texts(reference=batch_key)  # a refused key is typed before any store reads it
-        prepared = None
-        if batch_key is None or self._issued_for(batch_key) is None:
-            # Signed before the transaction that stores it: concurrent issuers (threads,
-            # processes, instances on one PostgreSQL) lock the open lists only to reserve.
-            prepared = self._prepare(award, number=number)
-        outcome = self._decide(
-            "award", None, by, "award", params, qualification.id,
-            batch_key=batch_key, prepared=prepared,
-        )  # fmt: skip
-        issued: IssuedCredential = outcome.result
-        return issued
+        return params
 
     def _issued_for(self, batch_key: str) -> CredentialRecord | None:
         return self.store.read(lambda tx: tx.get_by_batch_key(batch_key))
@@ -174,25 +188,16 @@ class Decisions(IssuerCore):
         *,
         by: Principal,
         progress: Callable[[int, BatchRow | RowError], None] | None = None,
+        chunk: int = BATCH_CHUNK,
+        workers: int = 1,
     ) -> BatchReport:
-        """Issue every good row (one transaction each, so a crash keeps whole rows only);
-        report bad rows by line and go on. Rows issued by an earlier run are skipped."""
-        report = BatchReport()
-        for done, row in enumerate(rows, start=1):
-            if isinstance(row, RowError):
-                report.errors.append(row)
-            else:
-                try:
-                    issued = self.issue(row.award, by=by, batch_key=row.batch_key)
-                except VcissueError as error:
-                    report.errors.append(RowError(row.line, str(error)))
-                else:
-                    (report.issued if issued.created else report.already_issued).append(
-                        (row.line, issued.record.id)
-                    )
-            if progress is not None:
-                progress(done, row)
-        return report
+        """Issue every good row; report bad rows by line and go on. Rows issued by an
+        earlier run (their batch keys) are skipped. Rows are reserved, signed (by
+        ``workers`` forked processes) and stored ``chunk`` at a time, so a crash keeps
+        whole chunks (``issuer.batching``)."""
+        return batching.issue_batch(
+            self, rows, by=by, progress=progress, chunk=chunk, workers=workers
+        )
 
     # --- lifecycle decisions --------------------------------------------------------------
 
@@ -401,6 +406,35 @@ class Decisions(IssuerCore):
         is made at once; otherwise it is a pending case with ``by``'s approval. ``queue``:
         always a case, which any staff member may propose; the request counts as an
         approval only when ``by`` is entitled to give one (an assessor's is not)."""
+        outcome: DecisionOutcome = self._change(
+            self._decision(
+                kind,
+                subject,
+                by,
+                reason,
+                params,
+                qualification_id,
+                batch_key=batch_key,
+                queue=queue,
+                prepared=prepared,
+            )
+        )
+        return outcome
+
+    def _decision(
+        self,
+        kind: str,
+        subject: str | None,
+        by: Principal,
+        reason: str,
+        params: Mapping[str, Any],
+        qualification_id: str,
+        *,
+        batch_key: str | None = None,
+        queue: bool = False,
+        prepared: Prepared | None = None,
+    ) -> Callable[[_Work], DecisionOutcome]:
+        """``_decide``'s checks, then its transaction function (a batch runs many in one)."""
         if not isinstance(reason, str) or not reason.strip():
             raise PolicyError("a reason is required")
         _texts(reason=reason, credential_id=subject, reference=batch_key)
@@ -467,8 +501,7 @@ class Decisions(IssuerCore):
                 return self._outcome(work.tx, case)  # proposed; the entitled decide
             return self._vote(work, case_id, by, reason, first=True)
 
-        outcome: DecisionOutcome = self._change(fn)
-        return outcome
+        return fn
 
     def _already(self, existing: Any, kind: str, by: Principal, reason: str) -> DecisionOutcome:
         return DecisionOutcome(
@@ -599,7 +632,7 @@ class Decisions(IssuerCore):
                 decided["case"] = ref
             return self._issue_tx(
                 work,
-                self._award_of(data),
+                prepared.award if prepared else self._award_of(data),
                 self._new_credential_id(),
                 actor,
                 data.get("batchKey"),

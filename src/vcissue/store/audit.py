@@ -107,11 +107,33 @@ def _check_json(value: Any, path: str) -> None:
     raise StoreError(f"audit details {path}: {type(value).__name__} is not JSON")
 
 
+_PLAIN = (str, int, bool, type(None))  # exact types: a subclass takes the full check
+
+
+def _plain_json(value: Any) -> bool:
+    """The common case of ``_check_json`` without building paths: dicts and lists of
+    strings, integers, booleans and null (every issuance writes two such objects)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            if not all(type(key) is str for key in item):
+                return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind not in _PLAIN:
+            return False
+    return True
+
+
 def canonical_details(details: Mapping[str, Any]) -> str:
     """``details`` as canonical JSON text (what the stores keep); refuses non-JSON values."""
     if not isinstance(details, Mapping):
         raise StoreError("audit details must be a JSON object")
-    _check_json(details, "$")
+    if not _plain_json(details):
+        _check_json(details, "$")  # floats, tuples, mappings, or a problem to name
     return _dumps(details)
 
 
@@ -126,7 +148,8 @@ def canonical_entry(
     prev_hash: str,
 ) -> bytes:
     """The exact bytes that are hashed (see the module docstring)."""
-    _check_json(details, "$")
+    if not _plain_json(details):
+        _check_json(details, "$")
     obj = {
         "seq": seq,
         "at": iso_utc(at),

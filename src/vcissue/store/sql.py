@@ -136,6 +136,9 @@ class SqlTx:
     def __init__(self, *, write: bool) -> None:
         self.write = write
         self.active = True
+        # (seq, hash) of this transaction's last append: the head row stays locked (or
+        # the write lock held) until commit, so a batch's appends read it once
+        self._head: tuple[int, str] | None = None
 
     # -- dialect hooks ---------------------------------------------------------------
 
@@ -1205,10 +1208,12 @@ class SqlTx:
         at = _utc(at)
         details_text = canonical_details(details)
         stored_details: dict[str, Any] = json.loads(details_text)
-        head = self._one(_SELECT_HEAD + self.for_update_clause)
-        if head is None:
-            raise StoreError("the audit head row is missing")
-        seq, prev_hash = int(head[0]) + 1, str(head[1])
+        if self._head is None:
+            head = self._one(_SELECT_HEAD + self.for_update_clause)
+            if head is None:
+                raise StoreError("the audit head row is missing")
+            self._head = int(head[0]), str(head[1])
+        seq, prev_hash = self._head[0] + 1, self._head[1]
         digest = entry_hash(
             seq=seq,
             at=at,
@@ -1223,6 +1228,7 @@ class SqlTx:
             (seq, self._enc_dt(at), actor, action, credential_id, details_text, prev_hash, digest),
         )
         self._change("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
+        self._head = seq, digest
         return AuditEntry(seq, at, actor, action, credential_id, stored_details, prev_hash, digest)
 
     def audit_entries(self, *, after: int = 0) -> list[AuditEntry]:
