@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -139,15 +140,21 @@ def resolve_verification_method(
         raw = b64url_decode(jwk["x"])
         return VerificationMethod(vm_id, did, PublicKey(raw), True)
     if did.startswith("did:key:"):
-        document: Mapping[str, Any] = did_key_document(did)
-    else:
-        found = (did_documents or {}).get(did)
-        if found is None:
-            raise DidError(f"no DID document known for {did!r} (not in the trust list)")
-        document = found
+        return _did_key_method(vm_id) if type(vm_id) is str else _did_key_method.__wrapped__(vm_id)
+    document = (did_documents or {}).get(did)
+    if document is None:
+        raise DidError(f"no DID document known for {did!r} (not in the trust list)")
     if document.get("id") != did:
         raise DidError(f"DID document id {document.get('id')!r} does not match {did!r}")
     return _method_from_document(vm_id, did, document)
+
+
+@lru_cache(maxsize=1024)
+def _did_key_method(vm_id: str) -> VerificationMethod:
+    """A did:key method is a function of its id alone (and VerificationMethod is frozen):
+    kept by that exact string, refusals not kept."""
+    did = vm_id.split("#", 1)[0]
+    return _method_from_document(vm_id, did, did_key_document(did))
 
 
 def _method_from_document(vm_id: str, did: str, document: Mapping[str, Any]) -> VerificationMethod:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.factories import Body
 from vcissue.errors import CanonicalizationError
-from vcissue.proofs.eddsa_jcs_2022 import _plain, jcs
+from vcissue.proofs.eddsa_jcs_2022 import _DUMPS, _plain, jcs
 
 # control characters, quotes, backslashes, DEL, U+2028, BMP above U+E000, astral, surrogates
 TEXT = st.text(
@@ -97,7 +97,49 @@ def test_credentials_take_the_fast_path() -> None:
 )
 def test_what_json_dumps_would_write_otherwise_goes_to_the_package(document: Any) -> None:
     assert not _plain(document)
+    assert not _plain(document, _DUMPS(document))  # json.dumps writes each of them
     assert _ours(document) == _package(document)
+
+
+def _text(document: Any) -> str | None:
+    try:
+        return str(_DUMPS(document))
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+@settings(max_examples=1500, deadline=None)
+@given(JSON)
+def test_the_check_that_reads_json_dumps_output_is_the_full_walk(document: Any) -> None:
+    """jcs reads json.dumps' output for the string checks and walks only the types: it
+    must say what the full walk says, on every document json.dumps writes."""
+    text = _text(document)
+    if text is not None:
+        assert _plain(document, text) == _plain(document)
+
+
+@pytest.mark.parametrize(
+    ("document", "plain"),
+    [
+        ({"name": "Ana Novák", "note": "\u2028\ue000\uffff"}, True),  # BMP only: the fast walk
+        ({"name": "Ana \U0001f600"}, True),  # an astral value: the full walk, still plain
+        ({"\U0001f600": 1}, False),
+        ([{"a": [1, "b", None, True]} for _ in range(600)], True),  # past the count: full walk
+        ([{"a": 2**53}] * 600, False),
+    ],
+)
+def test_the_fast_check_and_its_way_back_to_the_full_walk(document: Any, plain: bool) -> None:
+    assert _plain(document, _DUMPS(document)) is plain
+    assert _plain(document) is plain
+    assert _ours(document) == _package(document)
+
+
+def test_past_512_levels_is_the_package_s_call() -> None:
+    deep: Any = "x"
+    for _ in range(600):
+        deep = [deep]
+    assert not _plain(deep, _DUMPS(deep))
+    assert _ours(deep) == _package(deep)
 
 
 def test_cycles_are_refused_not_looped_on() -> None:

@@ -211,7 +211,7 @@ def test_base58btc_is_the_base58_package(data: bytes, zeros: int) -> None:
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=f"{B58}0OIl+ \n\t", max_size=60))
+@given(st.text(alphabet=f"{B58}0OIl+ \n\t\x00\x7f\u00e9\u2028\U0001f600", max_size=60))
 def test_base58btc_decodes_and_refuses_as_the_base58_package(text: str) -> None:
     import base58
 
@@ -224,3 +224,68 @@ def test_base58btc_decodes_and_refuses_as_the_base58_package(text: str) -> None:
     except KeyMaterialError:
         got = None
     assert got == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.binary(min_size=32, max_size=32),
+    st.binary(max_size=64),
+    st.integers(0, 64 * 8),
+    st.booleans(),
+)
+def test_a_cached_key_gives_the_verdict_a_cold_key_gives(
+    seed: bytes, message: bytes, flip: int, warm: bool
+) -> None:
+    """Public keys are kept by their multibase string (and pyca's key objects by their
+    bytes): a hit must answer as a key decoded and built from nothing, for a good
+    signature, a flipped bit anywhere and another key's signature."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    signer = SigningKey(seed)
+    other = SigningKey(bytes(reversed(seed)) if seed != bytes(reversed(seed)) else bytes(32))
+    multibase = signer.public.multibase
+    if warm:
+        PublicKey.from_multibase(multibase).verify(signer.sign(message), message)
+    good = signer.sign(message)
+    flipped = bytearray(good)
+    if flip < 512:
+        flipped[flip // 8] ^= 1 << (flip % 8)
+    for signature in (good, bytes(flipped), other.sign(message)):
+        cold = Ed25519PublicKey.from_public_bytes(decode_public_multikey(multibase))
+        try:
+            cold.verify(signature, message)
+            expected = True
+        except InvalidSignature:
+            expected = False
+        for _ in range(2):  # a miss, then a hit
+            key = PublicKey.from_multibase(multibase)
+            assert key == PublicKey(decode_public_multikey(multibase))
+            assert key.verify(signature, message) is expected
+
+
+def test_the_key_caches_are_bounded_and_evicted_keys_still_verify() -> None:
+    from vcissue import keys
+
+    signers = [SigningKey(i.to_bytes(32, "big")) for i in range(1, 1200)]
+    message = b"m" * 64
+    for signer in signers:  # more than either cache holds
+        key = PublicKey.from_multibase(signer.public.multibase)
+        assert key.verify(signer.sign(message), message)
+        assert not key.verify(signers[0].sign(message + b"!"), message)
+    assert keys._public_key.cache_info().currsize <= 1024
+    assert keys._cached_verifier.cache_info().currsize <= 1024
+    first = PublicKey.from_multibase(signers[0].public.multibase)  # evicted: decoded again
+    assert first.verify(signers[0].sign(message), message)
+    assert not first.verify(signers[1].sign(message), message)
+
+
+@pytest.mark.parametrize("value", [["z6Mk"], {"a": 1}, None, 5, b"z6Mk", "", "z0OIl", "x6Mk"])
+def test_a_refused_multikey_is_refused_every_time_and_never_kept(value: object) -> None:
+    from vcissue import keys
+
+    before = keys._public_key.cache_info().currsize
+    for _ in range(2):
+        with pytest.raises(KeyMaterialError):
+            PublicKey.from_multibase(value)  # type: ignore[arg-type]
+    assert keys._public_key.cache_info().currsize == before

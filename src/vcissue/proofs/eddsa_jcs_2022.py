@@ -21,12 +21,21 @@ _MAX_INTEGER = 2**53 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ASTRAL_OR_SURROGATE = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
 _MAX_DEPTH = 512  # deeper (or cyclic) structures are left to the package, which refuses
+# A cycle is not looked for: it ends in RecursionError, and the package refuses it.
+_DUMPS = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False, check_circular=False
+).encode
 
 
-def _plain(document: Any) -> bool:
-    """True if json.dumps writes ``document`` as RFC 8785 does."""
+def _plain(document: Any, text: str | None = None) -> bool:
+    """True if json.dumps writes ``document`` as RFC 8785 does. ``text``, json.dumps'
+    output when there is one, answers the string checks for the whole document at once."""
     if type(document) is not dict and type(document) is not list:
         return _plain_scalar(document)
+    if text is not None and (text.isascii() or not _ASTRAL_OR_SURROGATE.search(text)):
+        plain = _plain_types(document)
+        if plain is not None:
+            return plain
     stack: list[tuple[Any, int]] = [(document, 0)]
     while stack:
         container, depth = stack.pop()
@@ -51,6 +60,34 @@ def _plain(document: Any) -> bool:
     return True
 
 
+def _plain_types(document: dict[Any, Any] | list[Any]) -> bool | None:
+    """``_plain`` for a document with no surrogate and no astral character anywhere: only
+    the types and the integers are left to check. None past _MAX_DEPTH containers (the
+    depth is not tracked here; it is at most their number)."""
+    stack: list[Any] = [document]
+    budget = _MAX_DEPTH
+    while stack:
+        budget -= 1
+        if budget < 0:
+            return None
+        container = stack.pop()
+        values: Any = container
+        if type(container) is dict:
+            for key in container:
+                if type(key) is not str:
+                    return False
+            values = container.values()
+        for value in values:
+            kind = type(value)
+            if kind is str or kind is bool or value is None:
+                continue
+            if kind is dict or kind is list:
+                stack.append(value)
+            elif kind is not int or not -_MAX_INTEGER <= value <= _MAX_INTEGER:
+                return False
+    return True
+
+
 def _plain_scalar(value: Any) -> bool:
     kind = type(value)
     if kind is str:
@@ -62,8 +99,11 @@ def _plain_scalar(value: Any) -> bool:
 
 def jcs(document: Any) -> bytes:
     """RFC 8785 canonical JSON of ``document``, or CanonicalizationError."""
-    if _plain(document):
-        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    try:
+        text: str | None = _DUMPS(document)
+    except (TypeError, ValueError, RecursionError):  # not JSON json.dumps can write
+        text = None
+    if text is not None and _plain(document, text):
         return text.encode("utf-8")
     try:
         return bytes(rfc8785.dumps(document))
