@@ -289,3 +289,21 @@ def test_a_refused_multikey_is_refused_every_time_and_never_kept(value: object) 
         with pytest.raises(KeyMaterialError):
             PublicKey.from_multibase(value)  # type: ignore[arg-type]
     assert keys._public_key.cache_info().currsize == before
+
+
+def test_a_kept_did_key_method_is_the_one_resolved_afresh() -> None:
+    from vcissue import dids
+
+    signers = [SigningKey(i.to_bytes(32, "big")) for i in range(1, 40)]
+    for signer in signers:
+        vm_id = signer.verification_method
+        did = vm_id.split("#", 1)[0]
+        cold = dids._method_from_document(vm_id, did, did_key_document(did))
+        for _ in range(2):  # a miss, then a hit
+            assert resolve_verification_method(vm_id) == cold
+        other_fragment = f"{did}#{signers[0].public.multibase}"
+        if signer is not signers[0]:
+            for _ in range(2):  # refused every time, never kept
+                with pytest.raises(DidError):
+                    resolve_verification_method(other_fragment)
+    assert dids._did_key_method.cache_info().currsize <= 1024
