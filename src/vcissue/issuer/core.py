@@ -791,7 +791,9 @@ class IssuerCore:
         ``prepared`` ahead). ``decided`` records who decided it (the decision case, its
         approvers, the assessors) in the record."""
         tx, now = work.tx, work.now
-        if batch_key is not None:
+        # An award ``prepared`` ahead comes from ``Decisions._decision``, which looked its
+        # key up in this transaction already (the store's unique key stays the backstop).
+        if batch_key is not None and prepared is None:
             existing = tx.get_by_batch_key(batch_key)
             if existing is not None:
                 return IssuedCredential(existing, created=False)
