@@ -739,3 +739,34 @@ def test_a_killed_issuer_loses_only_its_reservation(backend: Backend, tmp_path: 
     assert len(slots) == 80 and not slots & reserved  # a reserved index is never reused
     assert store.read(lambda tx: sum(tx.allocated_count(i.id) for i in tx.lists())) == 82
     assert store.read(lambda tx: tx.verify_audit()) == []
+
+
+def test_pooled_batches_in_two_threads_sign_with_their_own_desks(tmp_path: Path) -> None:
+    """The signing workers inherit the desk of the batch that forked them: two desks (two
+    bodies' keys) batching at once in one process each get their own signatures."""
+    desks = [
+        Desk(open_store(f"sqlite:///{tmp_path}/{n}.db", create=True), tmp_path / str(n))
+        for n in range(2)
+    ]
+    text = "holder_name,qualification,reference\n" + "".join(
+        f"Holder {i},ecomentor,R-{i}\n" for i in range(12)
+    )
+    reports: dict[int, Any] = {}
+
+    def run(n: int) -> None:
+        desk = desks[n]
+        rows = parse_batch_csv(text, desk.issuer.qualifications, now=START)
+        reports[n] = desk.issuer.issue_batch(rows, by=desk.alice, chunk=3, workers=2)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    for n, desk in enumerate(desks):
+        assert len(reports[n].issued) == 12 and not reports[n].errors
+        for _, credential_id in reports[n].issued:
+            credential = json.loads(desk.issuer.get(credential_id).signed_json)
+            assert desk.verify(credential, renew=False).verified
+            other = desks[1 - n].verify(credential, renew=False)
+            assert not other.verified  # the other body's key did not sign it

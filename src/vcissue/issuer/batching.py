@@ -203,6 +203,7 @@ def _finish(desk: Decisions, chunk: _Chunk, by: Principal) -> list[Result]:
 # --- signing in forked workers -----------------------------------------------------------
 
 _DESK: IssuerCore | None = None  # a worker's copy of the desk, inherited through fork
+_ONE_POOL = threading.Lock()
 
 
 class _Pool:
@@ -225,15 +226,16 @@ def _signing_pool(desk: IssuerCore, workers: int) -> Iterator[_Pool | None]:
         yield None
         return
     global _DESK
-    _DESK = desk  # set before the workers fork (on the first submit), read only by them
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_follow_parent, initargs=(os.getpid(),)
-        ) as executor:
-            yield _Pool(executor, workers)
-    finally:
-        _DESK = None
+    with _ONE_POOL:  # _DESK is one per process: a second pooled batch waits for this one
+        _DESK = desk  # set before the workers fork (on the first submit), read only by them
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_follow_parent, initargs=(os.getpid(),)
+            ) as executor:
+                yield _Pool(executor, workers)
+        finally:
+            _DESK = None
 
 
 def _follow_parent(parent: int) -> None:
