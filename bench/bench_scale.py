@@ -205,7 +205,8 @@ def _grow(conn: Any, template_id: str, size: int, start: int) -> None:
         row[0]
         for row in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-            "current_schema() AND table_name = 'credentials' ORDER BY ordinal_position"
+            "current_schema() AND table_name = 'credentials' AND is_generated = 'NEVER' "
+            "ORDER BY ordinal_position"
         )
     ]
     lists = {

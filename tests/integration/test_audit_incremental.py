@@ -304,3 +304,28 @@ def test_the_store_sums_its_rows_as_the_log_does(
             hashlib.sha256(record.signed_json.encode()).hexdigest(),
         )  # fmt: skip
         assert computed == reference == by_hand % (1 << STATE_BITS), change
+
+
+def test_a_signed_form_digest_column_no_longer_generated_is_not_trusted(
+    store: Store, backend: Backend, tmp_path: Path
+) -> None:
+    """PostgreSQL sums the digests of the signed forms from a column it generates
+    (migration 12). Someone who drops its expression can write the column, to hide a
+    changed signed form behind the digest the log recorded: the sum then hashes the signed
+    forms themselves, and the change is still caught."""
+    if backend.name == "sqlite":
+        pytest.skip("the column is PostgreSQL's (SQLite has no SHA-256)")
+    desk = Desk(store, tmp_path)
+    kept, before, _ = history(desk)
+    backend.raw("UPDATE credentials SET signed_json = signed_json || ' ' WHERE id = ?", (before,))
+    assert not check(desk, kept).intact  # the generated column follows the change
+    backend.raw("ALTER TABLE credentials ALTER COLUMN signed_sha256 DROP EXPRESSION")
+    backend.raw(
+        "UPDATE credentials SET signed_sha256 = sha256(convert_to(rtrim(signed_json), "
+        "'UTF8')) WHERE id = ?",
+        (before,),
+    )
+    found = desk.issuer._incremental_check(kept, desk.body.trust, None)
+    assert found.problems and found.problems[0].startswith(DIFFERS), found.problems
+    backend.raw("UPDATE credentials SET signed_json = rtrim(signed_json) WHERE id = ?", (before,))
+    assert check(desk, kept).intact

@@ -68,6 +68,10 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
     one row: the digest of the state the audit log replays to after entry ``seq``
     (``issuer.replay.state_digest``), where the issuer resumes folding it for the next
     signed checkpoint. Not trusted by verification: checkpoints carry the digest signed.
+``credentials.signed_sha256`` (migration 12, PostgreSQL only)
+    the SHA-256 of ``signed_json``, a column PostgreSQL generates on every write: the
+    audit check's sum over the store reads it instead of every signed form (SQLite has no
+    SHA-256; its migration 12 is empty).
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -389,6 +393,7 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
             "INSERT INTO audit_state (id, seq, digest) VALUES (1, 0, '')",
         ),
     ),
+    Migration(12, "the signed forms' digests (PostgreSQL only: SQLite has no SHA-256)", ()),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -686,6 +691,16 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
                 digest text NOT NULL
             )""",
             "INSERT INTO audit_state (id, seq, digest) VALUES (1, 0, '')",
+        ),
+    ),
+    Migration(
+        12,
+        "the signed forms' digests",
+        (
+            # the UTF-8 bytes of the text through immutable built-ins only (convert_to is
+            # stable): byteain takes the text's bytes as they are once '\' is doubled
+            "ALTER TABLE credentials ADD COLUMN signed_sha256 bytea GENERATED ALWAYS AS "
+            "(sha256(replace(signed_json, E'\\\\', E'\\\\\\\\')::bytea)) STORED",
         ),
     ),
 )

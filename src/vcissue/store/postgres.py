@@ -104,6 +104,13 @@ def _text(column: str) -> str:
     return f"length({column}) || ':' || {column}"
 
 
+_SIGNED_SHA256_EXPRESSION = (
+    "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a JOIN pg_attrdef d "
+    "ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid = 'credentials'::regclass "
+    "AND a.attname = 'signed_sha256' AND a.attgenerated = 's'"
+)
+_SIGNED_SHA256_GENERATED = "sha256((replace(signed_json, '\\'::text, '\\\\'::text))::bytea)"
+
 # The 2048-bit element, as text for the cast to bit(2048): SHA-512(i || SHA-512(data)).
 _LANES = [(start, min(63, STATE_BITS - start)) for start in range(0, STATE_BITS, 63)]
 _LANE_SHIFTS = [STATE_BITS - start - width for start, width in _LANES]
@@ -123,7 +130,7 @@ _STATE_SUM = (
             _text("c.suspension_list"),
             "c.suspension_index || ','",
             _bit("s.v", "c.suspension_index"),
-            "'64:' || encode(sha256(convert_to(c.signed_json, 'UTF8')), 'hex')",
+            "'64:' || encode({signed_sha256}, 'hex')",
         )
     )
     + ", 'UTF8')) AS inner_hash FROM credentials c"
@@ -151,7 +158,16 @@ class PostgresTx(SqlTx):
         (each an exact ``sum(bigint)``); only the 33 lane sums come back, and carrying
         them into one number is the sole work left here."""
         self._check_active()
-        row = self._one(_STATE_SUM)
+        generated = self._one(_SIGNED_SHA256_EXPRESSION)
+        # the column only while PostgreSQL still generates it as migration 12 made it;
+        # else (its expression dropped, so its values could be written) the signed forms
+        row = self._one(
+            _STATE_SUM.format(
+                signed_sha256="c.signed_sha256"
+                if generated is not None and generated[0] == _SIGNED_SHA256_GENERATED
+                else "sha256(convert_to(c.signed_json, 'UTF8'))"
+            )
+        )
         if row is None:
             raise StoreError("the state sum returned no row")
         total = sum(int(lane or 0) << shift for lane, shift in zip(row, _LANE_SHIFTS, strict=True))
