@@ -111,36 +111,41 @@ _SIGNED_SHA256_EXPRESSION = (
 )
 _SIGNED_SHA256_GENERATED = "sha256((replace(signed_json, '\\'::text, '\\\\'::text))::bytea)"
 
-# The 2048-bit element, as text for the cast to bit(2048): SHA-512(i || SHA-512(data)).
+# Each value computed once per row (or per list) in a function scan, unnest(ARRAY[...]):
+# a subquery would be pulled up and its expression repeated at every use (the hashes in
+# each of the 33 lanes), and an OFFSET 0 fence would keep the scan out of parallel workers.
 _LANES = [(start, min(63, STATE_BITS - start)) for start in range(0, STATE_BITS, 63)]
 _LANE_SHIFTS = [STATE_BITS - start - width for start, width in _LANES]
+_DATA = " || ".join(
+    (
+        _text("c.id"),
+        _text("c.state"),
+        _text("c.revocation_list"),
+        "c.revocation_index || ','",
+        _bit("r.v", "c.revocation_index"),
+        _text("c.suspension_list"),
+        "c.suspension_index || ','",
+        _bit("s.v", "c.suspension_index"),
+        "'64:' || encode({signed_sha256}, 'hex')",
+    )
+)
+_ELEMENT = (  # SHA-512(i || SHA-512(data)), i = 0..3, as a bit string
+    "('x' || encode("
+    + " || ".join(f"sha512('\\x0{i}'::bytea || h.d)" for i in range(4))
+    + ", 'hex'))::bit(2048)"
+)
+# each list's bits once, as a bit string (get_bit counts from the left, as the list does)
+_LIST_BITS = (
+    "(SELECT id, v FROM status_lists, "
+    "LATERAL unnest(ARRAY[('x' || encode(bits, 'hex'))::varbit]) AS u(v))"
+)
 _STATE_SUM = (
     "SELECT "  # noqa: S608 (no input: the text is built from constants)
-    + ", ".join(f"sum(substring(e FROM {start + 1} FOR {n})::bigint)" for start, n in _LANES)
-    + " FROM (SELECT ('x' || encode("
-    + " || ".join(f"sha512('\\x0{i}'::bytea || inner_hash)" for i in range(4))
-    + ", 'hex'))::bit(2048) AS e FROM (SELECT sha512(convert_to("
-    + " || ".join(
-        (
-            _text("c.id"),
-            _text("c.state"),
-            _text("c.revocation_list"),
-            "c.revocation_index || ','",
-            _bit("r.v", "c.revocation_index"),
-            _text("c.suspension_list"),
-            "c.suspension_index || ','",
-            _bit("s.v", "c.suspension_index"),
-            "'64:' || encode({signed_sha256}, 'hex')",
-        )
-    )
-    + ", 'UTF8')) AS inner_hash FROM credentials c"
-    # each list's bits once, as a bit string (get_bit on it counts from the left, as the
-    # status list does); each OFFSET 0 keeps the planner from pulling an expression up
-    # into every place that uses it (the conversion per row, the hashes per lane)
-    + " LEFT JOIN (SELECT id, ('x' || encode(bits, 'hex'))::varbit AS v FROM status_lists"
-    " OFFSET 0) r ON r.id = c.revocation_list"
-    + " LEFT JOIN (SELECT id, ('x' || encode(bits, 'hex'))::varbit AS v FROM status_lists"
-    " OFFSET 0) s ON s.id = c.suspension_list OFFSET 0) hashed OFFSET 0) elements"
+    + ", ".join(f"sum(substring(x.e FROM {start + 1} FOR {n})::bigint)" for start, n in _LANES)
+    + f" FROM credentials c LEFT JOIN {_LIST_BITS} r ON r.id = c.revocation_list"
+    + f" LEFT JOIN {_LIST_BITS} s ON s.id = c.suspension_list"
+    + f", LATERAL unnest(ARRAY[sha512(convert_to({_DATA}, 'UTF8'))]) AS h(d)"
+    + f", LATERAL unnest(ARRAY[{_ELEMENT}]) AS x(e)"
 )
 
 
