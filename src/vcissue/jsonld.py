@@ -244,6 +244,15 @@ class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             self._memo.put(active_ctx, local_ctx, flags, result)  # type: ignore[union-attr]
         return result
 
+    def _expand_object(
+        self, active_ctx: Any, active_property: Any, expanded_active_property: Any,
+        element: Any, *args: Any, **kwargs: Any,
+    ) -> Any:  # fmt: skip
+        _check_compacted(self, active_ctx, element)
+        return super()._expand_object(
+            active_ctx, active_property, expanded_active_property, element, *args, **kwargs
+        )
+
     def _prepare_nested_context(self, active_ctx: Any, element: Any, options: Any) -> Any:
         if "@context" in element:
             _require_context_urls(element["@context"])
@@ -259,8 +268,6 @@ class _SafeProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         inside_index: bool = False,
         type_scoped_ctx: Any = None,
     ) -> Any:
-        if isinstance(element, dict) and "@nest" in element:
-            _check_nest(element["@nest"])
         if inside_list and isinstance(element, list):
             _check_list_depth(element)
         expanded = super()._expand(
@@ -468,12 +475,56 @@ def _describe(element: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _check_nest(nested: Any) -> None:
-    # JSON-LD 1.1 (and jsonld.js) apply no type-scoped context for a type inside @nest;
-    # pyld does. The same document would mean different quads: refuse it.
-    for value in nested if isinstance(nested, list) else [nested]:
-        if isinstance(value, dict) and ("@type" in value or "type" in value):
-            raise ContextError("a type inside @nest is read differently by implementations")
+# A reader of a credential (this verifier's checks, the page, an employer) finds a property
+# under its term: ``validUntil``, ``credentialStatus``, a proof's ``expires``. eddsa-rdfc-2022
+# signs quads, and JSON-LD can state the same quad where that reader does not look: under
+# the property's IRI or a compact IRI, under a second key of the same meaning, inside
+# ``@nest``, or about another node through ``@reverse`` or ``@included``. A signed
+# credential rewritten so would verify with its expiry or its status hidden. VC Data Model
+# 2.0 documents are in compacted form, where none of these occurs: refuse them all.
+_HIDING_KEYWORDS = frozenset({"@nest", "@included", "@reverse"})
+
+
+def _check_compacted(processor: Any, active_ctx: Any, element: Mapping[str, Any]) -> None:
+    mappings = active_ctx.get("mappings", {})
+    meanings: dict[str, str] = {}
+    for key in element:
+        if key == "@context":
+            continue
+        expanded = processor._expand_iri(active_ctx, key, vocab=True)
+        if not isinstance(expanded, str):
+            continue  # undefined: safe mode refuses it
+        if expanded in _HIDING_KEYWORDS:
+            raise ContextError(
+                f"{key!r} ({expanded}) states properties where a reader does not look for "
+                "them; credentials are accepted in compacted form only"
+            )
+        if expanded in meanings:
+            raise ContextError(f"{meanings[expanded]!r} and {key!r} both mean {expanded}")
+        meanings[expanded] = key
+        if key.startswith("@") or key in mappings:
+            continue
+        term = _term_for(processor, active_ctx, expanded)
+        if term is not None:
+            raise ContextError(
+                f"{key!r} is stated by its IRI where the contexts name it {term!r}; "
+                "credentials are accepted in compacted form only"
+            )
+
+
+def _term_for(processor: Any, active_ctx: Any, iri: str) -> str | None:
+    """A term of ``active_ctx`` that means ``iri`` (built once per context and call)."""
+    memo: dict[int, tuple[Any, dict[str, str]]] = processor.__dict__.setdefault("_terms", {})
+    entry = memo.get(id(active_ctx))
+    if entry is None or entry[0] is not active_ctx:
+        terms: dict[str, str] = {}
+        for term, definition in active_ctx.get("mappings", {}).items():
+            if isinstance(definition, Mapping) and not definition.get("reverse"):
+                target = definition.get("@id")
+                if isinstance(target, str):
+                    terms.setdefault(target, term)
+        entry = memo[id(active_ctx)] = (active_ctx, terms)
+    return entry[1].get(iri)
 
 
 def _check_list_depth(items: list[Any]) -> None:

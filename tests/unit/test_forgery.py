@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -19,7 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.factories import AWARDED, Body
-from vcissue.verify import Outcome, verify_credential
+from vcissue import proofs
+from vcissue.status import Bitstring, StatusPurpose, status_entry, status_list_credential
+from vcissue.verify import Outcome, Verdict, verify_credential
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 Injection = Callable[[dict[str, Any]], None]
@@ -208,3 +211,152 @@ def test_fresh_content_injected_anywhere_never_verifies(rng: random.Random, suit
     vc = copy.deepcopy(original)
     _inject(vc, rng)
     assert not verify_credential(vc, trust=body.trust, now=AWARDED).verified
+
+
+# -- signed statements moved where a reader does not look --------------------------------
+# The same quads, so eddsa-rdfc-2022's signature still holds, but the checks (and the page,
+# and an employer) read `credentialStatus`, `validUntil` and a proof's `expires` by their
+# terms: a revoked, expired credential rewritten so once verified as VALID.
+CRED = "https://www.w3.org/2018/credentials#"
+STATUS_URL = "https://certification.example/status/r1"
+Move = Callable[[dict[str, Any], str], None]
+
+
+def _by_iri(iri: str) -> Move:
+    def move(node: dict[str, Any], key: str) -> None:
+        value = node.pop(key)
+        if key in ("validFrom", "validUntil", "expires"):  # typed as xsd:dateTime by the term
+            value = {"@value": value, "@type": XSD + "dateTime"}
+        node[iri + key if iri.endswith("#") else iri] = value
+
+    return move
+
+
+def _nested(node: dict[str, Any], key: str) -> None:
+    node["@nest"] = {key: node.pop(key)}
+
+
+def _included(node: dict[str, Any], key: str) -> None:
+    node["@included"] = [{"id": node["id"], key: node.pop(key)}]
+
+
+def _reversed(node: dict[str, Any], key: str) -> None:
+    entries = node.pop(key)
+    node["@included"] = [
+        {**entry, "@reverse": {CRED + key: {"id": node["id"]}}}
+        for entry in (entries if isinstance(entries, list) else [entries])
+    ]
+
+
+def _typed_twice(node: dict[str, Any], key: str) -> None:
+    types = node["type"]
+    node["type"], node["@type"] = types[:1], types[1:]  # JSON-LD merges them
+
+
+MOVES: dict[str, Move] = {
+    "by its IRI": _by_iri(CRED),
+    "inside @nest": _nested,
+    "on the same node through @included": _included,
+    "through @reverse from an included node": _reversed,
+}
+
+
+def _expiring_with_status(body: Body, suite: str) -> dict[str, Any]:
+    unsigned = body.unsigned(expires=AWARDED + timedelta(days=30))
+    unsigned["credentialStatus"] = [status_entry(STATUS_URL, 42, "revocation")]
+    return proofs.sign(unsigned, body.key, created=AWARDED, suite=suite)
+
+
+def _status_list(body: Body, *, revoked: bool) -> dict[str, Any]:
+    bits = Bitstring()
+    bits.set(42, revoked)
+    listed = status_list_credential(
+        STATUS_URL, StatusPurpose.REVOCATION, bits, issuer=body.did, valid_from=AWARDED
+    )
+    return proofs.sign(listed, body.key, created=AWARDED)
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+@pytest.mark.parametrize("move", sorted(MOVES))
+@pytest.mark.parametrize(
+    ("key", "revoked", "days", "verdict"),
+    [("credentialStatus", True, 10, Verdict.REVOKED), ("validUntil", False, 60, Verdict.EXPIRED)],
+)
+def test_a_signed_property_moved_out_of_sight_is_refused(
+    body: Body, suite: str, move: str, key: str, revoked: bool, days: int, verdict: Verdict
+) -> None:
+    """Only ``key`` stands between this credential and VALID; moving it must not hide it."""
+    if key == "validUntil" and move == "through @reverse from an included node":
+        pytest.skip("a literal has no node to point back from")
+    vc = _expiring_with_status(body, suite)
+    lists = {STATUS_URL: _status_list(body, revoked=revoked)}
+    now = AWARDED + timedelta(days=days)
+    control = verify_credential(vc, trust=body.trust, now=now, status_lists=lists.__getitem__)
+    assert control.verdict is verdict, control.reasons
+    MOVES[move](vc, key)
+    result = verify_credential(vc, trust=body.trust, now=now, status_lists=lists.__getitem__)
+    assert result.verdict is Verdict.FORGED, result.reasons
+    assert result.check("context").outcome is Outcome.FAILED
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_an_expiring_proof_with_expires_moved_out_of_sight_is_refused(
+    body: Body, suite: str
+) -> None:
+    vc = proofs.sign(
+        body.unsigned(), body.key, created=AWARDED, suite=suite,
+        options={"expires": "2026-03-03T00:00:00Z"},
+    )  # fmt: skip
+    later = AWARDED + timedelta(days=10)
+    assert verify_credential(vc, trust=body.trust, now=later).verdict is Verdict.EXPIRED
+    for move in (_by_iri("https://w3id.org/security#expiration"), _nested):
+        moved = copy.deepcopy(vc)
+        move(moved["proof"], "expires")
+        assert verify_credential(moved, trust=body.trust, now=later).verdict is Verdict.FORGED
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_two_keys_of_one_meaning_are_refused(body: Body, suite: str) -> None:
+    vc = body.issue(suite=suite)
+    _typed_twice(vc, "type")  # the OB types out of `type`: no schema check would run
+    result = verify_credential(vc, trust=body.trust, now=AWARDED)
+    assert result.check("context").outcome is Outcome.FAILED, result.reasons
+
+
+SIGNED_KEYS = st.sampled_from(
+    ["credentialStatus", "validUntil", "validFrom", "credentialSubject", "issuer", "name"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(["eddsa-rdfc-2022", "eddsa-jcs-2022"]),
+    SIGNED_KEYS,
+    st.sampled_from([*sorted(MOVES), "twice"]),
+    st.randoms(use_true_random=False),
+)
+def test_any_signed_property_moved_anywhere_never_verifies(
+    suite: str, key: str, move: str, rng: random.Random
+) -> None:
+    """A signed top-level property, or one of a node under it, moved into any of the forms."""
+    body, original = signed_with_status(suite)
+    vc = copy.deepcopy(original)
+    nodes = [n for n in [vc, *_nodes(vc["credentialSubject"])] if "id" in n] or [vc]
+    node = rng.choice(nodes)
+    keys = [k for k in node if not k.startswith("@") and k not in ("id", "type")]
+    key = key if key in node else rng.choice(keys)
+    if move == "twice":
+        node[CRED + key] = node[key]  # the same value under both names: the same quads
+    elif move == "through @reverse from an included node" and not isinstance(
+        node[key], dict | list
+    ):
+        _nested(node, key)
+    else:
+        MOVES[move](node, key)
+    assert not verify_credential(vc, trust=body.trust, now=AWARDED).verified
+
+
+@cache
+def signed_with_status(suite: str) -> tuple[Body, dict[str, Any]]:
+    body = Body()
+    return body, _expiring_with_status(body, suite)

@@ -90,6 +90,105 @@ function jsonldFailure(error) {
   return new ContextError(`not well-formed JSON-LD: ${errorMessage(error)}`);
 }
 
+// A reader (this page, an employer) finds a property under its term: `validUntil`,
+// `credentialStatus`. eddsa-rdfc-2022 signs quads, and JSON-LD can state the same quad
+// where that reader does not look: under the property's IRI, beside a second key of the
+// same meaning, inside @nest, or about another node through @reverse or @included. A
+// signed credential rewritten so verified with its expiry or its status hidden. The
+// library refuses these forms (vcissue.jsonld, `_check_compacted`); so does the page.
+// Without jsonld.js's active context, an IRI key is refused when any bundled context
+// has a term for it: never less strict than the library.
+const HIDING = new Set(['@nest', '@included', '@reverse']);
+const indexes = new WeakMap();
+
+function expandKey(key, prefixes) {
+  const colon = key.indexOf(':');
+  const prefix = key.slice(0, colon);
+  if(prefixes.has(prefix) && !key.startsWith(`${prefix}://`)) {
+    return prefixes.get(prefix) + key.slice(colon + 1);
+  }
+  return key;
+}
+
+function termIndex(contexts) {
+  let index = indexes.get(contexts);
+  if(index) {
+    return index;
+  }
+  index = {iris: new Set(), prefixes: new Map(), json: new Set()};
+  const visit = context => {
+    if(Array.isArray(context)) {
+      context.forEach(visit);
+      return;
+    }
+    if(!context || typeof context !== 'object') {
+      return;
+    }
+    const vocab = typeof context['@vocab'] === 'string' ? context['@vocab'] : null;
+    for(const [term, definition] of Object.entries(context)) {
+      if(term.startsWith('@')) {
+        continue;
+      }
+      const id = typeof definition === 'string' ? definition : definition?.['@id'];
+      if(typeof id === 'string' && !id.startsWith('@')) {
+        index.iris.add(id);
+        if(/[#/:]$/.test(id)) {
+          index.prefixes.set(term, id);
+        }
+      } else if(id === undefined && vocab !== null) {
+        index.iris.add(vocab + term);
+      }
+      if(definition?.['@type'] === '@json') {
+        index.json.add(term);
+      }
+      visit(definition?.['@context']);
+    }
+  };
+  for(const document of contexts.values()) {
+    visit(document?.['@context']);
+  }
+  for(const iri of [...index.iris]) {
+    index.iris.add(expandKey(iri, index.prefixes));
+  }
+  indexes.set(contexts, index);
+  return index;
+}
+
+/** ContextError unless `document` states every property under its term, once. */
+export function checkCompacted(document, contexts) {
+  const index = termIndex(contexts);
+  const stack = [document];
+  while(stack.length) {
+    const item = stack.pop();
+    if(Array.isArray(item)) {
+      stack.push(...item);
+      continue;
+    }
+    if(!item || typeof item !== 'object') {
+      continue;
+    }
+    for(const [alias, keyword] of [['type', '@type'], ['id', '@id']]) {
+      if(alias in item && keyword in item) {
+        throw new ContextError(`"${alias}" and "${keyword}" both mean ${keyword}`);
+      }
+    }
+    for(const [key, value] of Object.entries(item)) {
+      if(key === '@context' || key === '@value' || index.json.has(key)) {
+        continue;  // contexts are checked apart; JSON literals are not JSON-LD
+      }
+      if(HIDING.has(key)) {
+        throw new ContextError(`${JSON.stringify(key)} states properties where a reader ` +
+          'does not look for them; credentials are accepted in compacted form only');
+      }
+      if(key.includes(':') && index.iris.has(expandKey(key, index.prefixes))) {
+        throw new ContextError(`${JSON.stringify(key)} is stated by its IRI where the ` +
+          'contexts name it by a term; credentials are accepted in compacted form only');
+      }
+      stack.push(value);
+    }
+  }
+}
+
 /** Expands with safe mode, proving every term is defined (what eddsa-jcs-2022 skips). */
 export async function checkTermsDefined(document, contexts) {
   try {

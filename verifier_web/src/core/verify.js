@@ -4,7 +4,8 @@
 // the live status fetcher comes in through `env`.
 import {ContextError, KeyWindowError, ProofError, StatusListError, UnknownKeyError,
   errorMessage} from './errors.js';
-import {checkContexts, checkTermsDefined, parseDateTime, verifyProof} from './proof.js';
+import {checkCompacted, checkContexts, checkTermsDefined, parseDateTime, verifyProof} from
+  './proof.js';
 import {VC_V2, parseStatusEntries, readStatusListCredential, statusBit} from './status.js';
 import {certificateDetails} from './details.js';
 import {decide} from './verdict.js';
@@ -317,6 +318,7 @@ export async function verifyCredential(vc, env) {
       throw new ContextError(render(message('the first @context must be {url}',
         {url: VC_V2})));
     }
+    checkCompacted(vc, env.contexts);
     if(vc.proof?.cryptosuite !== 'eddsa-rdfc-2022') {
       // eddsa-rdfc-2022 expands while canonicalising; the others need it here.
       const {proof: _proof, ...unsecured} = vc;
