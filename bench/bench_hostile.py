@@ -20,8 +20,11 @@ verify.py; simulated here, the outcome shown when it differs) and the CPU of
 processed contexts cleared (a caller can evict it). The references are the EcoMentor
 certificate and two credentials with 80 learning outcomes, measured in the same run,
 with how much of each bound they use. A family's ladder stops once one size costs more
-than ``--stop-after`` CPU seconds (the larger sizes would only cost more). Never
-asserted in tests.
+than ``--stop-after`` CPU seconds (the larger sizes would only cost more). Then proof sets
+and chains: for the costliest shapes, the largest document that passes the JSON bounds
+with ``proofs.MAX_PROOFS`` proofs, verified with one valid proof, a set of them and a chain
+(each proof naming the one before). The load average is printed at the start and the end.
+Never asserted in tests.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from tests.unit.test_bounds import learning_outcomes_credential  # noqa: E402
 from vcissue import proofs  # noqa: E402
 from vcissue.errors import MalformedInput, VcissueError, WorkLimitError  # noqa: E402
 from vcissue.jsonld import ContextSet, bounds_usage, canonize, check_json_bounds  # noqa: E402
-from vcissue.keys import SigningKey, did_key  # noqa: E402
+from vcissue.keys import SigningKey, did_key, multibase_b58_encode  # noqa: E402
 from vcissue.rdfc import DEFAULT_LIMITS  # noqa: E402
 from vcissue.status import Bitstring, status_list_credential  # noqa: E402
 from vcissue.system import system_random  # noqa: E402
@@ -378,6 +381,69 @@ def measure(attacker: Attacker, graft: Graft, n: int, *, at_bound: bool) -> dict
     }
 
 
+PROOF_SHAPES = ("wide_object", "symmetric_pairs", "results")
+
+
+def _with_proofs(attacker: Attacker, doc: dict[str, Any], count: int, chain: bool) -> Any:
+    """``doc`` with ``count`` valid proofs by the attacker's key: a set, or a chain in which
+    each proof names the one before (and so signs the document with it)."""
+    made: list[dict[str, Any]] = []
+    for i in range(count):
+        options = {
+            "id": f"urn:p:{i}",
+            **({"previousProof": f"urn:p:{i - 1}"} if chain and made else {}),
+        }
+        proof = proofs.sign(doc, attacker.key, created=AWARDED, options=options)["proof"]
+        if chain and made:
+            del proof["proofValue"]
+            suite = proofs.suite_named(proof["cryptosuite"])
+            data = proofs.hash_data(
+                suite, {**doc, "proof": [made[-1]]}, proof, ContextSet.bundled()
+            )
+            proof["proofValue"] = multibase_b58_encode(attacker.key.sign(data.combined))
+        made.append(proof)
+    return {**doc, "proof": made}
+
+
+def measure_proofs(attacker: Attacker, family: str, max_bytes: int) -> list[dict[str, Any]]:
+    """The largest document of ``family`` that passes the JSON bounds with
+    ``proofs.MAX_PROOFS`` proofs, verified with one proof, a set of them and a chain."""
+    graft, count = FAMILIES[family], proofs.MAX_PROOFS
+    room = [
+        {**attacker.bogus_proof, "id": f"urn:p:{i}", "previousProof": "urn:p:0"}
+        for i in range(count)
+    ]
+    n = attacker.units_at_bound(graft, max_bytes)
+    while n > 1:
+        try:
+            check_json_bounds({**attacker.unsigned(graft, n), "proof": room})
+            break
+        except WorkLimitError:
+            n -= max(1, n // 200)
+    doc = attacker.unsigned(graft, n)
+    rows = []
+    for shape, document in (
+        ("1 proof", proofs.sign(doc, attacker.key, created=AWARDED)),
+        (f"set of {count}", _with_proofs(attacker, doc, count, chain=False)),
+        (f"chain of {count}", _with_proofs(attacker, doc, count, chain=True)),
+    ):
+        data = json.dumps(document).encode()
+        verify_s, result = cpu(
+            lambda data=data: verify_credential(data, trust=attacker.trust, now=NOW)
+        )
+        rows.append(
+            {
+                "family": family,
+                "proofs": shape,
+                "n": n,
+                "bytes": len(data),
+                "verify_cpu_s": verify_s,
+                "outcome": _describe_outcome(result),
+            }
+        )
+    return rows
+
+
 def _count_values(document: Any) -> int:
     count, stack = 0, [document]
     while stack:
@@ -455,6 +521,7 @@ def main() -> int:
         "reference_verify_cpu_s": reference_s,
         "reference_verify_cold_memo_cpu_s": reference_cold_s,
         "families": {},
+        "loadavg_start": os.getloadavg(),
     }
     print(f"machine {figures['machine']}, Python {figures['python']}")
     print(
@@ -501,6 +568,22 @@ def main() -> int:
             if slowest > args.stop_after:
                 print(f"{label:<25} (larger sizes not run: over {args.stop_after} s)", flush=True)
                 break
+    figures["proof_sets"] = []
+    print(f"{'proofs on a document at the bound':<40} {'bytes':>8} {'verify s':>8}  outcome")
+    for family in PROOF_SHAPES:
+        for row in measure_proofs(attacker, family, args.max_bytes):
+            figures["proof_sets"].append(row)
+            label = f"{family}, {row['proofs']}"
+            print(
+                f"{label:<40} {row['bytes']:>8} {row['verify_cpu_s']:>8.3f}  {row['outcome'][:40]}",
+                flush=True,
+            )
+    figures["worst_proof_sets_cpu_s"] = max(row["verify_cpu_s"] for row in figures["proof_sets"])
+    print(f"worst proof set or chain: {figures['worst_proof_sets_cpu_s']:.3f} s CPU")
+    figures["loadavg_end"] = os.getloadavg()
+    print(
+        f"load average at the start {figures['loadavg_start']}, at the end {figures['loadavg_end']}"
+    )
     for column in ("verify_cpu_s", "verify_precheck_cpu_s"):
         worst = max(
             (row[column], name, row["bytes"])

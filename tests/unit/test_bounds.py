@@ -24,8 +24,16 @@ from hypothesis import strategies as st
 from tests.factories import AWARDED, Body
 from vcissue import proofs
 from vcissue.errors import ContextError, VcissueError, WorkLimitError
-from vcissue.jsonld import bounds_usage, canonize, check_json_bounds, expand, to_quads
-from vcissue.keys import SigningKey, did_key
+from vcissue.jsonld import (
+    ContextSet,
+    bounds_usage,
+    canonize,
+    check_json_bounds,
+    expand,
+    to_quads,
+)
+from vcissue.keys import SigningKey, did_key, multibase_b58_encode
+from vcissue.proofs.eddsa_rdfc_2022 import EddsaRdfc2022
 from vcissue.rdfc import DEFAULT_LIMITS, Limits, Quad, Term, canonicalize, serialize_quad
 from vcissue.system import system_random
 from vcissue.verify import Outcome, TrustedIssuer, TrustList, verify_credential
@@ -463,3 +471,67 @@ def test_refusals_are_early_for_oversized_json() -> None:
     document = {"@context": ["https://www.w3.org/ns/credentials/v2"], P: list(huge)}
     with pytest.raises(WorkLimitError, match="max_values_per_property"):
         check_json_bounds(document)
+
+
+# -- proof sets and chains ------------------------------------------------------------------
+# Up to MAX_PROOFS proofs, each of which canonicalised the document again: a caller's own
+# did:key signed a document at the bounds eight times and verification cost eight times
+# the most one document may (5.6 s CPU measured for a wide object at the JSON bound).
+
+
+_BUNDLED = ContextSet.bundled()
+
+
+def _proof_set(caller: Caller, vc: dict[str, Any], count: int) -> dict[str, Any]:
+    made = [
+        proofs.sign(vc, caller.key, created=AWARDED, options={"id": f"urn:p:{i}"})["proof"]
+        for i in range(count)
+    ]
+    return {**vc, "proof": made}
+
+
+def _proof_chain(caller: Caller, vc: dict[str, Any], count: int) -> dict[str, Any]:
+    made: list[dict[str, Any]] = []
+    for i in range(count):
+        options = {"id": f"urn:p:{i}", **({"previousProof": made[-1]["id"]} if made else {})}
+        proof = proofs.sign(vc, caller.key, created=AWARDED, options=options)["proof"]
+        if made:  # a chained proof signs the document with the proof it names
+            del proof["proofValue"]
+            suite = proofs.suite_named(proof["cryptosuite"])
+            data = proofs.hash_data(suite, {**vc, "proof": [made[-1]]}, proof, _BUNDLED)
+            proof["proofValue"] = multibase_b58_encode(caller.key.sign(data.combined))
+        made.append(proof)
+    return {**vc, "proof": made}
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    original = EddsaRdfc2022.canonicalize
+
+    def counted(self: EddsaRdfc2022, document: Any, contexts: Any) -> bytes:
+        calls.append(1)
+        return original(self, document, contexts)
+
+    monkeypatch.setattr(EddsaRdfc2022, "canonicalize", counted)
+    return calls
+
+
+def test_a_proof_set_canonicalises_its_document_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    caller = Caller()
+    vc = _proof_set(caller, caller.unsigned(), proofs.MAX_PROOFS)
+    calls = _counting(monkeypatch)
+    found = proofs.verify_proofs(vc, caller.trust.resolve_key)
+    assert len(found) == proofs.MAX_PROOFS and len(calls) == 1
+
+
+def test_a_proof_chain_is_held_to_one_documents_json_bound() -> None:
+    caller = Caller()
+    small = _proof_chain(caller, caller.unsigned(), proofs.MAX_PROOFS)
+    assert len(proofs.verify_proofs(small, caller.trust.resolve_key)) == proofs.MAX_PROOFS
+    # each document passes the bounds alone; two of them together hold more JSON values
+    wide = {f"https://example.org/p{i}": "v" for i in range(DEFAULT_LIMITS.max_json_values // 2)}
+    vc = graft(caller, **{P: wide})
+    check_json_bounds(_proof_chain(caller, vc, 2))
+    with pytest.raises(WorkLimitError) as refused:
+        proofs.verify_proofs(_proof_chain(caller, vc, 2), caller.trust.resolve_key)
+    assert refused.value.limit == "max_json_values"

@@ -8,18 +8,27 @@ come in as arguments.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import DidError, KeyMaterialError, ProofError, ProofExpiredError, VcissueError
-from ..jsonld import ContextSet
+from ..errors import (
+    DidError,
+    KeyMaterialError,
+    ProofError,
+    ProofExpiredError,
+    VcissueError,
+    WorkLimitError,
+)
+from ..jsonld import ContextSet, check_json_bounds
 from ..keys import PublicKey, SigningKey, multibase_b58_decode, multibase_b58_encode
+from ..rdfc import DEFAULT_LIMITS, UNBOUNDED
 from .eddsa_jcs_2022 import EddsaJcs2022
 from .eddsa_rdfc_2022 import EddsaRdfc2022
-from .suite import PROOF_TYPE, Cryptosuite, HashData, hash_data
+from .suite import PROOF_TYPE, Cryptosuite, HashData, hash_data, proof_config
 
 __all__ = [
     "DEFAULT_SUITE",
@@ -150,12 +159,13 @@ def verify_proofs(
         raise ProofError("each proof must be an object")
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     contexts = contexts or ContextSet.bundled()
+    documents = _Documents(contexts)
     checks = []
     for index, proof in enumerate(proof_set):
         try:
             checks.append(
                 _verify_one(
-                    unsecured, proof, proof_set, resolve_key, contexts, expected_purpose, now
+                    unsecured, proof, proof_set, resolve_key, documents, expected_purpose, now
                 )
             )
         except VcissueError as error:
@@ -206,12 +216,51 @@ def _previous_proofs(
     return found
 
 
+class _Documents:
+    """The canonical documents of one proof set, each made once.
+
+    Every proof of a set signs the same document: it is canonicalised once per suite and
+    ``@context``. A chain's proofs sign it with different earlier proofs; the documents
+    canonicalised for one set hold, together, no more JSON values than one document may
+    (``Limits.max_json_values``), or ``MAX_PROOFS`` proofs would cost that many times what
+    the bounds allow one document (docs/bounds.md).
+    """
+
+    def __init__(self, contexts: ContextSet) -> None:
+        self.contexts = contexts
+        self.limit = DEFAULT_LIMITS.max_json_values
+        self.values = 0
+        self.made: dict[str, bytes] = {}
+
+    def hash_data(
+        self, suite: Cryptosuite, document: Mapping[str, Any], proof: Mapping[str, Any]
+    ) -> HashData:
+        config = proof_config(proof, document, carries_context=suite.proof_carries_context)
+        chained = [p.get("id") for p in document.get("proof", ())]
+        key = json.dumps([suite.name, document.get("@context"), chained], sort_keys=True)
+        if key not in self.made:
+            usage: dict[str, int] = {}
+            check_json_bounds(document, UNBOUNDED, usage=usage)
+            self.values += usage["max_json_values"]
+            if self.made and self.values > self.limit:
+                raise WorkLimitError(
+                    "max_json_values",
+                    f"the documents this proof set signs hold more than {self.limit} JSON "
+                    "values together",
+                )
+            self.made[key] = suite.canonicalize(document, self.contexts)
+        return HashData(
+            canonical_config=suite.canonicalize_config(config, self.contexts),
+            canonical_document=self.made[key],
+        )
+
+
 def _verify_one(
     unsecured: Mapping[str, Any],
     proof: Mapping[str, Any],
     proof_set: Sequence[Mapping[str, Any]],
     resolve_key: KeyResolver,
-    contexts: ContextSet,
+    documents: _Documents,
     expected_purpose: str,
     now: datetime | None,
 ) -> ProofCheck:
@@ -253,7 +302,7 @@ def _verify_one(
         raise DidError(f"cannot resolve verificationMethod: {error}") from None
     if expected_purpose == ASSERTION and not assertion:
         raise ProofError(f"{vm_id} is not authorised for assertionMethod")
-    data = hash_data(cryptosuite, document, proof, contexts)
+    data = documents.hash_data(cryptosuite, document, proof)
     if not public_key.verify(signature, data.combined):
         raise ProofError("signature does not match the document (altered or wrong key)")
     return ProofCheck(vm_id, controller, cryptosuite.name, created, expires, proof_id)
