@@ -353,7 +353,14 @@ def test_any_signed_property_moved_anywhere_never_verifies(
         _nested(node, key)
     else:
         MOVES[move](node, key)
-    assert not verify_credential(vc, trust=body.trust, now=AWARDED).verified
+    fetched: list[str] = []
+
+    def source(url: str) -> dict[str, Any]:
+        fetched.append(url)
+        raise AssertionError("a credential that does not verify made the verifier fetch")
+
+    assert not verify_credential(vc, trust=body.trust, now=AWARDED, status_lists=source).verified
+    assert fetched == []  # its status URLs are never asked for
 
 
 @cache
