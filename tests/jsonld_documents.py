@@ -152,7 +152,8 @@ def _key(rng: random.Random, interoperable_only: bool) -> str:
         return rng.choice(HIDING)  # refused: the same quads where a reader does not look
     pool = TERMS + IRIS[3:] + KEYWORDS[5:]
     if not interoperable_only:
-        pool += ["@index", "@context"]
+        # refused: a term's IRI as a key (the same quad, out of a reader's sight)
+        pool += ["@index", "@context", "https://schema.org/name"]
     return rng.choice(pool)
 
 
