@@ -82,7 +82,7 @@ def batch_rate(
     report = issuer.issue_batch(rows[1:], by=BENCH, workers=workers)
     elapsed = time.perf_counter() - started
     cpu = _cpu() - cpu_before
-    assert len(report.issued) == n and not report.errors
+    assert len(report.issued) == n and not report.errors, (len(report.issued), report.errors[:3])
     store.close()
     return n / elapsed, cpu / n
 

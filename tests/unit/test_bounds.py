@@ -333,10 +333,13 @@ def test_eighty_learning_outcomes_sign_and_verify(with_results: bool) -> None:
     assert result.verified, result.failures
 
 
-LEGIT_HEADROOM = 10
+# An eighth: max_json_values came down from 8,000 to 6,500 so that the costliest hostile
+# shape at the bound stays well under the 1 s target on a loaded machine (docs/bounds.md);
+# the 80-outcome credential uses 769 of it.
+LEGIT_HEADROOM = 8
 
 
-def test_legitimate_credentials_use_a_tenth_of_every_bound_at_most() -> None:
+def test_legitimate_credentials_use_an_eighth_of_every_bound_at_most() -> None:
     body = Body()
     for vc in (body.unsigned(), learning_outcomes_credential(body, 80)):
         usage = bounds_usage(vc)
