@@ -964,3 +964,16 @@ def test_a_killed_process_leaves_no_half_stored_credential(
 
     with_lists.run(check)  # a write transaction: the dead process's locks are gone
     assert with_lists.run(lambda tx: append(tx, 1)[0].seq) == 1
+
+
+def test_migration_13_forgets_a_state_digest_of_the_old_element(backend: Backend) -> None:
+    """A digest recorded with the SHAKE-256 element (before migration 13) would be folded on
+    with the SHA-512 one into checkpoints no replay matches: the upgrade forgets it."""
+    known = SQLITE_MIGRATIONS if backend.name == "sqlite" else POSTGRES_MIGRATIONS
+    assert known[12].version == 13
+    old = backend.open_with(known[:12])
+    old.run(lambda tx: tx.save_audit_state(7, "ab" * 256))
+    assert old.read(lambda tx: tx.audit_state()) == (7, "ab" * 256)
+    old.close()
+    upgraded = backend.open()
+    assert upgraded.read(lambda tx: tx.audit_state()) == (0, "")

@@ -101,6 +101,13 @@ class Migration:
 _SEED_AUDIT_HEAD = f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')"  # noqa: S608
 _CREDENTIAL_STATES = "'active', 'suspended', 'revoked', 'withdrawn', 'superseded'"
 
+# The state digest's per-credential element is built from SHA-512 now (PostgreSQL can
+# compute it), not SHAKE-256: a digest recorded with the old element would be folded on
+# with the new one into checkpoints that no replay matches, so the recorded one is
+# forgotten and the next checkpoint replays the log afresh.
+_STATE_ELEMENT_CHANGED = "the audit state digest recomputed (its element is SHA-512-based)"
+_FORGET_STATE = "UPDATE audit_state SET seq = 0, digest = ''"
+
 SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -394,6 +401,7 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(12, "the signed forms' digests (PostgreSQL only: SQLite has no SHA-256)", ()),
+    Migration(13, _STATE_ELEMENT_CHANGED, (_FORGET_STATE,)),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -703,6 +711,7 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
             "(sha256(replace(signed_json, E'\\\\', E'\\\\\\\\')::bytea)) STORED",
         ),
     ),
+    Migration(13, _STATE_ELEMENT_CHANGED, (_FORGET_STATE,)),
 )
 
 
