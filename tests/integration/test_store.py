@@ -211,6 +211,7 @@ def test_sqlite_pragmas(backend: Backend, store: Store) -> None:
     assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert conn.execute("PRAGMA busy_timeout").fetchone() == (10_000,)
+    assert conn.execute("PRAGMA cache_size").fetchone() == (-65_536,)  # KiB
 
 
 # ----------------------------------------------------------------------------- round trips

@@ -44,6 +44,7 @@ __all__ = ["SqliteStore"]
 
 _SYNCHRONOUS = {"OFF", "NORMAL", "FULL", "EXTRA"}
 _OPEN_ATTEMPTS = 20
+CACHE_KIB = 65_536  # the page cache of each connection
 
 
 def _translate(exc: sqlite3.Error, what: str = "sqlite") -> StoreError:
@@ -145,6 +146,10 @@ class SqliteStore(SqlStore):
         if str(mode).lower() not in {"wal", "memory"}:
             raise StoreError(f"SQLite refused WAL mode (journal_mode is {mode!r})")
         conn.execute(f"PRAGMA synchronous = {synchronous}")
+        # 64 MiB of pages (SQLite's default is 2 MiB): a store's indexes take random
+        # inserts (credential ids, status indices), and at 100,000 credentials a batch's
+        # statements cost a fifth less CPU with the hot index pages held (bench_issuer)
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 
     def _migrate(self, migrations: Sequence[Migration]) -> None:
         self._with_retry("migrating the schema", lambda: self._migrate_once(migrations))
