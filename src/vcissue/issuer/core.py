@@ -702,11 +702,7 @@ class IssuerCore:
         """Reserve the status indices of a new credential (one short transaction: the only
         time the open lists are locked), then build and sign it outside any transaction.
         ``number``: the certificate's number already (an imported certificate's)."""
-        return self._prepare_all([(award, number)])[0]
-
-    def _prepare_all(self, awards: Sequence[tuple[Award, str | None]]) -> list[Prepared]:
-        """``_prepare`` for many awards: reserved together, then each signed."""
-        return [self._sign_reserved(one) for one in self._reserve_all(awards)]
+        return self._sign_reserved(self._reserve_all([(award, number)])[0])
 
     def _reserve_all(self, awards: Sequence[tuple[Award, str | None]]) -> list[Prepared]:
         """One reservation transaction for all ``awards`` (a batch's chunk): their status
@@ -791,19 +787,11 @@ class IssuerCore:
             existing = tx.get_by_batch_key(batch_key)
             if existing is not None:
                 return IssuedCredential(existing, created=False)
-        if prepared is not None:
-            award, credential_id = prepared.award, prepared.credential_id
-            revocation, suspension = prepared.revocation, prepared.suspension
-            number, signed_json = prepared.number, prepared.signed_json
-        else:
-            if award.previous_credential is None:  # a new award, not a replacement
-                award = self._with_prerequisites(work, award)
-            body = award.qualification.body
-            revocation = self._allocate(work, REVOCATION, credential_id, body)
-            suspension = self._allocate(work, SUSPENSION, credential_id, body)
-            number = self._number(work, award)
-            signed = self._sign_award(award, credential_id, revocation, suspension, number, now)
-            signed_json = _compact(signed)
+        if prepared is None:  # reserved, built and signed inside this transaction
+            prepared = self._sign_reserved(self._reserve(work, award, credential_id, None))
+        award, credential_id = prepared.award, prepared.credential_id
+        revocation, suspension = prepared.revocation, prepared.suspension
+        number, signed_json = prepared.number, prepared.signed_json
         record = CredentialRecord(
             id=credential_id,
             holder_name=award.holder.name,
