@@ -706,6 +706,55 @@ def test_signing_holds_no_lock_on_the_open_lists(
     assert len(set(slots)) == 3
 
 
+def test_reservations_do_not_queue_behind_each_other(
+    backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two issuers reserve from the same open lists at once: the lists' rows are not
+    locked, so the second reserves, signs and stores while the first is parked inside its
+    reservation transaction (after its indices, before its number). Indices and numbers
+    stay distinct. (SQLite writes one transaction at a time, so this is PostgreSQL's.)"""
+    if backend.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time")
+    body = Body()
+    first = _issuer_for(_spec(backend, body), str(tmp_path))
+    first.issue(Award(Holder("Opens the lists"), ecomentor(), awarded=START), by=WORKER)
+    reserving, release = threading.Event(), threading.Event()
+    real_number = first._number
+
+    def parked_number(*args: Any, **kwargs: Any) -> str:
+        reserving.set()
+        assert release.wait(timeout=60)
+        return real_number(*args, **kwargs)
+
+    monkeypatch.setattr(first, "_number", parked_number)
+    outcome: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(
+            first.issue(Award(Holder("Parked"), ecomentor(), awarded=START), by=WORKER)
+        )
+    )
+    worker.start()
+    try:
+        assert reserving.wait(timeout=60)
+        second = _issuer_for(_spec(backend, body), str(tmp_path))
+        other = second.issue(Award(Holder("Not queued"), ecomentor(), awarded=START), by=WORKER)
+        second.store.close()
+        # the first is still parked in its reservation: the second did not wait for it
+        assert worker.is_alive() and not outcome
+    finally:
+        release.set()
+        worker.join(timeout=60)
+    assert outcome and outcome[0].created and other.created
+    records = first.store.read(lambda tx: tx.list_credentials())
+    assert len(records) == 3
+    for slots in (
+        [(r.revocation_list, r.revocation_index) for r in records],
+        [(r.suspension_list, r.suspension_index) for r in records],
+        [r.number for r in records],
+    ):
+        assert len(set(slots)) == 3, slots
+
+
 def _reserve_then_die(spec: tuple[str, str | None, str, str], tmp: str) -> None:
     issuer = _issuer_for(spec, tmp)
     prepared = issuer._prepare(Award(Holder("Never stored"), ecomentor(), awarded=START))

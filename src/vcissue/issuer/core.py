@@ -886,11 +886,19 @@ class IssuerCore:
     def _allocate(
         self, work: _Work, purpose: str, credential_id: str, body: str
     ) -> tuple[str, int]:
-        """An unused index of ``body``'s open list of ``purpose``, rolling over when full."""
+        """An unused index of ``body``'s open list of ``purpose``, rolling over when full.
+
+        The list's row is not locked: the allocations' unique key decides between issuers
+        drawing at once, closing a full list is a versioned save (a concurrent change of
+        the list makes it a ``ConflictError``, and the reservation is re-run), and a second
+        open list cannot be created. A lock here made every issuer of every instance queue
+        behind the one reserving, for its whole transaction."""
         tx = work.tx
         for _ in range(2):
-            current = work.open_lists.get((purpose, body)) or tx.open_list(purpose, body=body)
-            if current is None:  # (open_list locks the list until commit)
+            current = work.open_lists.get((purpose, body)) or tx.open_list(
+                purpose, body=body, for_update=False
+            )
+            if current is None:
                 current = self._create_list(work, purpose, body)
             work.open_lists[(purpose, body)] = current
             index = self._draw(tx, current, credential_id)
@@ -917,7 +925,8 @@ class IssuerCore:
         used = set(tx.allocated_indices(current.id))
         drawn = allocate_index(current.size, used, self._rng)
         if drawn is not None and not tx.allocate_index(current.id, drawn, credential_id):
-            raise StoreError(f"index {drawn} of {current.id} was taken during allocation")
+            # another issuer took it since the map was read: draw again in a fresh transaction
+            raise ConflictError(f"index {drawn} of {current.id} was taken during allocation")
         return drawn
 
     def _create_list(self, work: _Work, purpose: str, body: str) -> StatusListRecord:

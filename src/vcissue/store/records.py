@@ -3,7 +3,7 @@
 The application runs every change as one write transaction::
 
     def issue(tx: Tx) -> CredentialRecord:
-        rev = tx.open_list("revocation")          # locked until commit
+        rev = tx.open_list("revocation")          # FOR UPDATE: locked until commit
         ...
         tx.allocate_index(rev.id, index, credential_id)
         tx.insert_credential(record)
