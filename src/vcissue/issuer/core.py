@@ -853,7 +853,7 @@ class IssuerCore:
         for _ in range(_NUMBER_ATTEMPTS):
             seq = work.tx.next_in_sequence(scope)
             number = pattern.number(seq, qualification=qualification, year=year)
-            if work.tx.get_by_number(number) is None and work.tx.get_import(number) is None:
+            if not work.tx.number_taken(number):  # the counter row is locked until commit
                 return number
         raise StoreError(f"no free certificate number in {scope!r} after {_NUMBER_ATTEMPTS} tries")
 

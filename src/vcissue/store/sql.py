@@ -328,6 +328,15 @@ class SqlTx:
         row = self._one(_SELECT_CREDENTIALS + " WHERE number = ?", (number,))
         return None if row is None else self._credential(row)
 
+    def number_taken(self, number: str) -> bool:
+        """True if a credential or an imported certificate has ``number``."""
+        row = self._one(
+            "SELECT EXISTS (SELECT 1 FROM credentials WHERE number = ?) "
+            "OR EXISTS (SELECT 1 FROM imported_certificates WHERE number = ?)",
+            (number, number),
+        )
+        return row is not None and bool(row[0])
+
     def next_in_sequence(self, scope: str) -> int:
         """The next number (1, 2, ...) of the counter ``scope``. The upsert locks the
         counter row until commit, so concurrent issuers queue and a rolled-back
@@ -675,17 +684,19 @@ class SqlTx:
         self._check_write()
         _index("index", index)
         _text("credential_id", credential_id)
+        inserted = self._change(  # one round trip: issuers make two of these a credential
+            "INSERT INTO allocations (list_id, idx, credential_id) SELECT id, ?, ? "
+            "FROM status_lists WHERE id = ? AND ? < size ON CONFLICT DO NOTHING",
+            (index, credential_id, list_id, index),
+        )
+        if inserted:
+            return True
         row = self._one("SELECT size FROM status_lists WHERE id = ?", (list_id,))
         if row is None:
             raise NotFoundError(f"no status list {list_id!r}")
         if index >= int(row[0]):
             raise StoreError(f"index {index} is outside list {list_id!r} of {row[0]} bits")
-        inserted = self._change(
-            "INSERT INTO allocations (list_id, idx, credential_id) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            (list_id, index, credential_id),
-        )
-        return bool(inserted)
+        return False
 
     def allocated_count(self, list_id: str) -> int:
         row = self._one("SELECT COUNT(*) FROM allocations WHERE list_id = ?", (list_id,))
