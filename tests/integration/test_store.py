@@ -978,3 +978,24 @@ def test_migration_13_forgets_a_state_digest_of_the_old_element(backend: Backend
     old.close()
     upgraded = backend.open()
     assert upgraded.read(lambda tx: tx.audit_state()) == (0, "")
+
+
+# ------------------------------------------------------------------------- read transactions
+
+
+def test_a_read_sees_one_snapshot_and_cannot_write(backend: Backend, with_lists: Store) -> None:
+    """A read transaction answers every query from one snapshot (a write another store
+    commits meanwhile is not seen until the next transaction), and the database itself
+    refuses a write in it, not only the Python check; a write transaction after it on the
+    same connection writes again."""
+    store, other = with_lists, backend.open()
+    store.run(lambda tx: issue(tx, "urn:uuid:first", 1, 1))
+    with store.read_transaction() as tx:
+        before = len(tx.list_credentials())
+        other.run(lambda o: issue(o, "urn:uuid:meanwhile", 2, 2))
+        assert len(tx.list_credentials()) == before == 1
+        with pytest.raises(StoreError):
+            tx._execute("UPDATE credentials SET holder_name = 'X'")  # type: ignore[attr-defined]
+    assert len(store.read(lambda tx: tx.list_credentials())) == 2
+    store.run(lambda tx: issue(tx, "urn:uuid:after", 3, 3))
+    assert store.read(lambda tx: tx.get_credential("urn:uuid:after")) is not None

@@ -66,6 +66,8 @@ _RETRYABLE = {
     "55P03",  # lock_not_available (lock_timeout)
 }
 _QUERIES: dict[str, str] = {}
+_WRITE_LEVEL = psycopg.IsolationLevel.READ_COMMITTED
+_READ_LEVEL = psycopg.IsolationLevel.REPEATABLE_READ
 
 
 def _translate(exc: psycopg.Error, what: str = "postgresql") -> StoreError:
@@ -227,7 +229,7 @@ class PostgresStore(SqlStore):
         except psycopg.Error as exc:
             raise _translate(exc, "cannot connect to PostgreSQL") from exc
         try:
-            conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+            conn.isolation_level = _WRITE_LEVEL
             conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
             conn.execute("SET TIME ZONE 'UTC'")
             conn.execute("SELECT set_config('lock_timeout', %s, false)", (self._lock_timeout,))
@@ -274,13 +276,14 @@ class PostgresStore(SqlStore):
             self._conn = self._connect()
         if self._conn.info.transaction_status != TransactionStatus.IDLE:
             self._rollback()
-        if not write:
-            try:
-                # one snapshot for the whole read, as the protocol promises
-                self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            except psycopg.Error as exc:
-                self._rollback()
-                raise _translate(exc, "cannot begin a transaction") from exc
+        # A read gets one snapshot for the whole transaction, as the protocol promises.
+        # Set on the idle connection, these go out in the BEGIN psycopg sends with the
+        # first statement: no round trip of their own.
+        level = _WRITE_LEVEL if write else _READ_LEVEL
+        if self._conn.isolation_level != level:
+            self._conn.isolation_level = level
+        if self._conn.read_only != (not write):
+            self._conn.read_only = not write
 
     def _commit(self) -> None:
         try:
