@@ -275,6 +275,8 @@ def test_round_trip_of_every_record_type(with_lists: Store) -> None:
         assert tx.lists() == [status_list(), status_list(SUS, "suspension")]
         assert tx.get_list(REV) == status_list()
         assert tx.open_list("suspension", for_update=False) == status_list(SUS, "suspension")
+        assert tx.open_list_ref("suspension") == (SUS, SIZE)
+        assert tx.open_list_ref("revocation", body="kcs") is None
 
     store.read(read)
 
@@ -307,6 +309,7 @@ def test_round_trip_of_every_record_type(with_lists: Store) -> None:
         assert saved.published_json == '{"type": ["VerifiableCredential"]}'
         assert saved.published_at == NOW
         assert tx.open_list("revocation") is None  # full lists are not open
+        assert tx.open_list_ref("revocation") is None and tx.open_list_ref("suspension")
         updated = tx.get_credential(full.id)
         assert updated == replace(full, state="active", suspended_until=None, state_reason=None)
         done = tx.get_case(CASE.id)

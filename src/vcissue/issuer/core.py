@@ -323,7 +323,7 @@ class _Work:
         self.changes: Changes = {}
         # the open list of each (purpose, body) this transaction locked: a chunk's
         # reservations read it once, not once per index
-        self.open_lists: dict[tuple[str, str], StatusListRecord] = {}
+        self.open_lists: dict[tuple[str, str], tuple[str, int]] = {}  # (id, size)
 
 
 class IssuerCore:
@@ -895,38 +895,42 @@ class IssuerCore:
         behind the one reserving, for its whole transaction."""
         tx = work.tx
         for _ in range(2):
-            current = work.open_lists.get((purpose, body)) or tx.open_list(
-                purpose, body=body, for_update=False
-            )
+            # the list's id and size: its bits and signed form are not read to allocate
+            current = work.open_lists.get((purpose, body)) or tx.open_list_ref(purpose, body=body)
             if current is None:
-                current = self._create_list(work, purpose, body)
+                created = self._create_list(work, purpose, body)
+                current = created.id, created.size
             work.open_lists[(purpose, body)] = current
-            index = self._draw(tx, current, credential_id)
+            list_id, size = current
+            index = self._draw(tx, list_id, size, credential_id)
             if index is not None:
-                return current.id, index
+                return list_id, index
             del work.open_lists[(purpose, body)]
+            full = tx.get_list(list_id)
+            if full is None:
+                raise StoreError(f"status list {list_id} is gone")
             tx.save_list(  # full: close it; the loop opens the next one
-                current.id,
-                bits=current.bits,
-                version=current.version + 1,
+                list_id,
+                bits=full.bits,
+                version=full.version + 1,
                 full=True,
-                published_json=current.published_json,
-                published_at=current.published_at,
+                published_json=full.published_json,
+                published_at=full.published_at,
             )
         raise StoreError(f"could not allocate a {purpose} index in a fresh list")
 
-    def _draw(self, tx: Tx, current: StatusListRecord, credential_id: str) -> int | None:
+    def _draw(self, tx: Tx, list_id: str, size: int, credential_id: str) -> int | None:
         # Uniform random probes; the store's unique key decides collisions. When the
         # list is nearly full, one uniform draw over the loaded allocation map.
         for _ in range(PROBES):
-            index = self._rng.randrange(0, current.size)
-            if tx.allocate_index(current.id, index, credential_id):
+            index = self._rng.randrange(0, size)
+            if tx.allocate_index(list_id, index, credential_id):
                 return index
-        used = set(tx.allocated_indices(current.id))
-        drawn = allocate_index(current.size, used, self._rng)
-        if drawn is not None and not tx.allocate_index(current.id, drawn, credential_id):
+        used = set(tx.allocated_indices(list_id))
+        drawn = allocate_index(size, used, self._rng)
+        if drawn is not None and not tx.allocate_index(list_id, drawn, credential_id):
             # another issuer took it since the map was read: draw again in a fresh transaction
-            raise ConflictError(f"index {drawn} of {current.id} was taken during allocation")
+            raise ConflictError(f"index {drawn} of {list_id} was taken during allocation")
         return drawn
 
     def _create_list(self, work: _Work, purpose: str, body: str) -> StatusListRecord:

@@ -594,6 +594,16 @@ class SqlTx:
         )
         return None if row is None else self._status_list(row)
 
+    def open_list_ref(self, purpose: str, *, body: str = "default") -> tuple[str, int] | None:
+        """``(id, size)`` of ``body``'s open list of ``purpose``, not locked: what an
+        allocation needs, without the list's bits and signed form."""
+        _text("body", body)
+        row = self._one(
+            "SELECT id, size FROM status_lists WHERE purpose = ? AND body = ? AND NOT is_full",
+            (_purpose(purpose), body),
+        )
+        return None if row is None else (str(row[0]), int(row[1]))
+
     def create_list(self, record: StatusListRecord) -> None:
         """Insert a list. ``DuplicateError`` if the id exists; ``ConflictError`` if an open
         (not full) list of the same body and purpose exists (another writer rolled over)."""
