@@ -61,6 +61,7 @@ from typing import Any
 
 from .. import proofs
 from ..checkpoint import CHECKPOINT_NAME, Checkpoint, log_extends
+from ..coalesce import Coalesced
 from ..credential import IssuerProfile, bind_subject, build, new_credential_id
 from ..csvrows import RowError
 from ..errors import (
@@ -369,6 +370,7 @@ class IssuerCore:
         self._rng = rng
         self.publisher = publisher
         self._state: tuple[int, int] | None = None  # (seq, state digest) last signed
+        self._checkpoints = Coalesced()
 
     @property
     def signs(self) -> bool:
@@ -1015,10 +1017,12 @@ class IssuerCore:
 
         result, changes = self.store.run(attempt)
         # the lists, then a signed checkpoint of the log they came with
-        if checkpoint:
-            changes = {**changes, **self._checkpoint_change()}
         if changes:
             self.publisher.publish(changes)
+        if checkpoint and self._key is not None:
+            # one checkpoint read after this commit, shared with the changes committed
+            # while another thread's was being made
+            self._checkpoints.run(lambda: self.publisher.publish(self._checkpoint_change()))
         return result
 
     def checkpoint(self) -> Checkpoint:
