@@ -12,6 +12,8 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -660,45 +662,57 @@ def test_a_batch_killed_halfway_resumes_without_loss(
 # ------------------------------------------------- reserve, then sign outside any lock
 
 
-def test_signing_holds_no_lock_on_the_open_lists(
-    backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """While one issuer signs, another can lock the open lists and store at once: the
-    lists are locked only for the short transaction that reserves the indices."""
-    body = Body()
-    first = _issuer_for(_spec(backend, body), str(tmp_path))
+@contextmanager
+def _second_issue_parked_in(
+    backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str
+) -> Iterator[tuple[Issuer, tuple[str, str | None, str, str], threading.Thread, list[Any]]]:
+    """An issuer that has issued once (its lists are open), and a second issue of it
+    running in a thread, parked inside ``method`` until the block ends; yields the issuer,
+    its spec (for another issuer on the same store), the thread and the thread's outcome."""
+    spec = _spec(backend, Body())
+    first = _issuer_for(spec, str(tmp_path))
     first.issue(Award(Holder("Opens the lists"), ecomentor(), awarded=START), by=WORKER)
-    signing, release = threading.Event(), threading.Event()
-    real_sign = first._sign_award
+    reached, release = threading.Event(), threading.Event()
+    real = getattr(first, method)
 
-    def slow_sign(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        signing.set()
+    def parked(*args: Any, **kwargs: Any) -> Any:
+        reached.set()
         assert release.wait(timeout=60)
-        return real_sign(*args, **kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(first, "_sign_award", slow_sign)
+    monkeypatch.setattr(first, method, parked)
     outcome: list[Any] = []
     worker = threading.Thread(
         target=lambda: outcome.append(
-            first.issue(Award(Holder("Slow"), ecomentor(), awarded=START), by=WORKER)
+            first.issue(Award(Holder("Parked"), ecomentor(), awarded=START), by=WORKER)
         )
     )
     worker.start()
     try:
-        assert signing.wait(timeout=60)
-        second = _issuer_for(_spec(backend, body), str(tmp_path))
+        assert reached.wait(timeout=60)
+        yield first, spec, worker, outcome
+    finally:
+        release.set()
+        worker.join(timeout=60)
+
+
+def test_signing_holds_no_lock_on_the_open_lists(
+    backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one issuer signs, another can reserve and store at once: nothing is locked
+    while a credential is signed."""
+    with _second_issue_parked_in(backend, tmp_path, monkeypatch, "_sign_award") as parked:
+        first, spec, worker, outcome = parked
+        second = _issuer_for(spec, str(tmp_path))
         started = time.monotonic()
         other = second.issue(
             Award(Holder("Not kept waiting"), ecomentor(), awarded=START), by=WORKER
         )
         waited = time.monotonic() - started
         second.store.close()
-    finally:
-        release.set()
-        worker.join(timeout=60)
     assert outcome and outcome[0].created and other.created
     # Not a timing assertion on speed: the second issue must not have waited for the
-    # first (which is parked until `release`), so it finished while the first still signed.
+    # first (which is parked until the block ends), so it finished while the first signed.
     assert not worker.is_alive() and waited < 60
     records = first.store.read(lambda tx: tx.list_credentials())
     assert len(records) == 3
@@ -715,35 +729,13 @@ def test_reservations_do_not_queue_behind_each_other(
     stay distinct. (SQLite writes one transaction at a time, so this is PostgreSQL's.)"""
     if backend.name == "sqlite":
         pytest.skip("SQLite has one writer at a time")
-    body = Body()
-    first = _issuer_for(_spec(backend, body), str(tmp_path))
-    first.issue(Award(Holder("Opens the lists"), ecomentor(), awarded=START), by=WORKER)
-    reserving, release = threading.Event(), threading.Event()
-    real_number = first._number
-
-    def parked_number(*args: Any, **kwargs: Any) -> str:
-        reserving.set()
-        assert release.wait(timeout=60)
-        return real_number(*args, **kwargs)
-
-    monkeypatch.setattr(first, "_number", parked_number)
-    outcome: list[Any] = []
-    worker = threading.Thread(
-        target=lambda: outcome.append(
-            first.issue(Award(Holder("Parked"), ecomentor(), awarded=START), by=WORKER)
-        )
-    )
-    worker.start()
-    try:
-        assert reserving.wait(timeout=60)
-        second = _issuer_for(_spec(backend, body), str(tmp_path))
+    with _second_issue_parked_in(backend, tmp_path, monkeypatch, "_number") as parked:
+        first, spec, worker, outcome = parked
+        second = _issuer_for(spec, str(tmp_path))
         other = second.issue(Award(Holder("Not queued"), ecomentor(), awarded=START), by=WORKER)
         second.store.close()
         # the first is still parked in its reservation: the second did not wait for it
         assert worker.is_alive() and not outcome
-    finally:
-        release.set()
-        worker.join(timeout=60)
     assert outcome and outcome[0].created and other.created
     records = first.store.read(lambda tx: tx.list_credentials())
     assert len(records) == 3
