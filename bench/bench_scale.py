@@ -163,7 +163,18 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="per instance")
     parser.add_argument("--sizes", default="10000,1000000", help="'' to skip the large store")
     parser.add_argument("--postgres", default=os.environ.get("VCISSUE_TEST_POSTGRES_URL"))
-    parser.add_argument("--keep", action="store_true", help="keep the large store's schema")
+    parser.add_argument(
+        "--keep", action="store_true",
+        help="keep the large store (its schema, and its deployment directory for the CLI)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--skip-audit", action="store_true",
+        help="time no checkpoint and no audit verify (the reports and lookups only)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--drop-caches", action="store_true",
+        help="drop the OS page cache before each cold report (needs root; machine-wide)",
+    )  # fmt: skip
     parser.add_argument(
         "--large-store", choices=("postgresql", "sqlite"), default="postgresql",
         help="the back end of the large store (SQLite: a file in a temporary directory)",
@@ -179,6 +190,8 @@ def main() -> None:
         f"{args.clients} clients per instance x {args.seconds:.0f} s"
     )
     base = None
+    # --keep: the deployment directory outlives the run, so `vcissue report --config` works
+    keep = tempfile.mkdtemp(prefix="vcissue-scale-") if args.keep else None
     with tempfile.TemporaryDirectory() as tmp:
         for count in (int(n) for n in args.instances.split(",") if n):
             result = run(count, args, Path(tmp))
@@ -190,7 +203,7 @@ def main() -> None:
                 f"lock waits in {result['lock_wait_share']:.0%} of samples"
             )
         if args.sizes:
-            large_store(args, Path(tmp))
+            large_store(args, Path(keep or tmp))
 
 
 # --- a large store ------------------------------------------------------------------------
@@ -444,6 +457,61 @@ def _extend_audit(conn: Any, issuer: Any, template_id: str, start: int, size: in
         )
 
 
+REPORT_COMMANDS = {
+    "report counts": ("counts",),
+    "report expiring (90 days)": ("expiring", "--days", "90"),
+    "report issued": ("issued",),
+}
+
+
+def _drop_caches() -> bool:
+    """Drop the OS page cache (the nearest to a cold start without restarting
+    PostgreSQL: its shared buffers stay as they are). False where not allowed."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        return False
+    return True
+
+
+def cli_reports(config: Path, *, drop_caches: bool, warm: int = 3) -> dict[str, list[float]]:
+    """Wall times of `vcissue report NAME --format csv` processes: the first "cold" (a new
+    process, so a new connection and a new PostgreSQL backend: no plan, catalog or
+    relation cache of its own; with ``drop_caches`` the OS page cache dropped too), then
+    ``warm`` more right after. Each includes the interpreter's start and the store's
+    opening: ``cli_floor`` times that alone."""
+    env = {**os.environ, "VCISSUE_KEY_PASSPHRASE": PASSPHRASE}
+    times: dict[str, list[float]] = {}
+    for name, argv in REPORT_COMMANDS.items():
+        runs = []
+        for n in range(1 + warm):
+            if n == 0 and drop_caches:
+                _drop_caches()
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "vcissue.cli", "report", *argv, "--format", "csv",
+                 "--config", str(config)],
+                env=env, check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            runs.append(time.perf_counter() - started)
+        times[name] = runs
+    return times
+
+
+def cli_floor(config: Path) -> float:
+    """What each `vcissue report` process spends before it reads anything: the
+    interpreter's start and the imports of the CLI (best of three)."""
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", "import vcissue.cli.reports, vcissue.wiring"], check=True
+        )
+        runs.append(time.perf_counter() - started)
+    return min(runs)
+
+
 def _timed(fn: Any) -> tuple[float, Any]:
     started = time.perf_counter()
     result = fn()
@@ -510,23 +578,31 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
                     conn.execute("VACUUM ANALYZE")
             grown = size
             built = time.perf_counter() - started
-            # the first checkpoint after a bulk load replays the whole log for its digest
-            fold, kept = _timed(issuer.checkpoint)
-            for n in range(10):  # after the checkpoint: what verify replays
-                issuer.issue(award(f"Later {n}"), by=by)
+            load_cold = os.getloadavg()[0]
+            reports = cli_reports(config, drop_caches=args.drop_caches)
+            load_warm = os.getloadavg()[0]
             sample = random.Random(1).sample(range(1, size), min(1000, size - 1))
             ids = [_bench_id(n) for n in sample]
-            timings: dict[str, float] = {"first checkpoint after the load (whole log)": fold}
+            timings: dict[str, float] = {}
             checks = {}
-            for name, fn in (
-                ("report counts", lambda: report(issuer, "counts")),
-                ("report expiring (90 days)", lambda: report(issuer, "expiring")),
-                ("report issued", lambda: report(issuer, "issued")),
+            steps: list[tuple[str, Callable[[], Any]]] = [
+                ("report counts (in process)", lambda: report(issuer, "counts")),
+                ("report expiring (in process)", lambda: report(issuer, "expiring")),
+                ("report issued (in process)", lambda: report(issuer, "issued")),
                 ("Issuer.counts", issuer.counts),
-                ("audit verify (from checkpoint)",
-                 lambda kept=kept: issuer.audit_check(trust=trust, checkpoint=kept)),
-                ("audit verify --full", lambda: issuer.audit_check(trust=trust, full=True)),
-            ):  # fmt: skip
+            ]
+            if not args.skip_audit:
+                # the first checkpoint after a bulk load replays the whole log for its digest
+                fold, kept = _timed(issuer.checkpoint)
+                timings["first checkpoint after the load (whole log)"] = fold
+                for n in range(10):  # after the checkpoint: what verify replays
+                    issuer.issue(award(f"Later {n}"), by=by)
+                steps += [
+                    ("audit verify (from checkpoint)",
+                     lambda kept=kept: issuer.audit_check(trust=trust, checkpoint=kept)),
+                    ("audit verify --full", lambda: issuer.audit_check(trust=trust, full=True)),
+                ]  # fmt: skip
+            for name, fn in steps:
                 timings[name], checks[name] = _timed(fn)
             for name, found in checks.items():
                 if name.startswith("audit") and not found.intact:
@@ -540,6 +616,13 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
             load = os.getloadavg()
             print(f"  {size:>9,} credentials (built in {built:.0f} s; load average "
                   f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}):")  # fmt: skip
+            floor = cli_floor(config)
+            print(f"    `vcissue report` processes (cold at load {load_cold:.1f}, "
+                  f"warm x3 by load {load_warm:.1f}; a bare process that imports the CLI "
+                  f"takes {floor:.3f} s of each):")  # fmt: skip
+            for name, runs in reports.items():
+                print(f"    {name:44} cold {runs[0]:6.3f} s  warm "
+                      f"{min(runs[1:]):6.3f}-{max(runs[1:]):6.3f} s")  # fmt: skip
             for name, seconds in timings.items():
                 print(f"    {name:44} {seconds:8.3f} s")
             print(
@@ -551,6 +634,8 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
         if not args.keep and not lite:
             with psycopg.connect(args.postgres, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        elif args.keep:
+            print(f"  kept: `vcissue report counts --config {config}`")
 
 
 if __name__ == "__main__":
