@@ -72,6 +72,20 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
     the SHA-256 of ``signed_json``, a column PostgreSQL generates on every write: the
     audit check's sum over the store reads it instead of every signed form (SQLite has no
     SHA-256; its migration 12 is empty).
+``credential_counts`` (migration 14)
+    the number of credentials per (qualification, unit award?, state, UTC month of
+    ``awarded``, UTC month of ``expires`` for an active credential, else ''), kept exact
+    by triggers on ``credentials`` that every writer fires (the issuer, an import, raw
+    SQL, a bulk load; on PostgreSQL even with ``session_replication_role = replica``), and
+    back-filled from the credentials already stored. SQLite's triggers add to it in
+    place (one writer at a time). PostgreSQL's append to ``credential_count_changes``
+    instead, so concurrent writers never queue or deadlock on a counter row (an issuing
+    transaction locks the audit head after its credential: a counter row locked at the
+    insert would be held across that wait); whichever writer's change takes the
+    sequence past a multiple of 512 folds the changes into ``credential_counts``, under
+    a transaction-scoped advisory lock it only tries, so folders never wait either. The
+    counts are the sum of both tables. ``credentials_awarded`` (replacing
+    ``credentials_report``) is the range read of the partial months at a period's edges.
 ``audit_log``, ``audit_head``
     the hash chain (see ``audit.py``); ``audit_log`` refuses UPDATE and DELETE
     (triggers); ``audit_head`` is the single row holding the ``seq`` and ``hash`` of
@@ -107,6 +121,173 @@ _CREDENTIAL_STATES = "'active', 'suspended', 'revoked', 'withdrawn', 'superseded
 # forgotten and the next checkpoint replays the log afresh.
 _STATE_ELEMENT_CHANGED = "the audit state digest recomputed (its element is SHA-512-based)"
 _FORGET_STATE = "UPDATE audit_state SET seq = 0, digest = ''"
+_COUNTERS = "counters of the credentials for the reports, kept by triggers"
+
+# Migration 14: counters of the credentials (see the module's description). The key of a
+# row: its qualification, unit award?, state, award month and (active only) expiry month,
+# months in UTC as 'YYYY-MM' (SQLite's stored text starts with them).
+_COUNTED = "(qualification_id, unit, state, awarded_month, expires_month)"
+_COLUMNS = "(qualification_id, unit, state, awarded_month, expires_month, n)"
+_COUNTS_TABLE = f"""CREATE TABLE credential_counts (
+    qualification_id TEXT NOT NULL,
+    unit BOOLEAN NOT NULL,
+    state TEXT NOT NULL,
+    awarded_month TEXT NOT NULL,
+    expires_month TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY {_COUNTED}
+)"""
+# the report's reads of partial months at a period's edges, and of its boundaries
+_AWARDED_INDEX = (
+    "CREATE INDEX credentials_awarded "
+    "ON credentials (awarded, qualification_id, state, units, expires)"
+)
+
+
+def _sqlite_key(row: str) -> str:
+    return (
+        f"{row}.qualification_id, {row}.units <> '[]', {row}.state, substr({row}.awarded, 1, 7), "
+        f"CASE WHEN {row}.state = 'active' THEN substr({row}.expires, 1, 7) ELSE '' END"
+    )
+
+
+def _sqlite_add(row: str, n: int) -> str:
+    return (
+        f"INSERT INTO credential_counts {_COLUMNS} VALUES ({_sqlite_key(row)}, {n}) "  # noqa: S608
+        f"ON CONFLICT {_COUNTED} DO UPDATE SET n = n + excluded.n;"
+    )
+
+
+_SQLITE_COUNTERS = (
+    _COUNTS_TABLE,
+    f"CREATE TRIGGER credential_counts_insert AFTER INSERT ON credentials "
+    f"BEGIN {_sqlite_add('NEW', 1)} END",
+    f"CREATE TRIGGER credential_counts_delete AFTER DELETE ON credentials "
+    f"BEGIN {_sqlite_add('OLD', -1)} END",
+    "CREATE TRIGGER credential_counts_update AFTER UPDATE OF qualification_id, units, state, "
+    "awarded, expires ON credentials WHEN OLD.qualification_id IS NOT NEW.qualification_id "
+    "OR OLD.units IS NOT NEW.units OR OLD.state IS NOT NEW.state "
+    "OR OLD.awarded IS NOT NEW.awarded OR OLD.expires IS NOT NEW.expires "
+    f"BEGIN {_sqlite_add('OLD', -1)} {_sqlite_add('NEW', 1)} END",
+    f"INSERT INTO credential_counts {_COLUMNS} SELECT {_sqlite_key('c')}, count(*) "  # noqa: S608
+    "FROM credentials c GROUP BY 1, 2, 3, 4, 5",
+    "DROP INDEX credentials_report",
+    _AWARDED_INDEX,
+)
+
+
+def _pg_key(row: str) -> str:
+    return (
+        f"{row}.qualification_id, {row}.units <> '[]', {row}.state, "
+        f"to_char({row}.awarded AT TIME ZONE 'UTC', 'YYYY-MM'), CASE WHEN {row}.state = "
+        f"'active' THEN to_char({row}.expires AT TIME ZONE 'UTC', 'YYYY-MM') ELSE '' END"
+    )
+
+
+_FOLD_EVERY = 512  # changes between two folds (the change ids are a sequence)
+_POSTGRES_COUNTERS = (
+    _COUNTS_TABLE,
+    """CREATE TABLE credential_count_changes (
+        id bigserial PRIMARY KEY,
+        qualification_id text NOT NULL,
+        unit boolean NOT NULL,
+        state text NOT NULL,
+        awarded_month text NOT NULL,
+        expires_month text NOT NULL,
+        n bigint NOT NULL
+    )""",
+    # Moves every change this transaction sees into the counts. Only the writer that gets
+    # the advisory lock folds, the others go on: the lock is held to commit, so folders
+    # take turns, and a fold's DELETE (a new snapshot, after the lock) never meets the
+    # rows of another fold. Writers only ever insert changes: nobody waits on a counter.
+    f"""CREATE FUNCTION credential_counts_fold() RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            IF pg_try_advisory_xact_lock(hashtext('vcissue.credential_counts'),
+                                         hashtext(current_schema())) THEN
+                WITH moved AS (
+                    DELETE FROM credential_count_changes
+                    RETURNING qualification_id, unit, state, awarded_month, expires_month, n
+                )
+                INSERT INTO credential_counts AS c {_COLUMNS}
+                SELECT qualification_id, unit, state, awarded_month, expires_month, sum(n)
+                FROM moved GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+                ON CONFLICT {_COUNTED} DO UPDATE SET n = c.n + excluded.n;
+            END IF;
+        END
+        $$""",  # noqa: S608
+    # INSERT and DELETE statements: one change per key a statement touched (a bulk load
+    # of a million rows adds a few thousand), from its transition table
+    f"""CREATE FUNCTION credential_counts_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            first bigint;
+            last bigint;
+        BEGIN
+            WITH added AS (
+                INSERT INTO credential_count_changes {_COLUMNS}
+                SELECT {_pg_key("c")},
+                       CASE TG_OP WHEN 'INSERT' THEN count(*) ELSE -count(*) END
+                FROM changed c GROUP BY 1, 2, 3, 4, 5
+                RETURNING id
+            )
+            SELECT min(id), max(id) INTO first, last FROM added;
+            IF last / {_FOLD_EVERY} > (first - 1) / {_FOLD_EVERY} THEN
+                PERFORM credential_counts_fold();
+            END IF;
+            RETURN NULL;
+        END
+        $$""",  # noqa: S608
+    # UPDATE: per row, and only when the key's columns change (a state change mostly)
+    f"""CREATE FUNCTION credential_counts_row() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            first bigint;
+            last bigint;
+        BEGIN
+            INSERT INTO credential_count_changes {_COLUMNS}
+            VALUES ({_pg_key("OLD")}, -1) RETURNING id INTO first;
+            INSERT INTO credential_count_changes {_COLUMNS}
+            VALUES ({_pg_key("NEW")}, 1) RETURNING id INTO last;
+            IF last / {_FOLD_EVERY} > (first - 1) / {_FOLD_EVERY} THEN
+                PERFORM credential_counts_fold();
+            END IF;
+            RETURN NULL;
+        END
+        $$""",  # noqa: S608
+    """CREATE FUNCTION credential_counts_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM credential_counts;
+            DELETE FROM credential_count_changes;
+            RETURN NULL;
+        END
+        $$""",
+    """CREATE TRIGGER credential_counts_insert AFTER INSERT ON credentials
+       REFERENCING NEW TABLE AS changed
+       FOR EACH STATEMENT EXECUTE FUNCTION credential_counts_statement()""",
+    """CREATE TRIGGER credential_counts_delete AFTER DELETE ON credentials
+       REFERENCING OLD TABLE AS changed
+       FOR EACH STATEMENT EXECUTE FUNCTION credential_counts_statement()""",
+    """CREATE TRIGGER credential_counts_update
+       AFTER UPDATE OF qualification_id, units, state, awarded, expires ON credentials
+       FOR EACH ROW WHEN ((OLD.qualification_id, OLD.units, OLD.state, OLD.awarded, OLD.expires)
+                          IS DISTINCT FROM
+                          (NEW.qualification_id, NEW.units, NEW.state, NEW.awarded, NEW.expires))
+       EXECUTE FUNCTION credential_counts_row()""",
+    """CREATE TRIGGER credential_counts_truncate AFTER TRUNCATE ON credentials
+       FOR EACH STATEMENT EXECUTE FUNCTION credential_counts_truncate()""",
+    # ALWAYS: also in sessions with session_replication_role = replica (a bulk load that
+    # skips the foreign-key checks). A logical replica that receives credential_counts
+    # too must not also run these triggers.
+    *(
+        f"ALTER TABLE credentials ENABLE ALWAYS TRIGGER credential_counts_{event}"
+        for event in ("insert", "delete", "update", "truncate")
+    ),
+    # after the triggers: CREATE TRIGGER waited for the writers in flight and holds them
+    # off until this commits, so the back-fill counts each credential exactly once
+    f"INSERT INTO credential_counts {_COLUMNS} SELECT {_pg_key('c')}, count(*) "  # noqa: S608
+    "FROM credentials c GROUP BY 1, 2, 3, 4, 5",
+    "DROP INDEX credentials_report",
+    _AWARDED_INDEX,
+)
+
 
 SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -402,6 +583,7 @@ SQLITE_MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(12, "the signed forms' digests (PostgreSQL only: SQLite has no SHA-256)", ()),
     Migration(13, _STATE_ELEMENT_CHANGED, (_FORGET_STATE,)),
+    Migration(14, _COUNTERS, _SQLITE_COUNTERS),
 )
 
 POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
@@ -712,6 +894,7 @@ POSTGRES_MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(13, _STATE_ELEMENT_CHANGED, (_FORGET_STATE,)),
+    Migration(14, _COUNTERS, _POSTGRES_COUNTERS),
 )
 
 

@@ -154,6 +154,12 @@ _STATE_SUM = (
 class PostgresTx(SqlTx):
     for_update_clause = " FOR UPDATE"
     _MONTH = "to_char(awarded AT TIME ZONE 'UTC', 'YYYY-MM')"
+    # the counters plus the changes the writers' triggers have not folded into them yet
+    _COUNTER_ROWS = (
+        "(SELECT qualification_id, unit, state, awarded_month, expires_month, n "
+        "FROM credential_counts UNION ALL SELECT qualification_id, unit, state, "
+        "awarded_month, expires_month, n FROM credential_count_changes)"
+    )
 
     def __init__(self, conn: psycopg.Connection[Any], *, write: bool) -> None:
         super().__init__(write=write)

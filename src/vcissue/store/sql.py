@@ -91,6 +91,54 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+# ----------------------------------------------------------------------------- periods
+
+
+def _month_of(moment: datetime) -> str:
+    """The UTC month of ``moment``, 'YYYY-MM' (the counters' and the stored text's)."""
+    found = _utc(moment)
+    return f"{found.year:04d}-{found.month:02d}"
+
+
+def _month_start(month: str) -> datetime:
+    return datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=UTC)
+
+
+def _opt_start(month: str | None) -> datetime | None:
+    return None if month is None else _month_start(month)
+
+
+def _next_month(month: str) -> str | None:
+    year, number = int(month[:4]), int(month[5:7])
+    if number < 12:
+        return f"{year:04d}-{number + 1:02d}"
+    return None if year >= 9999 else f"{year + 1:04d}-01"
+
+
+Months = tuple[str | None, str | None]
+
+
+def _split_period(
+    since: datetime | None, until: datetime | None
+) -> tuple[Months | None, list[tuple[datetime | None, datetime | None]]]:
+    """``[since, until)`` as the whole UTC months ``[first, end)`` inside it (``None``
+    bounds: open; ``None`` for no whole month) and the partial ranges at its edges."""
+    first = None if since is None else _month_of(since)
+    if since is not None and first is not None and _month_start(first) < since:
+        first = _next_month(first)
+        if first is None:  # the period starts in December 9999: no whole month
+            return None, [(since, until)]
+    end = None if until is None else _month_of(until)
+    if first is not None and end is not None and first >= end:
+        return None, [(since, until)]
+    edges: list[tuple[datetime | None, datetime | None]] = []
+    if since is not None and first is not None and since < _month_start(first):
+        edges.append((since, _month_start(first)))
+    if until is not None and end is not None and _month_start(end) < until:
+        edges.append((_month_start(end), until))
+    return (first, end), edges
+
+
 # ----------------------------------------------------------------------------- shared SQL
 
 _CREDENTIAL_COLUMNS = (
@@ -510,14 +558,29 @@ class SqlTx:
         )
         return [self._credential(row) for row in rows]
 
+    # Counting for the reports. Whole UTC months of award dates come from the counters
+    # (``credential_counts``, migration 14: kept exact by triggers, so by every writer);
+    # the partial months at the edges of a period from the credentials themselves (range
+    # reads on ``credentials_awarded``), as does the one month the counters cannot split
+    # into active and expired: the month ``now`` falls in (a range read on
+    # ``credentials_expiring`` of the active credentials that expired in it by ``now``).
+    # Every read is bounded by a month of credentials or by the number of counter keys,
+    # not by the size of the store. ``scan_count_*`` are the plain aggregates over the
+    # credentials, the reference the counters are tested against.
+
+    # the counter rows; PostgreSQL adds the changes not yet folded into them
+    _COUNTER_ROWS: ClassVar[str] = "credential_counts"
+
     def count_by_qualification_and_state(self) -> dict[tuple[str, str], int]:
         rows = self._all(
-            "SELECT qualification_id, state, COUNT(*) FROM credentials "
-            "GROUP BY qualification_id, state"
+            f"SELECT qualification_id, state, SUM(n) FROM {self._COUNTER_ROWS} c "  # noqa: S608
+            "GROUP BY 1, 2"
         )
-        return {(row[0], row[1]): int(row[2]) for row in rows}
+        return {(row[0], row[1]): int(row[2]) for row in rows if int(row[2])}
 
-    def _awarded_in(self, since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:
+    def _awarded_terms(
+        self, since: datetime | None, until: datetime | None
+    ) -> tuple[list[str], list[Any]]:
         where, params = [], []
         if since is not None:
             where.append("awarded >= ?")
@@ -525,6 +588,22 @@ class SqlTx:
         if until is not None:
             where.append("awarded < ?")
             params.append(self._enc_dt(_utc(until)))
+        return where, params
+
+    def _awarded_in(self, since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:
+        where, params = self._awarded_terms(since, until)
+        return (f" WHERE {' AND '.join(where)}" if where else ""), params
+
+    @staticmethod
+    def _months_in(months: tuple[str | None, str | None]) -> tuple[str, list[Any]]:
+        """``WHERE`` on ``awarded_month`` for the whole months ``[first, end)``."""
+        where, params = [], []
+        if months[0] is not None:
+            where.append("awarded_month >= ?")
+            params.append(months[0])
+        if months[1] is not None:
+            where.append("awarded_month < ?")
+            params.append(months[1])
         return (f" WHERE {' AND '.join(where)}" if where else ""), params
 
     def count_credentials(
@@ -532,7 +611,46 @@ class SqlTx:
     ) -> dict[tuple[str, bool, str], int]:
         """Credentials awarded in ``[since, until)`` by (qualification, a unit award?,
         state), where an active credential whose ``expires <= now`` counts as "expired".
-        One aggregate over the ``credentials_report`` index: no row leaves the database."""
+        Equal to ``scan_count_credentials``; from the counters and bounded reads."""
+        months, edges = _split_period(since, until)
+        tally: dict[tuple[str, bool, str], int] = {}
+
+        def add(key: tuple[str, bool, str], n: int) -> None:
+            tally[key] = tally.get(key, 0) + n
+
+        if months is not None:
+            current = _month_of(now)
+            where, params = self._months_in(months)
+            rows = self._all(
+                "SELECT qualification_id, unit, CASE WHEN state = 'active' AND "  # noqa: S608
+                f"expires_month < ? THEN 'expired' ELSE state END, SUM(n) "
+                f"FROM {self._COUNTER_ROWS} c{where} GROUP BY 1, 2, 3",
+                [current, *params],
+            )
+            for row in rows:
+                add((row[0], bool(row[1]), row[2]), int(row[3]))
+            # the month of now: its active credentials that have expired by now
+            terms, params = self._awarded_terms(_opt_start(months[0]), _opt_start(months[1]))
+            rows = self._all(
+                "SELECT qualification_id, units <> '[]', COUNT(*) FROM credentials "  # noqa: S608
+                "WHERE state = 'active' AND expires >= ? AND expires <= ?"  # credentials_expiring
+                f"{''.join(' AND ' + term for term in terms)} GROUP BY 1, 2",
+                [self._enc_dt(_month_start(current)), self._enc_dt(_utc(now)), *params],
+            )
+            for row in rows:
+                add((row[0], bool(row[1]), "active"), -int(row[2]))
+                add((row[0], bool(row[1]), "expired"), int(row[2]))
+        for since_edge, until_edge in edges:
+            edge = self.scan_count_credentials(now=now, since=since_edge, until=until_edge)
+            for key, n in edge.items():
+                add(key, n)
+        return {key: n for key, n in tally.items() if n}
+
+    def scan_count_credentials(
+        self, *, now: datetime, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[tuple[str, bool, str], int]:
+        """``count_credentials`` as one aggregate over the credentials awarded in the
+        period (``credentials_awarded``: no row, no signed form, is read)."""
         clause, params = self._awarded_in(since, until)
         rows = self._all(
             "SELECT qualification_id, units <> '[]', CASE WHEN state = 'active' AND "  # noqa: S608
@@ -547,7 +665,27 @@ class SqlTx:
     def count_awarded_by_month(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> dict[tuple[str, str], int]:
-        """Credentials awarded in ``[since, until)`` by (qualification, UTC month)."""
+        """Credentials awarded in ``[since, until)`` by (qualification, UTC month).
+        Equal to ``scan_count_awarded_by_month``; from the counters and bounded reads."""
+        months, edges = _split_period(since, until)
+        tally: dict[tuple[str, str], int] = {}
+        if months is not None:
+            where, params = self._months_in(months)
+            rows = self._all(
+                "SELECT qualification_id, awarded_month, SUM(n) "  # noqa: S608
+                f"FROM {self._COUNTER_ROWS} c{where} GROUP BY 1, 2",
+                params,
+            )
+            tally.update({(row[0], row[1]): int(row[2]) for row in rows})
+        for edge in edges:
+            for key, n in self.scan_count_awarded_by_month(since=edge[0], until=edge[1]).items():
+                tally[key] = tally.get(key, 0) + n
+        return {key: n for key, n in tally.items() if n}
+
+    def scan_count_awarded_by_month(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> dict[tuple[str, str], int]:
+        """``count_awarded_by_month`` as one aggregate over the credentials."""
         clause, params = self._awarded_in(since, until)
         rows = self._all(
             f"SELECT qualification_id, {self._MONTH}, COUNT(*) FROM credentials{clause} "  # noqa: S608
