@@ -19,11 +19,21 @@ status bits and signed lists that go with it, written in bulk: states 90 % activ
 suspended, 3 % revoked, 2 % withdrawn; expiry spread over ten years), then the first
 checkpoint (its state digest replays the whole log once), ten real issues
 after it, and the time of the body's reads at that size: `report counts`, `expiring`
-within 90 days and `issued` (issuer.reports.report), Issuer.counts, `audit verify` from the
-checkpoint (the entries after it, and the store's sum) and `--full`,
-and 1,000 register lookups (Issuer.public_status, p50/p99). --keep keeps the schema.
---large-store sqlite builds the large store in a SQLite file instead (--instances '' skips
-the instances).
+within 90 days and `issued`, Issuer.counts, `audit verify` from the
+checkpoint (the entries after it, and the store's sum) and `--full` (not with
+--skip-audit), and 1,000 register lookups (Issuer.public_status, p50/p99). --keep keeps
+the schema and the deployment directory. --large-store sqlite builds the large store in a
+SQLite file instead (--instances '' skips the instances).
+
+Each report is timed twice over. In a new process that opened the store as `vcissue
+report` does: the first call ("cold": a new connection, so a new PostgreSQL backend with
+no plan, catalog or relation cache; with --drop-caches the OS page cache dropped just
+before, which needs root and affects the whole machine) and three more ("warm"). And as
+`vcissue report ...` processes, wall time: the first cold, three more warm; these include
+the interpreter's start and the CLI's imports, printed alone as a floor. PostgreSQL's own
+shared buffers cannot be emptied without restarting it, which a shared server does not
+allow: "cold" here means those stay as the run before left them.
+`--time-reports CONFIG` times only the reports, of an existing deployment (a kept one).
 Never asserted in tests.
 """
 
@@ -179,7 +189,18 @@ def main() -> None:
         "--large-store", choices=("postgresql", "sqlite"), default="postgresql",
         help="the back end of the large store (SQLite: a file in a temporary directory)",
     )  # fmt: skip
+    parser.add_argument(
+        "--time-reports", metavar="CONFIG",
+        help="only time the reports of the deployment of this vcissue.toml (e.g. a --keep one)",
+    )  # fmt: skip
+    parser.add_argument("--report-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.report_child:
+        _report_child(*args.report_child, repeat=int(args.seconds))
+        return
+    if args.time_reports:
+        time_reports(Path(args.time_reports), drop_caches=args.drop_caches)
+        return
     if not args.postgres and (args.instances or args.large_store == "postgresql"):
         raise SystemExit("needs --postgres URL or $VCISSUE_TEST_POSTGRES_URL")
     load = os.getloadavg()
@@ -499,6 +520,60 @@ def cli_reports(config: Path, *, drop_caches: bool, warm: int = 3) -> dict[str, 
     return times
 
 
+def _report_child(config: str, name: str, repeat: int) -> None:
+    """In a new process: open the deployment as `vcissue report` does, then time
+    ``report(name)`` ``repeat`` times (the first on the new connection); print them."""
+    from vcissue.issuer.reports import report
+    from vcissue.system import system_clock
+    from vcissue.wiring import build_issuer
+
+    issuer = build_issuer(load_settings(Path(config)), None, clock=system_clock,
+                          rng=system_random)  # fmt: skip
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        report(issuer, name)
+        times.append(time.perf_counter() - started)
+    issuer.store.close()
+    print(" ".join(f"{t:.6f}" for t in times))
+
+
+def process_reports(config: Path, *, drop_caches: bool, warm: int = 3) -> dict[str, list[float]]:
+    """Per report, in a new process that opened the store: the first call (cold: a new
+    connection and PostgreSQL backend, after the OS page cache was dropped when
+    ``drop_caches``), then ``warm`` more on the same connection."""
+    times = {}
+    for name, argv in REPORT_COMMANDS.items():
+        if drop_caches:
+            _drop_caches()
+        out = subprocess.run(
+            [sys.executable, __file__, "--report-child", str(config), argv[0],
+             "--seconds", str(1 + warm)],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        times[name] = [float(t) for t in out.split()]
+    return times
+
+
+def time_reports(config: Path, *, drop_caches: bool) -> None:
+    """--time-reports: the reports of an existing deployment, as processes and in one."""
+    load = os.getloadavg()
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; {config}")
+    inside = process_reports(config, drop_caches=drop_caches)
+    load_inside = os.getloadavg()[0]
+    processes = cli_reports(config, drop_caches=drop_caches)
+    load = os.getloadavg()
+    print(f"  report() in a new process (load {load_inside:.1f}): cold, then warm x3")
+    for name, runs in inside.items():
+        print(f"    {name:44} cold {runs[0]:6.3f} s  warm {min(runs[1:]):6.3f}-"
+              f"{max(runs[1:]):6.3f} s")  # fmt: skip
+    print(f"  `vcissue report` processes, wall time (load {load[0]:.1f}; a bare process "
+          f"that imports the CLI: {cli_floor(config):.3f} s)")  # fmt: skip
+    for name, runs in processes.items():
+        print(f"    {name:44} cold {runs[0]:6.3f} s  warm {min(runs[1:]):6.3f}-"
+              f"{max(runs[1:]):6.3f} s")  # fmt: skip
+
+
 def cli_floor(config: Path) -> float:
     """What each `vcissue report` process spends before it reads anything: the
     interpreter's start and the imports of the CLI (best of three)."""
@@ -526,7 +601,6 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
     import psycopg
 
     from vcissue.governance.principals import principal
-    from vcissue.issuer.reports import report
     from vcissue.model import Award
     from vcissue.system import system_clock
     from vcissue.verify import TrustList
@@ -579,18 +653,14 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
             grown = size
             built = time.perf_counter() - started
             load_cold = os.getloadavg()[0]
+            inside = process_reports(config, drop_caches=args.drop_caches)
             reports = cli_reports(config, drop_caches=args.drop_caches)
             load_warm = os.getloadavg()[0]
             sample = random.Random(1).sample(range(1, size), min(1000, size - 1))
             ids = [_bench_id(n) for n in sample]
             timings: dict[str, float] = {}
             checks = {}
-            steps: list[tuple[str, Callable[[], Any]]] = [
-                ("report counts (in process)", lambda: report(issuer, "counts")),
-                ("report expiring (in process)", lambda: report(issuer, "expiring")),
-                ("report issued (in process)", lambda: report(issuer, "issued")),
-                ("Issuer.counts", issuer.counts),
-            ]
+            steps: list[tuple[str, Callable[[], Any]]] = [("Issuer.counts", issuer.counts)]
             if not args.skip_audit:
                 # the first checkpoint after a bulk load replays the whole log for its digest
                 fold, kept = _timed(issuer.checkpoint)
@@ -617,9 +687,12 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
             print(f"  {size:>9,} credentials (built in {built:.0f} s; load average "
                   f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}):")  # fmt: skip
             floor = cli_floor(config)
-            print(f"    `vcissue report` processes (cold at load {load_cold:.1f}, "
-                  f"warm x3 by load {load_warm:.1f}; a bare process that imports the CLI "
-                  f"takes {floor:.3f} s of each):")  # fmt: skip
+            print(f"    report() in a new process, then again x3 (from load {load_cold:.1f}):")
+            for name, runs in inside.items():
+                print(f"    {name:44} cold {runs[0]:6.3f} s  warm "
+                      f"{min(runs[1:]):6.3f}-{max(runs[1:]):6.3f} s")  # fmt: skip
+            print(f"    `vcissue report` processes (to load {load_warm:.1f}; a bare process "
+                  f"that imports the CLI takes {floor:.3f} s of each):")  # fmt: skip
             for name, runs in reports.items():
                 print(f"    {name:44} cold {runs[0]:6.3f} s  warm "
                       f"{min(runs[1:]):6.3f}-{max(runs[1:]):6.3f} s")  # fmt: skip
