@@ -190,6 +190,11 @@ def main() -> None:
         help="the back end of the large store (SQLite: a file in a temporary directory)",
     )  # fmt: skip
     parser.add_argument(
+        "--spread-times", action="store_true",
+        help="award and expiry times spread over the day (one second apart), as issuance "
+        "times would be, not all at the same time of day: index entries no longer share keys",
+    )  # fmt: skip
+    parser.add_argument(
         "--time-reports", metavar="CONFIG",
         help="only time the reports of the deployment of this vcissue.toml (e.g. a --keep one)",
     )  # fmt: skip
@@ -232,7 +237,7 @@ def main() -> None:
 LIST_SIZE = 131_072
 
 
-def _grow(conn: Any, template_id: str, size: int, start: int) -> None:
+def _grow(conn: Any, template_id: str, size: int, start: int, *, spread: bool = False) -> None:
     """Rows ``start..size-1`` copied from the template credential, each with its own id,
     holder, number, state, dates and two never-shared status indices."""
     columns = [
@@ -272,8 +277,10 @@ def _grow(conn: Any, template_id: str, size: int, start: int) -> None:
         ),
         "suspended_until": f"CASE WHEN mod({n}, 100) BETWEEN 90 AND 94 THEN now() + "
         "interval '30 days' ELSE NULL END",
-        "awarded": f"now() - ((mod({n}, 3650)) || ' days')::interval",
-        "expires": f"now() + ((mod({n} * 7919, 3650) - 1825) || ' days')::interval",
+        "awarded": f"now() - ((mod({n}, 3650)) || ' days')::interval"
+        + (f" - (mod({n} * 7, 86400) || ' seconds')::interval" if spread else ""),
+        "expires": f"now() + ((mod({n} * 7919, 3650) - 1825) || ' days')::interval"
+        + (f" - (mod({n} * 7, 86400) || ' seconds')::interval" if spread else ""),
         "revocation_list": f"'{lists['revocation']}-bench-' || ({n} / {LIST_SIZE})",
         "revocation_index": f"mod({n}, {LIST_SIZE})",
         "suspension_list": f"'{lists['suspension']}-bench-' || ({n} / {LIST_SIZE})",
@@ -344,7 +351,9 @@ class _Lite:
         self.conn.close()
 
 
-def _grow_sqlite(lite: _Lite, template_id: str, size: int, start: int) -> None:
+def _grow_sqlite(
+    lite: _Lite, template_id: str, size: int, start: int, *, spread: bool = False
+) -> None:
     """``_grow`` for SQLite, the rows made here (the same ids, states, dates and indices)."""
     from datetime import UTC, datetime, timedelta
 
@@ -378,6 +387,9 @@ def _grow_sqlite(lite: _Lite, template_id: str, size: int, start: int) -> None:
         ),
     )
 
+    def second(n: int) -> int:  # of the day, with --spread-times
+        return n * 7 % 86400 if spread else 0
+
     def row(n: int) -> tuple[Any, ...]:
         state = next(name for bound, name, _ in _STATES if n % 100 < bound)
         overrides = {
@@ -385,8 +397,9 @@ def _grow_sqlite(lite: _Lite, template_id: str, size: int, start: int) -> None:
             "batch_key": None, "previous_id": None, "state": state,
             "suspended_until": iso_utc(now + timedelta(days=30))
             if state == "suspended" else None,
-            "awarded": iso_utc(now - timedelta(days=n % 3650)),
-            "expires": iso_utc(now + timedelta(days=(n * 7919) % 3650 - 1825)),
+            "awarded": iso_utc(now - timedelta(days=n % 3650, seconds=second(n))),
+            "expires": iso_utc(now + timedelta(days=(n * 7919) % 3650 - 1825) - timedelta(
+                seconds=second(n))),
             "revocation_list": f"{lists['revocation']}-bench-{n // LIST_SIZE}",
             "revocation_index": n % LIST_SIZE,
             "suspension_list": f"{lists['suspension']}-bench-{n // LIST_SIZE}",
@@ -637,14 +650,14 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
             started = time.perf_counter()
             if lite:
                 conn = _Lite(str(directory / "vcissue.db"))
-                _grow_sqlite(conn, template, size, grown)
+                _grow_sqlite(conn, template, size, grown, spread=args.spread_times)
                 _extend_audit(conn, issuer, template, grown, size)
                 conn.commit()
             else:
                 with psycopg.connect(args.postgres, autocommit=False) as conn:
                     conn.execute(f'SET search_path TO "{schema}"')
                     conn.execute("SET session_replication_role = replica")  # no triggers
-                    _grow(conn, template, size, grown)
+                    _grow(conn, template, size, grown, spread=args.spread_times)
                     _extend_audit(conn, issuer, template, grown, size)
                     conn.commit()
                 with psycopg.connect(args.postgres, autocommit=True) as conn:

@@ -9,9 +9,11 @@ its ``validUntil`` (no record changes when a certificate expires). "accredited" 
 from the qualification's ``accreditation`` (SayPro's accredited / non-accredited split).
 Names of holders appear only in the expiring report (the renewal reminders need them).
 
-The store answers them by aggregates and indexed range reads (``Tx.count_credentials``,
-``count_awarded_by_month``, ``expiring_between``): no signed credential is loaded, so
-they take well under a second at a million certificates (docs/scaling.md).
+The store answers them from counters it keeps by triggers and from indexed range reads
+(``Tx.count_credentials``, ``count_awarded_by_month``: counters for whole months, the
+credentials for a period's partial months; ``expiring_between``: the rows due): no
+signed credential is loaded, and counts and issued read about as much at a million
+certificates as at ten thousand (docs/scaling.md, "Reports at a million certificates").
 """
 
 from __future__ import annotations

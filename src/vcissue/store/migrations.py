@@ -54,8 +54,8 @@ Tables (both back ends; SQLite stores datetimes as ISO 8601 UTC text from
     made the event's ``deliveries``: one row per (event, recipient) with its state
     (pending, sent, dead), attempts and the time of the next attempt.
     ``credentials.holder_email`` is where a holder's notices go (not in the credential).
-``credentials_report`` (migration 7)
-    an index covering what the counts and issued reports read, so they are aggregates
+``credentials_report`` (migration 7, dropped by 14)
+    an index covering what the counts and issued reports read, so they were aggregates
     over the index alone (no credential row, no signed form, is read).
 ``credentials_expiring`` (migration 8)
     a partial index of the active credentials by expiry, covering what the expiring

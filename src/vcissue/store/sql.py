@@ -123,12 +123,14 @@ def _split_period(
 ) -> tuple[Months | None, list[tuple[datetime | None, datetime | None]]]:
     """``[since, until)`` as the whole UTC months ``[first, end)`` inside it (``None``
     bounds: open; ``None`` for no whole month) and the partial ranges at its edges."""
-    first = None if since is None else _month_of(since)
-    if since is not None and first is not None and _month_start(first) < since:
-        first = _next_month(first)
-        if first is None:  # the period starts in December 9999: no whole month
-            return None, [(since, until)]
-    end = None if until is None else _month_of(until)
+    first = None
+    if since is not None:
+        first = _month_of(since)
+        if _month_start(first) < since:  # since's month is partial: from the next one
+            first = _next_month(first)
+            if first is None:  # the period starts in December 9999: no whole month
+                return None, [(since, until)]
+    end = None if until is None else _month_of(until)  # until's month: partial or empty
     if first is not None and end is not None and first >= end:
         return None, [(since, until)]
     edges: list[tuple[datetime | None, datetime | None]] = []
