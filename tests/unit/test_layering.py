@@ -223,3 +223,19 @@ def test_the_cli_and_the_service_package_import_without_the_extras() -> None:
         "vcissue.cli.parser()\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
+
+
+def test_building_the_cli_parser_does_not_import_the_pdf_renderer() -> None:
+    """Every command builds the whole parser; fpdf is imported by the commands that print
+    (it was a quarter of `vcissue report`'s start). The font variable the help names is
+    the renderer's."""
+    probe = (
+        "import sys\n"
+        "import vcissue.cli\n"
+        "vcissue.cli.parser()\n"
+        "assert 'fpdf' not in sys.modules, 'the parser imported fpdf'\n"
+        "from vcissue.cli import render\n"
+        "from vcissue.render import FONT_DIR_ENV\n"
+        "assert render.FONT_DIR_ENV == FONT_DIR_ENV\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)

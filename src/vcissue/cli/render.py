@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..brand import Brand
 from ..errors import MalformedInput, UnknownCredentialError
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGES
 from ..model.scheme import Accreditation
 from ..qrpack import SchemePack
-from ..render import FONT_DIR_ENV, OfferLink, write_certificate
 from ..settings import load_settings
 from ..verify.structure import issuer_id
 from ..webapp.bundle import deployment_packs, load_packs, pack_for
@@ -20,6 +19,13 @@ from ..wiring import brand_for
 from .common import api_key_option, issuer
 from .qr import load_credential
 from .wallet import holder_link, openid4vci_offer
+
+if TYPE_CHECKING:
+    from ..render import OfferLink
+
+# fpdf (through vcissue.render) is imported by the commands that print, not to build the
+# parser every command builds: it was a quarter of `vcissue report`'s start.
+FONT_DIR_ENV = "VCISSUE_FONT_DIR"  # vcissue.render.FONT_DIR_ENV (a test holds them equal)
 
 
 def printing_options(
@@ -68,6 +74,8 @@ def wallet_offer(args: argparse.Namespace, vc: dict[str, Any]) -> OfferLink | No
     credential, made by the acting principal, as the deployment's ``vcissue offer`` would."""
     if args.offer_qr is None:
         return None
+    from ..render import OfferLink
+
     if not args.config:
         raise MalformedInput("--offer-qr needs --config: the offer is made by the deployment")
     credential_id = vc.get("id")
@@ -83,6 +91,8 @@ def wallet_offer(args: argparse.Namespace, vc: dict[str, Any]) -> OfferLink | No
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from ..render import write_certificate
+
     vc = load_credential(args.credential)
     url, pack, brand = printing_options(args, vc)
     language, accreditation = from_the_store(args, vc)
