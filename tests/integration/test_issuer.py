@@ -520,12 +520,17 @@ def _issuer_for(spec: tuple[str, str | None, str, str], tmp: str) -> Issuer:
 
 
 def _issue_many(
-    spec: tuple[str, str | None, str, str], tmp: str, worker: int, barrier: Any, results: Any
+    spec: tuple[str, str | None, str, str],
+    tmp: str,
+    worker: int,
+    barrier: Any,
+    results: Any,
+    count: int = PER_WORKER,
 ) -> None:
     try:
         barrier.wait(timeout=60)
         issuer = _issuer_for(spec, tmp)
-        for i in range(PER_WORKER):
+        for i in range(count):
             award = Award(Holder(f"Holder {worker}-{i}"), ecomentor(), awarded=START)
             issuer.issue(award, by=WORKER, batch_key=f"w{worker}-{i}")
         issuer.store.close()
@@ -571,6 +576,69 @@ def test_eight_processes_issue_500_each(backend: Backend, tmp_path: Path) -> Non
     assert [e.seq for e in entries] == list(range(1, WORKERS * PER_WORKER + 1))
     assert store.read(lambda tx: tx.verify_audit()) == []
     print(f"\n{backend.name}: {WORKERS}x{PER_WORKER} issued in {elapsed:.1f}s")
+
+
+ROLLOVER_FREE = (3, 17, 130, 999, 4_096, 20_000, 65_537, 70_000, 99_999, 110_000, 120_000, 131_071)
+
+
+def test_processes_roll_a_full_list_over_together(backend: Backend, tmp_path: Path) -> None:
+    """The open lists are not locked while indices are drawn: four processes fill the last
+    free indices of the revocation list at once, close it and open the next one (a versioned
+    save and a second open list each refused to all but one of them, who re-run). Every
+    index is given once, nothing is orphaned, one list stays open, the log is whole."""
+    body = Body()
+    spec = _spec(backend, body)
+    first = _issuer_for(spec, str(tmp_path)).issue(
+        Award(Holder("Opens the lists"), ecomentor(), awarded=START), by=WORKER
+    )
+    rev, size = first.record.revocation_list, IssuerSettings(BASE).list_size
+    if first.record.revocation_index in ROLLOVER_FREE:
+        pytest.skip("the first credential drew one of the indices left free")
+    if backend.name == "sqlite":
+        fill = (
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            "INSERT INTO allocations (list_id, idx, credential_id) SELECT ?, i, 'filler' "
+            f"FROM n WHERE i <> ? AND i NOT IN {ROLLOVER_FREE}"
+        )
+        backend.raw(fill, (size - 1, rev, first.record.revocation_index))
+    else:
+        fill = (
+            "INSERT INTO allocations (list_id, idx, credential_id) SELECT ?, i, 'filler' "
+            f"FROM generate_series(0, ?) AS i WHERE i <> ? AND i NOT IN {ROLLOVER_FREE}"
+        )
+        backend.raw(fill, (rev, size - 1, first.record.revocation_index))
+    workers, each = 4, 10
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(workers), ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_issue_many,
+            args=(spec, str(tmp_path), w, barrier, results, each),
+        )
+        for w in range(workers)
+    ]
+    for proc in procs:
+        proc.start()
+    reports = [results.get(timeout=600) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    failures = [text for _, text in reports if text != "ok"]
+    assert not failures, failures[0]
+
+    store = backend.open()
+    credentials = store.read(lambda tx: tx.list_credentials())
+    assert len(credentials) == 1 + workers * each
+    slots = {(c.revocation_list, c.revocation_index) for c in credentials}
+    assert len(slots) == len(credentials)
+    in_first = [c for c in credentials if c.revocation_list == rev]
+    assert len(in_first) == 1 + len(ROLLOVER_FREE)  # the free indices, each given once
+    lists = store.read(lambda tx: [item for item in tx.lists() if item.purpose == "revocation"])
+    assert [item.full for item in lists] == [True, False]
+    allocated = store.read(lambda tx: {item.id: tx.allocated_count(item.id) for item in lists})
+    assert allocated == {rev: size, lists[1].id: len(credentials) - len(in_first)}
+    entries = store.read(lambda tx: tx.audit_entries())
+    assert [e.seq for e in entries] == list(range(1, len(credentials) + 1))
+    assert store.read(lambda tx: tx.verify_audit()) == []
 
 
 def _batch_then_die(
