@@ -577,14 +577,17 @@ def time_reports(config: Path, *, drop_caches: bool) -> None:
     processes = cli_reports(config, drop_caches=drop_caches)
     load = os.getloadavg()
     print(f"  report() in a new process (load {load_inside:.1f}): cold, then warm x3")
-    for name, runs in inside.items():
-        print(f"    {name:44} cold {runs[0]:6.3f} s  warm {min(runs[1:]):6.3f}-"
-              f"{max(runs[1:]):6.3f} s")  # fmt: skip
+    _print_runs(inside)
     print(f"  `vcissue report` processes, wall time (load {load[0]:.1f}; a bare process "
           f"that imports the CLI: {cli_floor(config):.3f} s)")  # fmt: skip
-    for name, runs in processes.items():
-        print(f"    {name:44} cold {runs[0]:6.3f} s  warm {min(runs[1:]):6.3f}-"
-              f"{max(runs[1:]):6.3f} s")  # fmt: skip
+    _print_runs(processes)
+
+
+def _print_runs(runs_by_report: dict[str, list[float]]) -> None:
+    """One line per report: its first (cold) run, then the range of the others (warm)."""
+    for name, runs in runs_by_report.items():
+        print(f"    {name:44} cold {runs[0]:6.3f} s  warm "
+              f"{min(runs[1:]):6.3f}-{max(runs[1:]):6.3f} s")  # fmt: skip
 
 
 def cli_floor(config: Path) -> float:
@@ -701,14 +704,10 @@ def large_store(args: argparse.Namespace, tmp: Path) -> None:
                   f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}):")  # fmt: skip
             floor = cli_floor(config)
             print(f"    report() in a new process, then again x3 (from load {load_cold:.1f}):")
-            for name, runs in inside.items():
-                print(f"    {name:44} cold {runs[0]:6.3f} s  warm "
-                      f"{min(runs[1:]):6.3f}-{max(runs[1:]):6.3f} s")  # fmt: skip
+            _print_runs(inside)
             print(f"    `vcissue report` processes (to load {load_warm:.1f}; a bare process "
                   f"that imports the CLI takes {floor:.3f} s of each):")  # fmt: skip
-            for name, runs in reports.items():
-                print(f"    {name:44} cold {runs[0]:6.3f} s  warm "
-                      f"{min(runs[1:]):6.3f}-{max(runs[1:]):6.3f} s")  # fmt: skip
+            _print_runs(reports)
             for name, seconds in timings.items():
                 print(f"    {name:44} {seconds:8.3f} s")
             print(

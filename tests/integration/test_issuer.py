@@ -539,20 +539,16 @@ def _issue_many(
         results.put((worker, traceback.format_exc()))
 
 
-def _spec(backend: Backend, body: Body) -> tuple[str, str | None, str, str]:
-    return (backend.url, backend.pg_schema, body.key.seed.hex(), body.did)
-
-
-def test_eight_processes_issue_500_each(backend: Backend, tmp_path: Path) -> None:
-    body = Body()
+def _issue_in_processes(
+    spec: tuple[str, str | None, str, str], tmp: str, workers: int, each: int
+) -> None:
+    """``workers`` spawned processes, started together, issue ``each`` credentials apiece;
+    a traceback from any of them fails the test."""
     ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(WORKERS), ctx.Queue()
-    started = time.monotonic()
+    barrier, results = ctx.Barrier(workers), ctx.Queue()
     procs = [
-        ctx.Process(
-            target=_issue_many, args=(_spec(backend, body), str(tmp_path), w, barrier, results)
-        )
-        for w in range(WORKERS)
+        ctx.Process(target=_issue_many, args=(spec, tmp, w, barrier, results, each))
+        for w in range(workers)
     ]
     for proc in procs:
         proc.start()
@@ -561,6 +557,15 @@ def test_eight_processes_issue_500_each(backend: Backend, tmp_path: Path) -> Non
         proc.join(timeout=60)
     failures = [text for _, text in reports if text != "ok"]
     assert not failures, failures[0]
+
+
+def _spec(backend: Backend, body: Body) -> tuple[str, str | None, str, str]:
+    return (backend.url, backend.pg_schema, body.key.seed.hex(), body.did)
+
+
+def test_eight_processes_issue_500_each(backend: Backend, tmp_path: Path) -> None:
+    started = time.monotonic()
+    _issue_in_processes(_spec(backend, Body()), str(tmp_path), WORKERS, PER_WORKER)
     elapsed = time.monotonic() - started
 
     store = backend.open()
@@ -608,22 +613,7 @@ def test_processes_roll_a_full_list_over_together(backend: Backend, tmp_path: Pa
         )
         backend.raw(fill, (rev, size - 1, first.record.revocation_index))
     workers, each = 4, 10
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(workers), ctx.Queue()
-    procs = [
-        ctx.Process(
-            target=_issue_many,
-            args=(spec, str(tmp_path), w, barrier, results, each),
-        )
-        for w in range(workers)
-    ]
-    for proc in procs:
-        proc.start()
-    reports = [results.get(timeout=600) for _ in procs]
-    for proc in procs:
-        proc.join(timeout=60)
-    failures = [text for _, text in reports if text != "ok"]
-    assert not failures, failures[0]
+    _issue_in_processes(spec, str(tmp_path), workers, each)
 
     store = backend.open()
     credentials = store.read(lambda tx: tx.list_credentials())
