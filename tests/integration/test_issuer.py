@@ -632,11 +632,20 @@ def test_processes_roll_a_full_list_over_together(backend: Backend, tmp_path: Pa
 
 
 def _batch_then_die(
-    spec: tuple[str, str | None, str, str], tmp: str, csv_path: str, workers: int
+    spec: tuple[str, str | None, str, str], tmp: str, csv_path: str, workers: int, halfway: int
 ) -> None:
+    """A batch that stops once ``halfway`` rows are reported stored, with the next chunk
+    reserved and (with workers) signing, and waits there for the test's SIGKILL. (Polling
+    the store from outside instead let a fast batch finish between two polls.)"""
     issuer = _issuer_for(spec, tmp)
     rows = parse_batch_csv(Path(csv_path).read_text(), issuer.qualifications, now=START)
-    issuer.issue_batch(rows, by=WORKER, chunk=KILL_CHUNK, workers=workers)
+
+    def progress(done: int, row: object) -> None:
+        if done == halfway:
+            Path(tmp, "halfway").write_text(str(done))
+            time.sleep(600)
+
+    issuer.issue_batch(rows, by=WORKER, chunk=KILL_CHUNK, workers=workers, progress=progress)
 
 
 KILL_CHUNK = 16  # rows per transaction in the killed batch
@@ -669,14 +678,13 @@ def test_a_batch_killed_halfway_resumes_without_loss(
     )
     spec = _spec(backend, body)
     ctx = multiprocessing.get_context("spawn")
-    proc = ctx.Process(target=_batch_then_die, args=(spec, str(tmp_path), str(csv_path), workers))
+    proc = ctx.Process(
+        target=_batch_then_die, args=(spec, str(tmp_path), str(csv_path), workers, rows // 2)
+    )
     proc.start()
     store = backend.open()
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        count = store.read(lambda tx: len(tx.list_credentials()))
-        if count >= rows // 2:
-            break
+    while not (tmp_path / "halfway").exists() and time.monotonic() < deadline:
         time.sleep(0.01)
     signers = _children(proc.pid or 0)
     os.kill(proc.pid or 0, signal.SIGKILL)
