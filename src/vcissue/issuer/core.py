@@ -194,7 +194,7 @@ class IssuedCredential:
 class Prepared:
     """An award signed ahead of the transaction that stores it: the status indices were
     reserved for ``credential_id`` in a short transaction of their own (never reused, even
-    if this award is never stored), so no list lock is held while it is built and signed."""
+    if this award is never stored), so no lock is held while it is built and signed."""
 
     award: Award
     credential_id: str
@@ -322,7 +322,7 @@ class _Work:
         self.tx = tx
         self.now = now
         self.changes: Changes = {}
-        # the open list of each (purpose, body) this transaction locked: a chunk's
+        # the open list of each (purpose, body) this transaction draws from: a chunk's
         # reservations read it once, not once per index
         self.open_lists: dict[tuple[str, str], tuple[str, int]] = {}  # (id, size)
 
@@ -701,8 +701,8 @@ class IssuerCore:
         return new_credential_id(self._rng.randbytes(16))
 
     def _prepare(self, award: Award, *, number: str | None = None) -> Prepared:
-        """Reserve the status indices of a new credential (one short transaction: the only
-        time the open lists are locked), then build and sign it outside any transaction.
+        """Reserve the status indices and number of a new credential (one short
+        transaction), then build and sign it outside any transaction.
         ``number``: the certificate's number already (an imported certificate's)."""
         return self._sign_reserved(self._reserve_all([(award, number)])[0])
 

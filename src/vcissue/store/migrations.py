@@ -196,14 +196,18 @@ _POSTGRES_COUNTERS = (
         expires_month text NOT NULL,
         n bigint NOT NULL
     )""",
-    # Moves every change this transaction sees into the counts. Only the writer that gets
-    # the advisory lock folds, the others go on: the lock is held to commit, so folders
-    # take turns, and a fold's DELETE (a new snapshot, after the lock) never meets the
-    # rows of another fold. Writers only ever insert changes: nobody waits on a counter.
-    f"""CREATE FUNCTION credential_counts_fold() RETURNS void LANGUAGE plpgsql AS $$
+    # Called with the ids of the changes a writer just added: when they take the sequence
+    # past a multiple of _FOLD_EVERY, moves every change this transaction sees into the
+    # counts. Only the writer that gets the advisory lock folds, the others go on: the
+    # lock is held to commit, so folders take turns, and a fold's DELETE (a new snapshot,
+    # after the lock) never meets the rows of another fold. Writers only ever insert
+    # changes: nobody waits on a counter.
+    f"""CREATE FUNCTION credential_counts_fold(first bigint, last bigint) RETURNS void
+        LANGUAGE plpgsql AS $$
         BEGIN
-            IF pg_try_advisory_xact_lock(hashtext('vcissue.credential_counts'),
-                                         hashtext(current_schema())) THEN
+            IF last / {_FOLD_EVERY} > (first - 1) / {_FOLD_EVERY}
+               AND pg_try_advisory_xact_lock(hashtext('vcissue.credential_counts'),
+                                             hashtext(current_schema())) THEN
                 WITH moved AS (
                     DELETE FROM credential_count_changes
                     RETURNING qualification_id, unit, state, awarded_month, expires_month, n
@@ -230,9 +234,7 @@ _POSTGRES_COUNTERS = (
                 RETURNING id
             )
             SELECT min(id), max(id) INTO first, last FROM added;
-            IF last / {_FOLD_EVERY} > (first - 1) / {_FOLD_EVERY} THEN
-                PERFORM credential_counts_fold();
-            END IF;
+            PERFORM credential_counts_fold(first, last);
             RETURN NULL;
         END
         $$""",  # noqa: S608
@@ -246,9 +248,7 @@ _POSTGRES_COUNTERS = (
             VALUES ({_pg_key("OLD")}, -1) RETURNING id INTO first;
             INSERT INTO credential_count_changes {_COLUMNS}
             VALUES ({_pg_key("NEW")}, 1) RETURNING id INTO last;
-            IF last / {_FOLD_EVERY} > (first - 1) / {_FOLD_EVERY} THEN
-                PERFORM credential_counts_fold();
-            END IF;
+            PERFORM credential_counts_fold(first, last);
             RETURN NULL;
         END
         $$""",  # noqa: S608
